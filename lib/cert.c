@@ -1,0 +1,377 @@
+/*
+ * cert.c - facts about certificates and chains: names, dates, keys,
+ * fingerprints, as plain strings and numbers a plugin can print.
+ *
+ * Each struct tp_cert holds its X509 and the strings derived from it,
+ * computed once when the certificate enters a chain, so the accessors
+ * are cheap and never fail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "probe_internal.h"
+
+#define SAN_MAX 256	/* names we keep per certificate */
+
+struct tp_cert {
+	X509 *x509;
+	char *subject, *issuer;
+	char subject_cn[256], issuer_cn[256], issuer_org[256];
+	char **sans;
+	size_t san_count;
+	char serial[128];
+	time_t not_before, not_after;
+	char sig_alg[64], sig_digest[32];
+	char key_type[16];
+	int key_bits;
+	char sha256[65];
+};
+
+struct tp_chain {
+	struct tp_cert **certs;
+	size_t count;
+};
+
+/* --- derived strings ---------------------------------------------------- */
+
+static char *
+name_string(const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long len;
+
+	if (bio == NULL)
+		return NULL;
+	X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	len = BIO_get_mem_data(bio, &data);
+	out = malloc((size_t)len + 1);
+	if (out != NULL) {
+		memcpy(out, data, (size_t)len);
+		out[len] = '\0';
+	}
+	BIO_free(bio);
+	return out;
+}
+
+static void
+name_field(const X509_NAME *name, int nid, char *out, size_t size)
+{
+	int i = X509_NAME_get_index_by_NID(name, nid, -1);
+	const ASN1_STRING *s;
+	unsigned char *utf8 = NULL;
+	int len;
+
+	out[0] = '\0';
+	if (i < 0)
+		return;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	len = ASN1_STRING_to_UTF8(&utf8, s);
+	if (len >= 0) {
+		copy_printable(out, size, (const char *)utf8);
+		OPENSSL_free(utf8);
+	}
+}
+
+static time_t
+cert_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static int
+add_san(struct tp_cert *c, const char *text)
+{
+	char **grown;
+
+	if (c->san_count >= SAN_MAX)
+		return 0;
+	grown = realloc(c->sans, (c->san_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	c->sans = grown;
+	c->sans[c->san_count] = strdup(text);
+	if (c->sans[c->san_count] == NULL)
+		return -1;
+	c->san_count++;
+	return 0;
+}
+
+static int
+collect_sans(struct tp_cert *c)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(c->x509, NID_subject_alt_name, NULL, NULL);
+	int rc = 0;
+
+	for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num(names) && rc == 0; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		char text[256];
+
+		if (gn->type == GEN_DNS) {
+			copy_printable(text, sizeof(text),
+			    (const char *)ASN1_STRING_get0_data(gn->d.dNSName));
+			rc = add_san(c, text);
+		} else if (gn->type == GEN_IPADD) {
+			int len = ASN1_STRING_length(gn->d.iPAddress);
+			const unsigned char *b = ASN1_STRING_get0_data(gn->d.iPAddress);
+			if ((len != 4 && len != 16) ||
+			    inet_ntop(len == 4 ? AF_INET : AF_INET6, b, text, sizeof(text)) == NULL)
+				snprintf(text, sizeof(text), "(malformed IP address)");
+			rc = add_san(c, text);
+		}
+	}
+	GENERAL_NAMES_free(names);
+	return rc;
+}
+
+static void
+collect_key(struct tp_cert *c)
+{
+	EVP_PKEY *key = X509_get0_pubkey(c->x509);
+	int id = key ? EVP_PKEY_get_base_id(key) : 0;
+
+	c->key_bits = key ? EVP_PKEY_get_bits(key) : 0;
+	snprintf(c->key_type, sizeof(c->key_type), "%s",
+	    id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_EC ? "EC" :
+	    id == EVP_PKEY_ED25519 ? "ED25519" : id == EVP_PKEY_ED448 ? "ED448" :
+	    id == EVP_PKEY_DSA ? "DSA" : "unknown");
+}
+
+static void
+collect_signature(struct tp_cert *c)
+{
+	int sig_nid = X509_get_signature_nid(c->x509), md_nid = NID_undef, pk_nid;
+
+	snprintf(c->sig_alg, sizeof(c->sig_alg), "%s", OBJ_nid2ln(sig_nid));
+	if (OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1 || md_nid == NID_undef)
+		snprintf(c->sig_digest, sizeof(c->sig_digest), "%s",
+		    sig_nid == NID_ED25519 || sig_nid == NID_ED448 ? "intrinsic" : "unknown");
+	else
+		snprintf(c->sig_digest, sizeof(c->sig_digest), "%s", OBJ_nid2sn(md_nid));
+}
+
+static void
+collect_serial_and_digest(struct tp_cert *c)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	snprintf(c->serial, sizeof(c->serial), "%s", hex ? hex : "");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_digest(c->x509, EVP_sha256(), md, &md_len);
+	for (unsigned i = 0; i < md_len && i < 32; i++)
+		snprintf(c->sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
+static void
+cert_free(struct tp_cert *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->san_count; i++)
+		free(c->sans[i]);
+	free(c->sans);
+	free(c->subject);
+	free(c->issuer);
+	X509_free(c->x509);
+	free(c);
+}
+
+static struct tp_cert *
+cert_new(X509 *x)
+{
+	struct tp_cert *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || X509_up_ref(x) != 1) {
+		free(c);
+		return NULL;
+	}
+	c->x509 = x;
+	c->subject = name_string(X509_get_subject_name(x));
+	c->issuer = name_string(X509_get_issuer_name(x));
+	name_field(X509_get_subject_name(x), NID_commonName, c->subject_cn, sizeof(c->subject_cn));
+	name_field(X509_get_issuer_name(x), NID_commonName, c->issuer_cn, sizeof(c->issuer_cn));
+	name_field(X509_get_issuer_name(x), NID_organizationName, c->issuer_org,
+	    sizeof(c->issuer_org));
+	c->not_before = cert_time(X509_get0_notBefore(x));
+	c->not_after = cert_time(X509_get0_notAfter(x));
+	collect_key(c);
+	collect_signature(c);
+	collect_serial_and_digest(c);
+	if (c->subject == NULL || c->issuer == NULL || collect_sans(c) < 0) {
+		cert_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* --- chains ----------------------------------------------------------------- */
+
+struct tp_chain *
+chain_new(void)
+{
+	return calloc(1, sizeof(struct tp_chain));
+}
+
+int
+chain_push(struct tp_chain *chain, X509 *x)
+{
+	struct tp_cert **grown;
+	struct tp_cert *c;
+
+	grown = realloc(chain->certs, (chain->count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	chain->certs = grown;
+	c = cert_new(x);
+	if (c == NULL)
+		return -1;
+	chain->certs[chain->count++] = c;
+	return 0;
+}
+
+struct tp_chain *
+chain_from_stack(STACK_OF(X509) *stack)
+{
+	struct tp_chain *chain = chain_new();
+
+	for (int i = 0; chain != NULL && i < sk_X509_num(stack); i++) {
+		if (chain_push(chain, sk_X509_value(stack, i)) < 0) {
+			tp_chain_free(chain);
+			return NULL;
+		}
+	}
+	return chain;
+}
+
+void
+tp_chain_free(struct tp_chain *chain)
+{
+	if (chain == NULL)
+		return;
+	for (size_t i = 0; i < chain->count; i++)
+		cert_free(chain->certs[i]);
+	free(chain->certs);
+	free(chain);
+}
+
+size_t
+tp_chain_count(const struct tp_chain *chain)
+{
+	return chain ? chain->count : 0;
+}
+
+const struct tp_cert *
+tp_chain_cert(const struct tp_chain *chain, size_t i)
+{
+	return chain && i < chain->count ? chain->certs[i] : NULL;
+}
+
+struct tp_chain *
+tp_chain_load_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct tp_chain *chain;
+	X509 *x;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	chain = chain_new();
+	while (chain != NULL && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		int rc = chain_push(chain, x);
+		X509_free(x);
+		if (rc < 0) {
+			tp_chain_free(chain);
+			chain = NULL;
+		}
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (chain != NULL && chain->count == 0) {
+		snprintf(err, errlen, "'%s' holds no PEM certificate", path);
+		tp_chain_free(chain);
+		return NULL;
+	}
+	if (chain == NULL)
+		snprintf(err, errlen, "out of memory reading '%s'", path);
+	return chain;
+}
+
+/* --- accessors -------------------------------------------------------------- */
+
+const char *tp_cert_subject(const struct tp_cert *c) { return c->subject; }
+const char *tp_cert_issuer(const struct tp_cert *c) { return c->issuer; }
+const char *tp_cert_subject_cn(const struct tp_cert *c) { return c->subject_cn; }
+const char *tp_cert_issuer_cn(const struct tp_cert *c) { return c->issuer_cn; }
+const char *tp_cert_issuer_org(const struct tp_cert *c) { return c->issuer_org; }
+size_t tp_cert_san_count(const struct tp_cert *c) { return c->san_count; }
+const char *tp_cert_serial(const struct tp_cert *c) { return c->serial; }
+time_t tp_cert_not_before(const struct tp_cert *c) { return c->not_before; }
+time_t tp_cert_not_after(const struct tp_cert *c) { return c->not_after; }
+const char *tp_cert_signature_algorithm(const struct tp_cert *c) { return c->sig_alg; }
+const char *tp_cert_signature_digest(const struct tp_cert *c) { return c->sig_digest; }
+const char *tp_cert_key_type(const struct tp_cert *c) { return c->key_type; }
+int tp_cert_key_bits(const struct tp_cert *c) { return c->key_bits; }
+const char *tp_cert_sha256(const struct tp_cert *c) { return c->sha256; }
+
+const char *
+tp_cert_san(const struct tp_cert *c, size_t i)
+{
+	return i < c->san_count ? c->sans[i] : NULL;
+}
+
+bool
+tp_cert_is_self_signed(const struct tp_cert *c)
+{
+	return (X509_get_extension_flags(c->x509) & EXFLAG_SS) != 0;
+}
+
+bool
+tp_cert_is_ca(const struct tp_cert *c)
+{
+	return X509_check_ca(c->x509) > 0;
+}
+
+bool
+tp_cert_matches_name(const struct tp_cert *c, const char *name)
+{
+	unsigned char ip[16];
+	int rc;
+
+	/* OpenSSL checks the CN only when there is no DNS SAN, as RFC 6125 asks. */
+	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1)
+		rc = X509_check_ip_asc(c->x509, name, 0);
+	else
+		rc = X509_check_host(c->x509, name, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+	return rc == 1;
+}
+
+bool
+tp_cert_issued_by(const struct tp_cert *c, const struct tp_cert *issuer)
+{
+	EVP_PKEY *key = X509_get0_pubkey(issuer->x509);
+	bool ok;
+
+	if (X509_check_issued(issuer->x509, c->x509) != X509_V_OK || key == NULL)
+		return false;
+	ok = X509_verify(c->x509, key) == 1;
+	ERR_clear_error();
+	return ok;
+}

@@ -1,0 +1,169 @@
+/*
+ * check.h - the plugin half of tls-probe: ranges, thresholds, perfdata,
+ * collected sub-results and the one exit.
+ *
+ * A plugin creates a struct check, adds sub-results (a state and one line
+ * each), perfdata and facts, then calls check_finish(), which prints the
+ * Nagios output (or one JSON object) and returns the exit code. Ranges and
+ * thresholds follow the Monitoring Plugins Development Guidelines. Nothing
+ * here talks to the network; nothing here calls exit().
+ */
+#ifndef TLSPROBE_CHECK_H
+#define TLSPROBE_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum check_state {
+	STATE_OK = 0,
+	STATE_WARNING = 1,
+	STATE_CRITICAL = 2,
+	STATE_UNKNOWN = 3,
+};
+
+/* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
+const char *check_state_name(enum check_state state);
+
+/* Parses "OK", "warning", "2", ...; returns 0 or -1. */
+int check_state_parse(const char *text, enum check_state *out);
+
+/* The worse of two states: CRITICAL > WARNING > UNKNOWN > OK. */
+enum check_state check_state_worst(enum check_state a, enum check_state b);
+
+/*
+ * A range per the guidelines: "10" is 0..10, "10:" is 10..inf, "~:10" is
+ * -inf..10, "10:20", and a leading '@' inverts (alert inside the range).
+ * The original text is kept for perfdata.
+ */
+struct range {
+	double start;
+	double end;
+	bool start_infinite;
+	bool end_infinite;
+	bool alert_inside;
+	char text[64];
+};
+
+/*
+ * Parses TEXT into OUT. Returns 0, or -1 with a sentence in ERR (which does
+ * not name the option: the caller knows it).
+ */
+int range_parse(const char *text, struct range *out, char *err, size_t errlen);
+
+/* True when VALUE raises an alert against R. */
+bool range_alerts(const struct range *r, double value);
+
+struct threshold {
+	bool has_warning;
+	bool has_critical;
+	struct range warning;
+	struct range critical;
+};
+
+/* CRITICAL if the critical range alerts, else WARNING if the warning one does. */
+enum check_state threshold_state(const struct threshold *t, double value);
+
+/* Output formats for --output. */
+enum check_output {
+	CHECK_OUTPUT_NAGIOS,
+	CHECK_OUTPUT_JSON,
+};
+
+/* Options every plugin takes: -h -V -t -v --output. */
+struct common_opts {
+	double timeout_seconds;		/* default 10 */
+	enum check_state timeout_state;	/* default CRITICAL */
+	int verbose;			/* count of -v */
+	enum check_output output;
+};
+
+#define COMMON_SHORT_OPTS "hVt:v"
+#define COMMON_OPT_OUTPUT 0x1000
+#define COMMON_LONG_OPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "output", required_argument, NULL, COMMON_OPT_OUTPUT }
+
+void common_opts_init(struct common_opts *opts);
+
+/*
+ * Handles OPT (a getopt_long return value) if it is a common option.
+ * Returns 1 when handled, 0 when OPT is not a common option, -1 on a bad
+ * value with a sentence naming the option and value in ERR. -h and -V are
+ * reported as COMMON_WANTS_HELP / COMMON_WANTS_VERSION for the plugin to
+ * print its own text.
+ */
+#define COMMON_WANTS_HELP 2
+#define COMMON_WANTS_VERSION 3
+int common_opts_handle(struct common_opts *opts, int opt, const char *arg,
+    char *err, size_t errlen);
+
+/* The help paragraph for the common options, for every plugin's --help. */
+void common_opts_help(FILE *out);
+
+/* Prints "PREFIX UNKNOWN - SENTENCE" and returns 3, for usage errors. */
+int check_usage_error(const char *prefix, const char *sentence);
+
+struct check;
+
+struct check *check_new(const char *prefix);
+void check_free(struct check *c);
+
+/* Adds a sub-result: a state and one line of text. */
+void check_add(struct check *c, enum check_state state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Sets line one's summary; without it, the worst sub-result's text is used. */
+void check_summary(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Without check_summary(), line one is this prefix, ": ", then the texts of
+ * the sub-results that are not OK, worst first, joined by "; ".
+ */
+void check_summary_prefix(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Adds a line of long output after the sub-results (e.g. the chain). */
+void check_detail(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Adds perfdata 'label'=value[uom];[warn];[crit];[min];[max]. T, MIN and MAX
+ * may be NULL. Labels are quoted when they need it; numbers are printed
+ * with '.' as the decimal point whatever the locale.
+ */
+void check_perf(struct check *c, const char *label, double value,
+    const char *uom, const struct threshold *t, const double *min,
+    const double *max);
+
+/*
+ * Facts for --output json: flat key/value pairs at the top level of
+ * "facts", and lists of objects (e.g. the chain) built with
+ * check_fact_list / check_fact_item / check_fact_end.
+ */
+void check_fact_str(struct check *c, const char *key, const char *value);
+void check_fact_num(struct check *c, const char *key, double value);
+void check_fact_bool(struct check *c, const char *key, bool value);
+void check_fact_list(struct check *c, const char *key);	/* opens "key": [ */
+void check_fact_item(struct check *c);			/* opens an object in the list */
+void check_fact_end(struct check *c);			/* closes the innermost */
+
+/* The aggregated state so far. */
+enum check_state check_state(const struct check *c);
+
+/*
+ * Prints the result in FORMAT to OUT and returns the exit code (the state).
+ * Nagios format: "PREFIX STATE - summary | perfdata", then one line per
+ * sub-result ("[STATE] text"), then the detail lines.
+ */
+int check_finish(struct check *c, enum check_output format, FILE *out);
+
+/* -v output: to stderr, never into line one. */
+void check_verbose(const struct common_opts *opts, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * handshake.c - the TLS handshake with OpenSSL, as a strict client runs it,
+ * and the facts it leaves: version, cipher, the chain as sent and as
+ * verified, the verification verdict in words, a stapled OCSP response.
+ *
+ * The client accepts any version and key size so that weak servers can be
+ * seen and described rather than refused; judging them is the plugin's
+ * job. Failures are turned into sentences that name the likely cause.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include "probe_internal.h"
+
+/* The first verification error, with the certificate it concerns. */
+struct verify_note {
+	int code;
+	int depth;
+	char subject[256];
+	char issuer[256];
+	time_t not_before, not_after;
+};
+
+static int verify_note_index = -1;
+
+static void
+name_oneline(const X509_NAME *name, char *out, size_t size)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int n;
+
+	out[0] = '\0';
+	if (bio == NULL)
+		return;
+	X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_read(bio, out, (int)size - 1);
+	out[n > 0 ? n : 0] = '\0';
+	BIO_free(bio);
+}
+
+static time_t
+asn1_time_to_time_t(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static int
+verify_callback(int preverify_ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct verify_note *note = SSL_get_ex_data(ssl, verify_note_index);
+	X509 *cert = X509_STORE_CTX_get_current_cert(store);
+
+	if (!preverify_ok && note != NULL && note->code == X509_V_OK) {
+		note->code = X509_STORE_CTX_get_error(store);
+		note->depth = X509_STORE_CTX_get_error_depth(store);
+		if (cert != NULL) {
+			name_oneline(X509_get_subject_name(cert), note->subject, sizeof(note->subject));
+			name_oneline(X509_get_issuer_name(cert), note->issuer, sizeof(note->issuer));
+			note->not_before = asn1_time_to_time_t(X509_get0_notBefore(cert));
+			note->not_after = asn1_time_to_time_t(X509_get0_notAfter(cert));
+		}
+	}
+	return preverify_ok;
+}
+
+static void
+info_callback(const SSL *ssl, int where, int ret)
+{
+	struct tp_probe *p = SSL_get_app_data(ssl);
+
+	if ((where & SSL_CB_READ_ALERT) && p != NULL)
+		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(ret));
+}
+
+static bool
+is_ip_literal(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static int
+load_trust(struct tp_probe *p, SSL_CTX *ctx, const char *trust)
+{
+	struct stat st;
+	int ok;
+
+	if (trust == NULL)
+		ok = SSL_CTX_set_default_verify_paths(ctx);
+	else if (stat(trust, &st) == 0 && S_ISDIR(st.st_mode))
+		ok = SSL_CTX_load_verify_locations(ctx, NULL, trust);
+	else
+		ok = SSL_CTX_load_verify_locations(ctx, trust, NULL);
+	ERR_clear_error();
+	if (ok != 1)
+		return probe_fail(p, TP_FAIL_CONFIG,
+		    "cannot load trusted certificates from '%s': not a readable "
+		    "PEM file or certificate directory", trust ? trust : "the system store");
+	return 0;
+}
+
+static int
+setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    struct verify_note *note)
+{
+	const char *sni = cfg->sni ? cfg->sni : cfg->host;
+
+	if (verify_note_index < 0)
+		verify_note_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	p->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (p->ssl_ctx == NULL)
+		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS context");
+	/* See weak servers as they are: the plugin judges versions and keys. */
+	SSL_CTX_set_security_level(p->ssl_ctx, 0);
+	SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_VERSION);
+	SSL_CTX_set_cipher_list(p->ssl_ctx, "ALL:@SECLEVEL=0");
+	if (load_trust(p, p->ssl_ctx, cfg->trust) < 0)
+		return -1;
+	p->ssl = SSL_new(p->ssl_ctx);
+	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
+		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
+	SSL_set_app_data(p->ssl, p);
+	SSL_set_ex_data(p->ssl, verify_note_index, note);
+	SSL_set_verify(p->ssl, SSL_VERIFY_NONE, verify_callback);
+	SSL_set_info_callback(p->ssl, info_callback);
+	SSL_set_tlsext_status_type(p->ssl, TLSEXT_STATUSTYPE_ocsp);
+	if (sni != NULL && sni[0] != '\0' && !is_ip_literal(sni))
+		SSL_set_tlsext_host_name(p->ssl, sni);
+	return 0;
+}
+
+/* --- failures --------------------------------------------------------- */
+
+static int
+alert_failure(struct tp_probe *p, const struct tp_config *cfg)
+{
+	const char *hint = "";
+
+	if (strstr(p->alert, "handshake failure") || strstr(p->alert, "insufficient security"))
+		hint = ": no TLS version or cipher in common (the server may "
+		    "require settings this client does not offer, or have no usable "
+		    "certificate)";
+	else if (strstr(p->alert, "unrecognized name"))
+		hint = ": the server has no certificate for the requested name "
+		    "(check --sni and the server's SNI configuration)";
+	else if (strstr(p->alert, "protocol version"))
+		hint = ": no TLS protocol version in common";
+	(void)cfg;
+	return probe_fail(p, TP_FAIL_TLS_ALERT,
+	    "the server ended the TLS handshake with the alert '%s'%s", p->alert, hint);
+}
+
+static int
+eof_failure(struct tp_probe *p, enum tp_failure kind)
+{
+	const char *what = kind == TP_FAIL_RESET ? "reset" : "closed";
+
+	if (p->sent_proxy_header)
+		return probe_fail(p, kind,
+		    "the server %s the connection during the TLS handshake; it may "
+		    "not expect the PROXY protocol header this check sent (try "
+		    "without --proxy-protocol, or turn PROXY protocol on for this "
+		    "service)", what);
+	return probe_fail(p, kind,
+	    "the server %s the connection during the TLS handshake without a "
+	    "TLS alert; a common cause is a PROXY protocol mismatch: the service "
+	    "expects a PROXY header from a load balancer (e.g. Postfix "
+	    "smtpd_upstream_proxy_protocol=haproxy); try --proxy-protocol v1 or v2", what);
+}
+
+static int
+ssl_failure(struct tp_probe *p, const struct tp_config *cfg, int err)
+{
+	unsigned long e = ERR_peek_error();
+	int reason = ERR_GET_REASON(e);
+	char text[256];
+
+	if (p->alert[0] != '\0')
+		return alert_failure(p, cfg);
+	if (err == SSL_ERROR_ZERO_RETURN || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
+	    (err == SSL_ERROR_SYSCALL && e == 0 && (errno == 0 || errno == EPIPE)))
+		return eof_failure(p, TP_FAIL_CLOSED);
+	if (err == SSL_ERROR_SYSCALL && errno == ECONNRESET)
+		return eof_failure(p, TP_FAIL_RESET);
+	if (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
+	    reason == SSL_R_RECORD_LENGTH_MISMATCH)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "the server answered the TLS handshake with something that is "
+		    "not TLS%s", tp_protocol_is_implicit(cfg->proto) ?
+		    " (does this port speak STARTTLS? try -P with smtp, imap, pop3...)" :
+		    " (plain text after STARTTLS: a broken server or proxy)");
+	if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_NO_PROTOCOLS_AVAILABLE)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "no TLS protocol version in common with the server");
+	ERR_error_string_n(e, text, sizeof(text));
+	return probe_fail(p, TP_FAIL_TLS,
+	    "the TLS handshake failed (OpenSSL says: %s)", e ? text : "no reason given");
+}
+
+/* --- verification in words -------------------------------------------- */
+
+static void
+format_day(time_t t, char *out, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%d", &tm);
+}
+
+static void
+describe_verify_error(struct tp_probe *p, const struct verify_note *n, long code)
+{
+	char day[16];
+	const char *who = n->subject[0] ? n->subject : "the server certificate";
+
+	switch (code) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		format_day(n->not_after, day, sizeof(day));
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "'%s' expired on %s", who, day);
+		break;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		format_day(n->not_before, day, sizeof(day));
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "'%s' is not valid before %s (check the server's clock too)", who, day);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "the issuer '%s' of '%s' was not sent by the server and is not "
+		    "trusted: serve the full chain (intermediate included), or the "
+		    "issuing CA is not in the trust store", n->issuer, who);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "'%s' is self-signed and not trusted", who);
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "the chain ends in the root '%s', which is not trusted", who);
+		break;
+	default:
+		snprintf(p->verify_error, sizeof(p->verify_error),
+		    "'%s' does not verify: %s", who, X509_verify_cert_error_string(code));
+		break;
+	}
+}
+
+static void
+collect_verification(struct tp_probe *p, const struct verify_note *note)
+{
+	long code = SSL_get_verify_result(p->ssl);
+	STACK_OF(X509) *verified;
+
+	p->verified = code == X509_V_OK;
+	if (!p->verified) {
+		describe_verify_error(p, note, code);
+		p->verified_chain = chain_new();
+		return;
+	}
+	verified = SSL_get0_verified_chain(p->ssl);
+	p->verified_chain = verified ? chain_from_stack(verified) : chain_new();
+}
+
+/* --- OCSP stapling ---------------------------------------------------- */
+
+static enum tp_ocsp_status
+ocsp_status_of(struct tp_probe *p, OCSP_BASICRESP *basic, X509 *leaf, X509 *issuer)
+{
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, issuer);
+	ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
+	int status = -1, reason;
+	enum tp_ocsp_status result = TP_OCSP_INVALID;
+
+	if (id != NULL && OCSP_resp_find_status(basic, id, &status, &reason, NULL,
+	    &this_update, &next_update) == 1 &&
+	    OCSP_check_validity(this_update, next_update, 300, -1) == 1) {
+		p->ocsp_next_update = asn1_time_to_time_t(next_update);
+		result = status == V_OCSP_CERTSTATUS_GOOD ? TP_OCSP_GOOD :
+		    status == V_OCSP_CERTSTATUS_REVOKED ? TP_OCSP_REVOKED : TP_OCSP_UNKNOWN;
+	}
+	OCSP_CERTID_free(id);
+	return result;
+}
+
+static void
+collect_ocsp(struct tp_probe *p)
+{
+	const unsigned char *der;
+	long len = SSL_get_tlsext_status_ocsp_resp(p->ssl, &der);
+	STACK_OF(X509) *sent = SSL_get_peer_cert_chain(p->ssl);
+	OCSP_RESPONSE *resp;
+	OCSP_BASICRESP *basic = NULL;
+
+	p->ocsp_status = TP_OCSP_NONE;
+	if (len <= 0 || der == NULL)
+		return;
+	p->ocsp_status = TP_OCSP_INVALID;
+	resp = d2i_OCSP_RESPONSE(NULL, &der, len);
+	if (resp != NULL && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		basic = OCSP_response_get1_basic(resp);
+	if (basic != NULL && sent != NULL && sk_X509_num(sent) >= 2 &&
+	    OCSP_basic_verify(basic, sent, SSL_CTX_get_cert_store(p->ssl_ctx), 0) == 1)
+		p->ocsp_status = ocsp_status_of(p, basic, sk_X509_value(sent, 0),
+		    sk_X509_value(sent, 1));
+	OCSP_BASICRESP_free(basic);
+	OCSP_RESPONSE_free(resp);
+	ERR_clear_error();
+}
+
+/* --- the handshake ------------------------------------------------------ */
+
+static void
+collect_facts(struct tp_probe *p, const struct verify_note *note)
+{
+	STACK_OF(X509) *sent = SSL_get_peer_cert_chain(p->ssl);
+
+	snprintf(p->tls_version, sizeof(p->tls_version), "%s", SSL_get_version(p->ssl));
+	p->tls_version_number = SSL_version(p->ssl);
+	snprintf(p->cipher, sizeof(p->cipher), "%s", SSL_get_cipher_name(p->ssl));
+	p->peer_chain = sent ? chain_from_stack(sent) : chain_new();
+	collect_verification(p, note);
+	collect_ocsp(p);
+}
+
+int
+handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+{
+	struct verify_note note = { .code = X509_V_OK };
+	int64_t started = monotonic_ms();
+
+	p->phase = TP_PHASE_HANDSHAKE;
+	if (setup_ssl(p, c, cfg, &note) < 0)
+		return -1;
+	for (;;) {
+		int rc, err;
+		enum io_status st;
+
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_connect(p->ssl);
+		if (rc == 1)
+			break;
+		err = SSL_get_error(p->ssl, rc);
+		if (err == SSL_ERROR_WANT_READ)
+			st = conn_wait(c, POLLIN);
+		else if (err == SSL_ERROR_WANT_WRITE)
+			st = conn_wait(c, POLLOUT);
+		else
+			return ssl_failure(p, cfg, err);
+		if (st != IO_OK)
+			return probe_fail_io(p, st, "TLS handshake");
+	}
+	p->time_tls = (double)(monotonic_ms() - started) / 1000.0;
+	collect_facts(p, &note);
+	SSL_set_ex_data(p->ssl, verify_note_index, NULL);
+	return 0;
+}
+
+void
+handshake_close(struct tp_probe *p, struct conn *c, const char *quit)
+{
+	char line[64];
+
+	if (p->ssl == NULL)
+		return;
+	/* Best effort within the deadline: servers log fewer errors this way. */
+	if (quit != NULL) {
+		int n = snprintf(line, sizeof(line), "%s\r\n", quit);
+		if (SSL_write(p->ssl, line, n) <= 0)
+			ERR_clear_error();
+	}
+	if (conn_remaining_ms(c) > 0 && SSL_shutdown(p->ssl) < 0)
+		ERR_clear_error();
+}

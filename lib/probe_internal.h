@@ -1,0 +1,157 @@
+/*
+ * probe_internal.h - what the files of libtls-probe share and callers never
+ * see: the config and probe structures, the connection with its deadline,
+ * and the verbs each file provides to probe.c.
+ */
+#ifndef TLSPROBE_INTERNAL_H
+#define TLSPROBE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "tlsprobe.h"
+
+#define TP_ERROR_MAX 1024
+#define TP_LINE_MAX 4096	/* longest reply line we accept */
+#define TP_REPLY_LINES_MAX 200	/* longest multi-line reply we accept */
+#define TP_REPLY_TEXT_MAX 2048	/* reply text kept for diagnoses */
+
+struct tp_config {
+	char *host;
+	unsigned port;
+	enum tp_protocol proto;
+	bool proto_set;
+	enum tp_family family;
+	char *sni;
+	char *trust;
+	enum tp_proxy proxy;
+	struct sockaddr_storage proxy_src, proxy_dst;
+	bool proxy_src_set, proxy_dst_set;
+	char *helo_name;
+	unsigned timeout_ms;
+	char error[TP_ERROR_MAX];
+};
+
+/* --- net.c: one connection under one deadline ------------------------- */
+
+struct conn {
+	int fd;
+	int64_t deadline_ms;		/* monotonic */
+	char buf[TP_LINE_MAX];
+	size_t buf_len;
+	struct sockaddr_storage local, peer;
+};
+
+enum io_status {
+	IO_OK = 0,
+	IO_TIMEOUT,
+	IO_CLOSED,
+	IO_RESET,
+	IO_TOO_LONG,
+	IO_ERROR,
+};
+
+int64_t monotonic_ms(void);
+int64_t conn_remaining_ms(const struct conn *c);
+void conn_init(struct conn *c, int64_t deadline_ms);
+void conn_close(struct conn *c);
+/* Returns IO_OK when VALUE reading or writing can go on, or IO_TIMEOUT. */
+enum io_status conn_wait(struct conn *c, short events);
+enum io_status conn_write_all(struct conn *c, const void *data, size_t len);
+/* Reads one line, CR LF or LF stripped, NUL-terminated, at most TP_LINE_MAX. */
+enum io_status conn_read_line(struct conn *c, char *line, size_t size);
+/* Resolves and connects within the deadline; -1 sets the probe's failure. */
+struct tp_probe;
+int net_connect(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
+int net_record_addresses(struct tp_probe *p, struct conn *c);
+/* Format an address as "127.0.0.1:25" or "[::1]:25". */
+void sockaddr_format(const struct sockaddr_storage *ss, char *out, size_t size);
+
+/* --- proxy.c --------------------------------------------------------- */
+
+/*
+ * Builds a PROXY protocol header of VERSION for SRC -> DST into BUF.
+ * Returns its length, or -1 when the addresses are not TCP over IPv4/IPv6
+ * of one family or BUF is too small.
+ */
+int proxy_header_build(enum tp_proxy version, const struct sockaddr_storage *src,
+    const struct sockaddr_storage *dst, unsigned char *buf, size_t size);
+
+/* --- starttls.c ------------------------------------------------------ */
+
+/* Reads the greeting and negotiates STARTTLS for PROTO; -1 sets the failure. */
+int starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
+    const char *helo_name);
+/* The command that ends a session politely ("QUIT\r\n"), or NULL. */
+const char *starttls_quit_command(enum tp_protocol proto);
+
+/*
+ * Reply parsing, exposed for unit tests. A reply is one or more lines;
+ * these say whether LINE ends it and whether it is a success.
+ */
+enum reply_line {
+	REPLY_MORE,		/* another line follows */
+	REPLY_LAST_OK,
+	REPLY_LAST_FAIL,
+	REPLY_BAD,		/* not this protocol */
+};
+enum reply_line smtp_reply_line(const char *line, int *code);
+enum reply_line imap_reply_line(const char *line, const char *tag);
+enum reply_line pop3_status_line(const char *line);
+enum reply_line sieve_reply_line(const char *line);
+/* True when capability TOKEN appears as a word in LINE's capability text. */
+bool capability_has(const char *caps, const char *token);
+
+/* --- handshake.c ----------------------------------------------------- */
+
+/* Runs the TLS handshake on C and fills the probe's TLS facts. */
+int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
+/* Sends the quit command over TLS and closes TLS politely. */
+void handshake_close(struct tp_probe *p, struct conn *c, const char *quit);
+
+/* --- cert.c ---------------------------------------------------------- */
+
+struct tp_chain *chain_new(void);
+/* Appends a reference to X (the chain takes its own reference). */
+int chain_push(struct tp_chain *chain, X509 *x);
+struct tp_chain *chain_from_stack(STACK_OF(X509) *stack);
+
+/* --- probe.c: shared by the phases ----------------------------------- */
+
+struct tp_probe {
+	enum tp_failure failure;
+	enum tp_phase phase;
+	char error[TP_ERROR_MAX];
+	char peer[128];
+	char greeting[TP_REPLY_TEXT_MAX];
+	int64_t start_ms;
+	double time_connect, time_tls, time_total;
+	bool sent_proxy_header;
+
+	SSL_CTX *ssl_ctx;
+	SSL *ssl;
+	char tls_version[32];
+	char cipher[128];
+	int tls_version_number;
+	char alert[128];		/* last alert received, if any */
+	struct tp_chain *peer_chain;
+	struct tp_chain *verified_chain;
+	bool verified;
+	char verify_error[TP_ERROR_MAX];
+	enum tp_ocsp_status ocsp_status;
+	time_t ocsp_next_update;
+};
+
+/* Records a failure of KIND in the current phase; always returns -1. */
+int probe_fail(struct tp_probe *p, enum tp_failure kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Turns an I/O status into a classified failure with a sentence. */
+int probe_fail_io(struct tp_probe *p, enum io_status st, const char *waiting_for);
+/* Copies at most SIZE-1 bytes of SRC, replacing control characters. */
+void copy_printable(char *dst, size_t size, const char *src);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * tlsprobe.h - libtls-probe: connect to a mail service, negotiate TLS the
+ * way a strict client does, and read back what was seen.
+ *
+ * A caller fills a struct tp_config, runs a struct tp_probe with it, and
+ * reads facts (protocol, cipher, chains, verification, timings) or, when
+ * the run failed, a classified failure with a sentence for a human. The
+ * library never decides OK or CRITICAL and never exits. No OpenSSL type
+ * appears here: callers need not include <openssl/ssl.h>.
+ */
+#ifndef TLSPROBE_H
+#define TLSPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* --- protocols -------------------------------------------------------- */
+
+enum tp_protocol {
+	TP_PROTO_SMTP,
+	TP_PROTO_SUBMISSION,
+	TP_PROTO_LMTP,
+	TP_PROTO_IMAP,
+	TP_PROTO_POP3,
+	TP_PROTO_SIEVE,
+	TP_PROTO_SMTPS,
+	TP_PROTO_SUBMISSIONS,
+	TP_PROTO_IMAPS,
+	TP_PROTO_POP3S,
+	TP_PROTO_TLS,		/* implicit TLS, no application protocol */
+	TP_PROTO_COUNT,
+};
+
+/* Returns 0 and sets OUT for a name such as "smtp" or "imaps", else -1. */
+int tp_protocol_from_name(const char *name, enum tp_protocol *out);
+/* Returns 0 and sets OUT for a well-known mail port (25, 587, 993...), else -1. */
+int tp_protocol_from_port(unsigned port, enum tp_protocol *out);
+const char *tp_protocol_name(enum tp_protocol proto);
+unsigned tp_protocol_default_port(enum tp_protocol proto);
+/* True when TLS starts at once (465, 993, 995, "tls"), false for STARTTLS. */
+bool tp_protocol_is_implicit(enum tp_protocol proto);
+/* "smtp|submission|lmtp|..." for help and error texts. */
+const char *tp_protocol_names(void);
+
+/* --- configuration ---------------------------------------------------- */
+
+enum tp_family {
+	TP_FAMILY_ANY = 0,
+	TP_FAMILY_IPV4 = 4,
+	TP_FAMILY_IPV6 = 6,
+};
+
+enum tp_proxy {
+	TP_PROXY_NONE = 0,
+	TP_PROXY_V1 = 1,
+	TP_PROXY_V2 = 2,
+};
+
+enum tp_tls_version {
+	TP_TLS_ANY = 0,
+	TP_TLS_1_0 = 0x0301,
+	TP_TLS_1_1 = 0x0302,
+	TP_TLS_1_2 = 0x0303,
+	TP_TLS_1_3 = 0x0304,
+};
+
+struct tp_config;
+
+struct tp_config *tp_config_new(void);
+void tp_config_free(struct tp_config *cfg);
+
+/* Each setter returns 0, or -1 with a sentence in tp_config_error(). */
+int tp_config_set_host(struct tp_config *cfg, const char *host);
+int tp_config_set_port(struct tp_config *cfg, unsigned port);
+int tp_config_set_protocol(struct tp_config *cfg, enum tp_protocol proto);
+int tp_config_set_family(struct tp_config *cfg, enum tp_family family);
+/* The TLS server name (SNI). Default: the host, unless it is an address. */
+int tp_config_set_sni(struct tp_config *cfg, const char *name);
+/* Trust anchors: a PEM file or a hashed directory. Default: the system store. */
+int tp_config_set_trust(struct tp_config *cfg, const char *file_or_dir);
+int tp_config_set_proxy(struct tp_config *cfg, enum tp_proxy version);
+/* Addresses announced in the PROXY header. Default: the socket's own. */
+int tp_config_set_proxy_source(struct tp_config *cfg, const char *addr, unsigned port);
+int tp_config_set_proxy_destination(struct tp_config *cfg, const char *addr, unsigned port);
+/* The name sent in EHLO/LHLO. Default: the local host name. */
+int tp_config_set_helo_name(struct tp_config *cfg, const char *name);
+/* One deadline for the whole probe: resolve, connect, STARTTLS, handshake. */
+int tp_config_set_timeout_ms(struct tp_config *cfg, unsigned ms);
+const char *tp_config_error(const struct tp_config *cfg);
+
+/* --- certificates ----------------------------------------------------- */
+
+struct tp_cert;
+struct tp_chain;
+
+size_t tp_chain_count(const struct tp_chain *chain);
+const struct tp_cert *tp_chain_cert(const struct tp_chain *chain, size_t i);
+
+/*
+ * Loads every certificate of a PEM file, in file order. Returns NULL with
+ * a sentence in ERR when the file cannot be read or holds no certificate.
+ */
+struct tp_chain *tp_chain_load_file(const char *path, char *err, size_t errlen);
+void tp_chain_free(struct tp_chain *chain);
+
+/* One-line RFC 2253 names, "CN=mail.example.com,O=Example". */
+const char *tp_cert_subject(const struct tp_cert *cert);
+const char *tp_cert_issuer(const struct tp_cert *cert);
+/* The commonName and organizationName fields, or "" when absent. */
+const char *tp_cert_subject_cn(const struct tp_cert *cert);
+const char *tp_cert_issuer_cn(const struct tp_cert *cert);
+const char *tp_cert_issuer_org(const struct tp_cert *cert);
+/* DNS names and IP addresses of subjectAltName. */
+size_t tp_cert_san_count(const struct tp_cert *cert);
+const char *tp_cert_san(const struct tp_cert *cert, size_t i);
+const char *tp_cert_serial(const struct tp_cert *cert);	/* hex */
+time_t tp_cert_not_before(const struct tp_cert *cert);
+time_t tp_cert_not_after(const struct tp_cert *cert);
+/* "sha256WithRSAEncryption"; the digest alone ("SHA256", "SHA1"). */
+const char *tp_cert_signature_algorithm(const struct tp_cert *cert);
+const char *tp_cert_signature_digest(const struct tp_cert *cert);
+const char *tp_cert_key_type(const struct tp_cert *cert);	/* "RSA", "EC", "ED25519" */
+int tp_cert_key_bits(const struct tp_cert *cert);
+/* SHA-256 of the DER, 64 lowercase hex digits. */
+const char *tp_cert_sha256(const struct tp_cert *cert);
+bool tp_cert_is_self_signed(const struct tp_cert *cert);
+bool tp_cert_is_ca(const struct tp_cert *cert);
+/* True when NAME is covered: SANs with wildcards, the CN only without SANs. */
+bool tp_cert_matches_name(const struct tp_cert *cert, const char *name);
+/* True when CERT was issued by ISSUER (names match and the signature verifies). */
+bool tp_cert_issued_by(const struct tp_cert *cert, const struct tp_cert *issuer);
+
+/* --- the probe -------------------------------------------------------- */
+
+/* Where a probe was when it stopped. */
+enum tp_phase {
+	TP_PHASE_SETUP,
+	TP_PHASE_RESOLVE,
+	TP_PHASE_CONNECT,
+	TP_PHASE_PROXY,
+	TP_PHASE_GREETING,
+	TP_PHASE_STARTTLS,
+	TP_PHASE_HANDSHAKE,
+	TP_PHASE_DONE,
+};
+
+/* Why a probe failed. */
+enum tp_failure {
+	TP_FAIL_NONE = 0,
+	TP_FAIL_CONFIG,		/* the caller's configuration is incomplete */
+	TP_FAIL_INTERNAL,	/* out of memory, OpenSSL setup */
+	TP_FAIL_RESOLVE,	/* the host name does not resolve */
+	TP_FAIL_REFUSED,	/* connection refused */
+	TP_FAIL_UNREACHABLE,	/* no route, network unreachable */
+	TP_FAIL_TIMEOUT,	/* the deadline passed; see the phase */
+	TP_FAIL_CLOSED,		/* the server closed the connection */
+	TP_FAIL_RESET,		/* the server reset the connection */
+	TP_FAIL_PROTOCOL,	/* a reply that breaks the protocol */
+	TP_FAIL_STARTTLS_NOT_OFFERED,
+	TP_FAIL_STARTTLS_REFUSED,
+	TP_FAIL_TLS_ALERT,	/* the server sent a TLS alert */
+	TP_FAIL_TLS,		/* any other handshake failure */
+};
+
+enum tp_ocsp_status {
+	TP_OCSP_NONE,		/* nothing stapled */
+	TP_OCSP_GOOD,
+	TP_OCSP_REVOKED,
+	TP_OCSP_UNKNOWN,
+	TP_OCSP_INVALID,	/* stapled but unparsable or not for this leaf */
+};
+
+struct tp_probe;
+
+struct tp_probe *tp_probe_new(void);
+void tp_probe_free(struct tp_probe *probe);
+
+/*
+ * Connects, negotiates TLS and collects the facts. Returns 0, or -1 with
+ * tp_probe_failure(), tp_probe_phase() and tp_probe_error() set. A failed
+ * chain verification is not a failure of the run: see tp_probe_verified().
+ */
+int tp_probe_run(struct tp_probe *probe, const struct tp_config *cfg);
+
+enum tp_failure tp_probe_failure(const struct tp_probe *probe);
+enum tp_phase tp_probe_phase(const struct tp_probe *probe);
+const char *tp_probe_phase_name(enum tp_phase phase);
+/* A sentence saying what happened and what to look at next. */
+const char *tp_probe_error(const struct tp_probe *probe);
+
+/* "127.0.0.1:587". */
+const char *tp_probe_peer(const struct tp_probe *probe);
+/* The server's first line (greeting), if any was read. */
+const char *tp_probe_greeting(const struct tp_probe *probe);
+/* "TLSv1.3", "TLS_AES_256_GCM_SHA384". */
+const char *tp_probe_tls_version(const struct tp_probe *probe);
+enum tp_tls_version tp_probe_tls_version_number(const struct tp_probe *probe);
+const char *tp_probe_cipher(const struct tp_probe *probe);
+
+/* Seconds from the start to TCP connected, for the handshake, and in all. */
+double tp_probe_time_connect(const struct tp_probe *probe);
+double tp_probe_time_tls(const struct tp_probe *probe);
+double tp_probe_time_total(const struct tp_probe *probe);
+
+/* The chain as the server sent it, leaf first, order kept. */
+const struct tp_chain *tp_probe_peer_chain(const struct tp_probe *probe);
+/* The chain OpenSSL built to a trust anchor (empty when verification failed). */
+const struct tp_chain *tp_probe_verified_chain(const struct tp_probe *probe);
+/* Chain verification against the trust store (names are not checked here). */
+bool tp_probe_verified(const struct tp_probe *probe);
+/* Why verification failed, as a sentence; NULL when it succeeded. */
+const char *tp_probe_verify_error(const struct tp_probe *probe);
+
+enum tp_ocsp_status tp_probe_ocsp_status(const struct tp_probe *probe);
+time_t tp_probe_ocsp_next_update(const struct tp_probe *probe);
+const char *tp_ocsp_status_name(enum tp_ocsp_status status);
+
+#endif

@@ -85,6 +85,28 @@ info_callback(const SSL *ssl, int where, int ret)
 		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(ret));
 }
 
+/* Keeps the server's first bytes, to quote them when they are not TLS. */
+static long
+record_first_bytes(BIO *bio, int oper, const char *data, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct tp_probe *p = (struct tp_probe *)BIO_get_callback_arg(bio);
+	size_t room, n;
+
+	(void)argi;
+	(void)argl;
+	if (oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 || p == NULL ||
+	    processed == NULL)
+		return ret;
+	room = sizeof(p->first_bytes) - 1 - p->first_len;
+	n = *processed < room ? *processed : room;
+	(void)len;
+	memcpy(p->first_bytes + p->first_len, data, n);
+	p->first_len += n;
+	p->first_bytes[p->first_len] = '\0';
+	return ret;
+}
+
 static bool
 is_ip_literal(const char *name)
 {
@@ -134,6 +156,8 @@ setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
 	SSL_set_app_data(p->ssl, p);
+	BIO_set_callback_ex(SSL_get_rbio(p->ssl), record_first_bytes);
+	BIO_set_callback_arg(SSL_get_rbio(p->ssl), (char *)p);
 	SSL_set_ex_data(p->ssl, verify_note_index, note);
 	SSL_set_verify(p->ssl, SSL_VERIFY_NONE, verify_callback);
 	SSL_set_info_callback(p->ssl, info_callback);
@@ -182,8 +206,61 @@ eof_failure(struct tp_probe *p, enum tp_failure kind)
 	    "smtpd_upstream_proxy_protocol=haproxy); try --proxy-protocol v1 or v2", what);
 }
 
+/* Reads what is left of the server's plain-text line, briefly. */
+static void
+read_rest_of_line(struct tp_probe *p, struct conn *c)
+{
+	int64_t until = monotonic_ms() + 300;
+
+	while (p->first_len + 1 < sizeof(p->first_bytes) &&
+	    memchr(p->first_bytes, '\n', p->first_len) == NULL && monotonic_ms() < until) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = recv(c->fd, p->first_bytes + p->first_len,
+		    sizeof(p->first_bytes) - 1 - p->first_len, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		p->first_len += (size_t)n;
+		p->first_bytes[p->first_len] = '\0';
+	}
+}
+
+/* The server answered a ClientHello with something else: say what. */
 static int
-ssl_failure(struct tp_probe *p, const struct tp_config *cfg, int err)
+not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+{
+	char text[sizeof(p->first_bytes)];
+	bool greeting;
+
+	read_rest_of_line(p, c);
+	p->first_bytes[strcspn(p->first_bytes, "\r\n")] = '\0';
+	copy_printable(text, sizeof(text), p->first_bytes);
+	greeting = strncmp(text, "220", 3) == 0 || strncmp(text, "* OK", 4) == 0 ||
+	    strncmp(text, "+OK", 3) == 0;
+	if (!tp_protocol_is_implicit(cfg->proto))
+		return probe_fail(p, TP_FAIL_TLS,
+		    "the server accepted STARTTLS but then answered the TLS handshake "
+		    "with plain text: '%s' (a broken server or proxy)", text);
+	if (p->sent_proxy_header)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "the server answered the PROXY header and TLS handshake with "
+		    "plain text: '%s'; check that this service expects a PROXY header", text);
+	if (greeting)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "the server speaks plain text here ('%s'): this port uses "
+		    "STARTTLS, not implicit TLS; use -P with smtp, submission, imap or pop3",
+		    text);
+	return probe_fail(p, TP_FAIL_TLS,
+	    "the server answered the TLS handshake with plain text: '%s'; a "
+	    "service that expects a PROXY protocol header answers like this (try "
+	    "--proxy-protocol v1 or v2)", text);
+}
+
+static int
+ssl_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg, int err)
 {
 	unsigned long e = ERR_peek_error();
 	int reason = ERR_GET_REASON(e);
@@ -198,11 +275,7 @@ ssl_failure(struct tp_probe *p, const struct tp_config *cfg, int err)
 		return eof_failure(p, TP_FAIL_RESET);
 	if (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
 	    reason == SSL_R_RECORD_LENGTH_MISMATCH)
-		return probe_fail(p, TP_FAIL_TLS,
-		    "the server answered the TLS handshake with something that is "
-		    "not TLS%s", tp_protocol_is_implicit(cfg->proto) ?
-		    " (does this port speak STARTTLS? try -P with smtp, imap, pop3...)" :
-		    " (plain text after STARTTLS: a broken server or proxy)");
+		return not_tls_failure(p, c, cfg);
 	if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_NO_PROTOCOLS_AVAILABLE)
 		return probe_fail(p, TP_FAIL_TLS,
 		    "no TLS protocol version in common with the server");
@@ -363,7 +436,7 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 		else if (err == SSL_ERROR_WANT_WRITE)
 			st = conn_wait(c, POLLOUT);
 		else
-			return ssl_failure(p, cfg, err);
+			return ssl_failure(p, c, cfg, err);
 		if (st != IO_OK)
 			return probe_fail_io(p, st, "TLS handshake");
 	}

@@ -138,6 +138,8 @@ struct tp_probe {
 	char cipher[128];
 	int tls_version_number;
 	char alert[128];		/* last alert received, if any */
+	char first_bytes[160];		/* what the server sent first in the handshake */
+	size_t first_len;
 	struct tp_chain *peer_chain;
 	struct tp_chain *verified_chain;
 	bool verified;

@@ -289,7 +289,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			    "the server's %s is not %s: '%s' (is this the right "
 			    "port and -P protocol?)", waiting_for, d->name, shown);
 		}
-		reply_append(r, line);
+		/* Keep the text without SMTP's "250-": capabilities are its words. */
+		reply_append(r, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
 		if (kind != REPLY_MORE) {
 			r->ok = kind == REPLY_LAST_OK;
 			return 0;

@@ -308,6 +308,8 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	    long_options, NULL)) != -1) {
 		int rc = common_opts_handle(&o->common, opt, optarg, err, errlen);
 
+		if (rc == 1)
+			continue;
 		if (rc != 0)
 			return rc;
 		if (opt == '?' || opt == ':') {

@@ -1,0 +1,35 @@
+#!/bin/sh
+# setup-debian.sh - install what tls-probe needs to build and test on Debian 12,
+# then build it. Installs only the packages that are missing; run as root.
+#   contrib/setup-debian.sh [--with-peers]   (--with-peers: check_ssl_cert and
+#                                             check_smtp, for bench/)
+set -eu
+cd "$(dirname "$0")/.."
+
+packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl
+	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
+	dovecot-managesieved haproxy jq procps iproute2"
+[ "${1:-}" = --with-peers ] && packages="$packages monitoring-plugins-basic monitoring-plugins-contrib"
+
+missing=
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup-debian.sh: missing packages:$missing; run as root to install them" >&2
+		exit 1
+	fi
+	echo "setup-debian.sh: installing$missing"
+	apt-get update -qq
+	# postfix asks questions unless told not to; its own instance is left alone.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+fi
+[ -f Makefile ] && [ config.status -nt configure ] || ./configure -q ${CONFIGURE_FLAGS:-}
+make -s -j"$(nproc)" >/dev/null
+make -s -j"$(nproc)" check TESTS= >/dev/null	# test helpers, no tests yet

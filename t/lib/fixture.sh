@@ -1,0 +1,732 @@
+# fixture.sh - test PKI and private Postfix, Dovecot and HAProxy instances
+# on 127.0.0.1 high ports for the bash integration tests (t/*.t).
+#
+# Source it from a test (needs top_builddir; run as root).  It provides:
+#   fixture_require          skip the whole test unless root + servers exist
+#   fixture_pki              build/reuse the shared test PKI, export PKI
+#   fixture_start_postfix    export PF_DIR PF_SMTP PF_SUBMISSION PF_SUBMISSIONS
+#                            PF_PROXY PF_PROXY_SMTP PF_NOTLS [PF_SMTP6]
+#   fixture_start_dovecot    export DV_CONF DV_DIR DV_IMAP DV_IMAPS DV_POP3
+#                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6]
+#   fixture_start_haproxy    export HA_DIR HA_V1 HA_V2 HA_SMTP_V1
+#   fixture_swap_cert postfix|dovecot NAME   serve NAME as default cert
+#   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
+#   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
+#   fixture_served_fp PORT [STARTTLS [SNI [HOST]]]  fingerprint served there
+# Servers are stopped and the per-test directory (TP_TMP) removed on exit
+# (kept when TP_KEEP_TMP=1).  Every test gets its own ports and directory,
+# so tests can run in parallel.  The PKI is shared, built under flock, and
+# rebuilt when older than a day so the dated certificates stay accurate.
+
+: "${top_builddir:?must be set to the absolute build directory}"
+. "${top_srcdir:-$top_builddir}/t/lib/tap.sh"
+
+TP_PKI_VERSION=1	# bump when the PKI contents change
+FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
+FIXTURE_TRAPPED=0
+FIXTURE_MAIN_PID=
+FIXTURE_LEAVES="mail mail-renewed other expired days10 days20 wrongname
+	rsa1024 sha1 untrusted"
+
+# ---- generic helpers ---------------------------------------------------
+
+fixture_require() {
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "fixture servers need root"
+	local cmd
+	for cmd in postfix postmap postconf dovecot doveadm haproxy openssl \
+	    flock timeout; do
+		command -v "$cmd" >/dev/null 2>&1 ||
+			tap_skip_all "$cmd not installed"
+	done
+}
+
+# fixture__now_ms: milliseconds since the epoch (for the time budget).
+fixture__now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# fixture__tmp: create (once) and print this test's private directory.
+fixture__tmp() {
+	if [ -z "${TP_TMP:-}" ]; then
+		local name
+		name=$(basename "${0%.t}")
+		TP_TMP=$top_builddir/t/tmp/$name.$$
+		rm -rf "$TP_TMP"
+		mkdir -p "$TP_TMP"
+		export TP_TMP
+		fixture__openssl_cnf >"$TP_TMP/openssl.cnf"
+	fi
+	fixture__trap
+}
+
+# The servers load 1024-bit RSA and SHA-1 certificates, which Debian's
+# default OpenSSL security level 2 refuses; they get this config instead.
+fixture__openssl_cnf() {
+	cat <<-'EOF'
+	# tls-probe fixture: let the test servers load weak certificates
+	openssl_conf = tp_init
+	[tp_init]
+	ssl_conf = tp_ssl
+	[tp_ssl]
+	system_default = tp_tls
+	[tp_tls]
+	CipherString = DEFAULT@SECLEVEL=0
+	EOF
+}
+
+# fixture__freeports N: print N free 127.0.0.1 ports (builds the helper
+# when "make check" has not; under a lock, as parallel tests race for it).
+fixture__freeports() {
+	local bin=$top_builddir/t/helpers/freeports fd
+	if [ ! -x "$bin" ]; then
+		mkdir -p "${bin%/*}" "$top_builddir/t/tmp"
+		exec {fd}>"$top_builddir/t/tmp/.freeports.lock"
+		flock "$fd"
+		if [ ! -x "$bin" ] && cc -o "$bin.$$" \
+		    "${top_srcdir:-$top_builddir}/t/helpers/freeports.c"; then
+			mv -f "$bin.$$" "$bin"
+		fi
+		exec {fd}>&-
+	fi
+	"$bin" "$1" || tap_bail "freeports: no free ports (is $bin built?)"
+}
+
+fixture_have_ipv6() {
+	[ "${TP_NO_IPV6:-0}" != 1 ] &&
+		grep -qs '^00000000000000000000000000000001 ' /proc/net/if_inet6
+}
+
+# fixture__port_open HOST PORT: 0 when a TCP connect succeeds.
+fixture__port_open() {
+	timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+# fixture__wait_ports WHAT LOG HOST:PORT...: wait up to 10 s for all ports,
+# else bail out showing the tail of LOG.
+fixture__wait_ports() {
+	local what=$1 log=$2 hp i
+	shift 2
+	for hp in "$@"; do
+		for ((i = 0; i < 100; i++)); do
+			fixture__port_open "${hp%:*}" "${hp##*:}" && break
+			sleep 0.1
+		done
+		((i < 100)) && continue
+		tap_diag "$what: nothing listens on $hp after 10 s"
+		fixture__bail_log "$what did not start" "$log"
+	done
+}
+
+# fixture__bail_log MSG LOG...: show the tail of each LOG, then bail out.
+fixture__bail_log() {
+	local msg=$1 log
+	shift
+	for log in "$@"; do
+		[ -s "$log" ] || continue
+		tap_diag "--- tail of $log" "$(tail -n 25 "$log")"
+	done
+	tap_bail "$msg"
+}
+
+# ---- the PKI -----------------------------------------------------------
+
+fixture_pki() {
+	PKI=${TP_PKI:-$top_builddir/t/pki}
+	export PKI
+	mkdir -p "$PKI" || tap_bail "cannot create $PKI"
+	local fd
+	exec {fd}>"$PKI/.lock"
+	flock "$fd"
+	if ! fixture__pki_fresh; then
+		# not in an "||" list: set -e must stay active inside the build
+		fixture__pki_build >"$PKI/.build.log" 2>&1
+		if ! fixture__pki_complete; then
+			exec {fd}>&-
+			fixture__bail_log "cannot build the test PKI" "$PKI/.build.log"
+		fi
+		echo "$TP_PKI_VERSION" >"$PKI/.complete"
+	fi
+	exec {fd}>&-
+}
+
+# fixture__pki_complete: every file the tests rely on is there.
+fixture__pki_complete() {
+	local f
+	for f in root.crt root.key inter.crt inter.key other-root.crt \
+	    trust/root.crt traefik.key traefik.crt traefik.fullchain.crt; do
+		[ -s "$PKI/$f" ] || return 1
+	done
+	for f in $FIXTURE_LEAVES; do
+		[ -s "$PKI/$f.key" ] && [ -s "$PKI/$f.crt" ] &&
+			[ -s "$PKI/$f.fullchain.crt" ] || return 1
+	done
+}
+
+# Fresh: complete, same layout version, built less than a day ago (days10
+# and days20 must keep meaning what their names say).
+fixture__pki_fresh() {
+	[ -f "$PKI/.complete" ] &&
+		[ "$(cat "$PKI/.complete")" = "$TP_PKI_VERSION" ] &&
+		[ -n "$(find "$PKI/.complete" -mmin -1440)" ]
+}
+
+fixture__pki_build() (
+	set -e
+	export TP_SAN=DNS:unused TP_KU=digitalSignature	# read by ca.cnf
+	find "$PKI" -mindepth 1 ! -name .lock ! -name .build.log -delete
+	cd "$PKI"
+	fixture__pki_cnf >ca.cnf
+	fixture__pki_roots
+	fixture__pki_leaves
+	fixture__pki_traefik
+	rm -f ./*.csr
+)
+
+# fixture__pki_cnf: openssl config for req and for three "openssl ca"s.
+# Leaf extensions come from the environment (TP_SAN, TP_KU).
+fixture__pki_cnf() {
+	local ca
+	cat <<-'EOF'
+	[req]
+	distinguished_name = req_dn
+	[req_dn]
+	[policy_any]
+	organizationName = optional
+	commonName = supplied
+	[root_ext]
+	basicConstraints = critical,CA:TRUE
+	keyUsage = critical,keyCertSign,cRLSign
+	subjectKeyIdentifier = hash
+	[inter_ext]
+	basicConstraints = critical,CA:TRUE,pathlen:0
+	keyUsage = critical,keyCertSign,cRLSign
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid:always
+	[leaf_ext]
+	basicConstraints = critical,CA:FALSE
+	keyUsage = critical,${ENV::TP_KU}
+	extendedKeyUsage = serverAuth
+	subjectAltName = ${ENV::TP_SAN}
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
+	[selfsigned_ext]
+	basicConstraints = critical,CA:FALSE
+	keyUsage = critical,digitalSignature
+	extendedKeyUsage = serverAuth
+	subjectAltName = ${ENV::TP_SAN}
+	subjectKeyIdentifier = hash
+	EOF
+	for ca in root inter other-root; do
+		cat <<-EOF
+		[ca_$ca]
+		dir = ./ca/$ca
+		database = \$dir/index.txt
+		serial = \$dir/serial
+		new_certs_dir = \$dir
+		certificate = ./$ca.crt
+		private_key = ./$ca.key
+		default_md = sha256
+		policy = policy_any
+		unique_subject = no
+		email_in_dn = no
+		EOF
+		mkdir -p "ca/$ca"
+		: >"ca/$ca/index.txt"
+		echo "10$(openssl rand -hex 7)" >"ca/$ca/serial"
+	done
+}
+
+# fixture__key NAME [RSA-BITS]: EC P-256 key, or RSA when BITS is given.
+fixture__key() {
+	if [ -n "${2:-}" ]; then
+		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" \
+			-out "$1.key"
+	else
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$1.key"
+	fi
+}
+
+# fixture__date OFFSET: "date -d" offset as an openssl ca date.
+fixture__date() {
+	date -u -d "$1" +%Y%m%d%H%M%SZ
+}
+
+# fixture__selfsigned NAME SUBJECT EXT DAYS
+fixture__selfsigned() {
+	fixture__key "$1"
+	openssl req -x509 -new -config ca.cnf -key "$1.key" -subj "$2" \
+		-extensions "$3" -days "$4" -sha256 -out "$1.crt"
+}
+
+# fixture__sign CA NAME SUBJECT EXT START END [MD]: CSR for NAME.key signed
+# by CA with "openssl ca" (which, unlike x509 -req on 3.0, takes dates).
+fixture__sign() {
+	openssl req -new -config ca.cnf -key "$2.key" -subj "$3" -out "$2.csr"
+	openssl ca -batch -notext -config ca.cnf -name "ca_$1" \
+		-in "$2.csr" -out "$2.crt" -extensions "$4" \
+		-startdate "$(fixture__date "$5")" -enddate "$(fixture__date "$6")" \
+		-md "${7:-sha256}"
+}
+
+fixture__pki_roots() {
+	local o="/O=tls-probe test"
+	fixture__selfsigned root "$o/CN=tls-probe Test Root CA" root_ext 3650
+	fixture__selfsigned other-root "/CN=tls-probe Untrusted Root" root_ext 3650
+	fixture__key inter
+	fixture__sign root inter "$o/CN=tls-probe Test Intermediate R1" \
+		inter_ext "-1 day" "+5 years"
+	mkdir trust
+	cp root.crt trust/root.crt
+	openssl rehash trust
+}
+
+# fixture__leaf NAME DNSNAME [START END [MD [RSA-BITS [CA]]]]
+fixture__leaf() {
+	local ca=${7:-inter} ku=digitalSignature
+	[ -n "${6:-}" ] && ku=digitalSignature,keyEncipherment
+	fixture__key "$1" "${6:-}"
+	TP_SAN=DNS:$2 TP_KU=$ku fixture__sign "$ca" "$1" "/CN=$2" leaf_ext \
+		"${3:--1 hour}" "${4:-+90 days}" "${5:-sha256}"
+	cat "$1.crt" "$ca.crt" >"$1.fullchain.crt"
+}
+
+fixture__pki_leaves() {
+	local d=example.test
+	fixture__leaf mail mail.$d
+	fixture__leaf mail-renewed mail.$d
+	fixture__leaf other other.$d
+	fixture__leaf expired expired.$d "-100 days" "-1 day"
+	fixture__leaf days10 days10.$d "-1 hour" "+10 days"
+	fixture__leaf days20 days20.$d "-1 hour" "+20 days"
+	fixture__leaf wrongname wrong.$d
+	fixture__leaf rsa1024 rsa1024.$d "" "" "" 1024
+	fixture__leaf sha1 sha1.$d "" "" sha1
+	fixture__leaf untrusted mail.$d "" "" "" "" other-root
+}
+
+# Like Traefik's built-in fallback: self-signed, fixed CN, random-hex SAN.
+fixture__pki_traefik() {
+	TP_SAN="DNS:$(openssl rand -hex 16).traefik.default" \
+		fixture__selfsigned traefik "/CN=TRAEFIK DEFAULT CERT" \
+		selfsigned_ext 365
+	cp traefik.crt traefik.fullchain.crt
+}
+
+# fixture_cert_fp NAME: SHA-256 fingerprint of $PKI/NAME.crt (AA:BB:..).
+fixture_cert_fp() {
+	openssl x509 -in "$PKI/$1.crt" -noout -fingerprint -sha256 | sed 's/.*=//'
+}
+
+# fixture_served_fp PORT [STARTTLS [SNI [HOST]]]: fingerprint of the leaf
+# served there ("" when the handshake fails).  STARTTLS "" = implicit TLS.
+fixture_served_fp() {
+	local host=${4:-127.0.0.1} args=()
+	[ -n "${2:-}" ] && args+=(-starttls "$2")
+	[[ $host == *:* ]] && host="[$host]"
+	timeout 10 openssl s_client -connect "$host:$1" \
+		-servername "${3:-mail.example.test}" "${args[@]}" \
+		-cipher DEFAULT@SECLEVEL=0 </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//'
+}
+
+# fixture__wait_cert WHAT NAME PORT STARTTLS: wait up to 10 s until PORT
+# serves $PKI/NAME.crt.
+fixture__wait_cert() {
+	local want i
+	want=$(fixture_cert_fp "$2")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(fixture_served_fp "$3" "$4")" = "$want" ] && return 0
+		sleep 0.2
+	done
+	tap_diag "$1 still does not serve $2 on port $3 after 10 s"
+	return 1
+}
+
+# ---- cleanup -----------------------------------------------------------
+
+# Only an EXIT trap: bash runs it on INT, TERM and HUP too.  An INT trap
+# would break Ctrl-C: bash 5.2 fails to parse a trap that fires while a
+# command substitution spanning lines runs, and then carries on.
+fixture__trap() {
+	[ "$FIXTURE_TRAPPED" = 1 ] && return
+	FIXTURE_TRAPPED=1
+	FIXTURE_MAIN_PID=$BASHPID
+	trap 'fixture__cleanup' EXIT
+}
+
+# fixture__alive PID: running and not a zombie (an init that is slow to
+# reap daemonised servers would otherwise cost seconds per test).
+fixture__alive() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# fixture__pids: the live pids from the registered pid files.
+fixture__pids() {
+	local f pid
+	for f in "${FIXTURE_PIDFILES[@]}"; do
+		[ -s "$f" ] || continue
+		read -r pid <"$f" || true
+		[[ $pid =~ ^[0-9]+$ ]] && fixture__alive "$pid" && echo "$pid"
+	done
+}
+
+# fixture__any_alive PID...: 0 while one of them still runs.
+fixture__any_alive() {
+	local pid
+	for pid in "$@"; do
+		fixture__alive "$pid" && return 0
+	done
+	return 1
+}
+
+# fixture__stop_all: TERM every server, KILL what is left after 5 s.
+# (Dovecot's master alone sleeps 1 s on the way out.)
+fixture__stop_all() {
+	local pids i
+	pids=$(fixture__pids)
+	[ -n "$pids" ] || return 0
+	kill -TERM $pids 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		fixture__any_alive $pids || return 0
+		sleep 0.1
+	done
+	tap_diag "servers ignored SIGTERM for 5 s, sending SIGKILL: $pids"
+	kill -KILL $pids 2>/dev/null
+	sleep 0.2
+}
+
+fixture__cleanup() {
+	local rc=$?
+	[ "$BASHPID" = "$FIXTURE_MAIN_PID" ] || return "$rc"
+	trap '' INT TERM HUP	# a second Ctrl-C must not leave servers behind
+	fixture__stop_all
+	FIXTURE_PIDFILES=()
+	if [ -n "${TP_TMP:-}" ] && [ -d "$TP_TMP" ]; then
+		if [ "${TP_KEEP_TMP:-0}" = 1 ]; then
+			tap_diag "kept $TP_TMP"
+		else
+			rm -rf "$TP_TMP"
+		fi
+	fi
+	return "$rc"
+}
+
+# ---- Postfix -----------------------------------------------------------
+
+fixture_start_postfix() {
+	fixture_pki
+	fixture__tmp
+	PF_DIR=$TP_TMP/postfix
+	export PF_DIR
+	mkdir -p "$PF_DIR"
+	fixture__postfix_dirs
+	fixture__postfix_ports
+	fixture__postfix_main >"$PF_DIR/main.cf"
+	fixture__postfix_master >"$PF_DIR/master.cf"
+	fixture__postfix_sni >"$PF_DIR/sni"
+	fixture__postfix_settle
+	postmap -F -c "$PF_DIR" "hash:$PF_DIR/sni" ||
+		tap_bail "postmap -F failed on $PF_DIR/sni"
+	FIXTURE_PIDFILES+=("$TP_TMP/postfix-queue/pid/master.pid")
+	postfix -c "$PF_DIR" start >"$PF_DIR/start.log" 2>&1 ||
+		fixture__bail_log "postfix start failed" "$PF_DIR/start.log" \
+			"$PF_DIR/maillog"
+	fixture__wait_ports postfix "$PF_DIR/maillog" \
+		$(fixture__postfix_listeners)
+}
+
+# Postfix re-reads a main.cf modified within the last second, 300 ms at a
+# time, until it is a second old; backdating it saves that wait.
+fixture__postfix_settle() {
+	touch -d '-2 seconds' "$PF_DIR/main.cf" "$PF_DIR/master.cf"
+}
+
+# The queue and data directories live outside PF_DIR: "postfix check" wants
+# everything under config_directory owned by root.
+fixture__postfix_dirs() {
+	local q=$TP_TMP/postfix-queue d
+	mkdir -p "$q/pid" "$TP_TMP/postfix-data"
+	chown postfix "$TP_TMP/postfix-data"
+	chmod 700 "$TP_TMP/postfix-data"
+}
+
+fixture__postfix_ports() {
+	local p
+	p=($(fixture__freeports 7))
+	export PF_SMTP=${p[0]} PF_SUBMISSION=${p[1]} PF_SUBMISSIONS=${p[2]}
+	export PF_PROXY=${p[3]} PF_PROXY_SMTP=${p[4]} PF_NOTLS=${p[5]}
+	unset PF_SMTP6
+	fixture_have_ipv6 && export PF_SMTP6=${p[6]}
+	return 0
+}
+
+# fixture__postfix_listeners: HOST:PORT of every Postfix listener.
+fixture__postfix_listeners() {
+	local p
+	for p in PF_SMTP PF_SUBMISSION PF_SUBMISSIONS PF_PROXY PF_PROXY_SMTP \
+	    PF_NOTLS; do
+		echo "127.0.0.1:${!p}"
+	done
+	[ -n "${PF_SMTP6:-}" ] && echo "::1:$PF_SMTP6"
+	return 0
+}
+
+fixture__postfix_main() {
+	local ifs=127.0.0.1 protos=ipv4
+	[ -n "${PF_SMTP6:-}" ] && ifs="127.0.0.1, [::1]" protos="ipv4, ipv6"
+	cat <<-EOF
+	# tls-probe test fixture: private Postfix instance, loopback only
+	compatibility_level = 3.6
+	queue_directory = $TP_TMP/postfix-queue
+	data_directory = $TP_TMP/postfix-data
+	maillog_file = $PF_DIR/maillog
+	maillog_file_prefixes = $PF_DIR
+	syslog_name = postfix-tp$$
+	import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
+	    POSTLOG_SERVICE POSTLOG_HOSTNAME OPENSSL_CONF=$TP_TMP/openssl.cnf
+	inet_interfaces = $ifs
+	inet_protocols = $protos
+	myhostname = mail.example.test
+	mydomain = example.test
+	mydestination =
+	mynetworks = 127.0.0.0/8 [::1]/128
+	alias_maps =
+	alias_database =
+	biff = no
+	# never deliver anywhere: the fixture only terminates TLS
+	default_transport = discard:tls-probe fixture
+	relay_transport = discard:tls-probe fixture
+	smtpd_tls_chain_files = $PKI/mail.key, $PKI/mail.fullchain.crt
+	smtpd_tls_security_level = may
+	smtpd_tls_loglevel = 1
+	tls_server_sni_maps = hash:$PF_DIR/sni
+	EOF
+}
+
+fixture__postfix_master() {
+	local smtpd="inet n - n - - smtpd" tls="-o smtpd_tls_security_level=encrypt"
+	local wrap="-o smtpd_tls_wrappermode=yes $tls"
+	local proxy="-o smtpd_upstream_proxy_protocol=haproxy"
+	cat <<-EOF
+	# tls-probe test fixture: listeners on free ports, no chroot
+	127.0.0.1:$PF_SMTP $smtpd
+	127.0.0.1:$PF_SUBMISSION $smtpd $tls
+	127.0.0.1:$PF_SUBMISSIONS $smtpd $wrap
+	127.0.0.1:$PF_PROXY $smtpd $wrap $proxy
+	127.0.0.1:$PF_PROXY_SMTP $smtpd $proxy
+	127.0.0.1:$PF_NOTLS $smtpd -o smtpd_tls_security_level=none
+	EOF
+	[ -n "${PF_SMTP6:-}" ] && echo "[::1]:$PF_SMTP6 $smtpd"
+	cat <<-'EOF'
+	pickup     unix  n - n 60 1 pickup
+	cleanup    unix  n - n -  0 cleanup
+	qmgr       unix  n - n 300 1 qmgr
+	tlsmgr     unix  - - n 1000? 1 tlsmgr
+	rewrite    unix  - - n -  - trivial-rewrite
+	bounce     unix  - - n -  0 bounce
+	defer      unix  - - n -  0 bounce
+	trace      unix  - - n -  0 bounce
+	verify     unix  - - n -  1 verify
+	flush      unix  n - n 1000? 0 flush
+	proxymap   unix  - - n -  - proxymap
+	proxywrite unix  - - n -  1 proxymap
+	smtp       unix  - - n -  - smtp
+	relay      unix  - - n -  - smtp
+	showq      unix  n - n -  - showq
+	error      unix  - - n -  - error
+	retry      unix  - - n -  - error
+	discard    unix  - - n -  - discard
+	local      unix  - n n -  - local
+	virtual    unix  - n n -  - virtual
+	lmtp       unix  - - n -  - lmtp
+	anvil      unix  - - n -  1 anvil
+	scache     unix  - - n -  1 scache
+	postlog    unix-dgram n - n - 1 postlogd
+	EOF
+}
+
+# SNI name -> key + chain; leafonly deliberately lacks the intermediate.
+fixture__postfix_sni() {
+	local n
+	for n in other expired days10 days20 wrongname rsa1024 sha1 traefik \
+	    untrusted; do
+		echo "$n.example.test $PKI/$n.key $PKI/$n.fullchain.crt"
+	done
+	echo "leafonly.example.test $PKI/mail.key $PKI/mail.crt"
+}
+
+# ---- Dovecot -----------------------------------------------------------
+
+fixture_start_dovecot() {
+	fixture_pki
+	fixture__tmp
+	DV_DIR=$TP_TMP/dovecot
+	DV_CONF=$DV_DIR/dovecot.conf
+	export DV_DIR DV_CONF
+	mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_DIR/home"
+	fixture__dovecot_ports
+	fixture__dovecot_conf mail >"$DV_CONF"
+	FIXTURE_PIDFILES+=("$DV_DIR/run/master.pid")
+	dovecot -c "$DV_CONF" >"$DV_DIR/start.log" 2>&1 ||
+		fixture__bail_log "dovecot start failed" "$DV_DIR/start.log" \
+			"$DV_DIR/dovecot.log"
+	fixture__wait_ports dovecot "$DV_DIR/dovecot.log" \
+		$(fixture__dovecot_listeners)
+}
+
+fixture__dovecot_ports() {
+	local p
+	p=($(fixture__freeports 7))
+	export DV_IMAP=${p[0]} DV_IMAPS=${p[1]} DV_POP3=${p[2]}
+	export DV_POP3S=${p[3]} DV_SIEVE=${p[4]} DV_LMTP=${p[5]}
+	unset DV_IMAPS6
+	fixture_have_ipv6 && export DV_IMAPS6=${p[6]}
+	return 0
+}
+
+fixture__dovecot_listeners() {
+	local p
+	for p in DV_IMAP DV_IMAPS DV_POP3 DV_POP3S DV_SIEVE DV_LMTP; do
+		echo "127.0.0.1:${!p}"
+	done
+	[ -n "${DV_IMAPS6:-}" ] && echo "::1:$DV_IMAPS6"
+	return 0
+}
+
+# fixture__dovecot_listener NAME PORT [ssl]: one inet_listener block.
+fixture__dovecot_listener() {
+	printf '  inet_listener %s {\n    address = 127.0.0.1\n' "$1"
+	printf '    port = %s\n' "$2"
+	[ -n "${3:-}" ] && printf '    ssl = yes\n'
+	printf '  }\n'
+}
+
+# fixture__dovecot_conf CERT: the whole config, CERT as default cert.
+fixture__dovecot_conf() {
+	fixture__dovecot_base "$1"
+	echo "service imap-login {"
+	fixture__dovecot_listener imap "$DV_IMAP"
+	fixture__dovecot_listener imaps "$DV_IMAPS" ssl
+	[ -n "${DV_IMAPS6:-}" ] && fixture__dovecot_listener imaps6 "$DV_IMAPS6" ssl |
+		sed 's/127\.0\.0\.1/::1/'
+	echo "}"
+	echo "service pop3-login {"
+	fixture__dovecot_listener pop3 "$DV_POP3"
+	fixture__dovecot_listener pop3s "$DV_POP3S" ssl
+	echo "}"
+	echo "service managesieve-login {"
+	fixture__dovecot_listener sieve "$DV_SIEVE"
+	echo "}"
+	echo "service lmtp {"
+	fixture__dovecot_listener lmtp "$DV_LMTP"
+	echo "}"
+}
+
+fixture__dovecot_base() {
+	local dh=
+	[ -r /usr/share/dovecot/dh.pem ] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
+	cat <<-EOF
+	# tls-probe test fixture: private Dovecot instance, loopback only
+	base_dir = $DV_DIR/run
+	state_dir = $DV_DIR/state
+	instance_name = dovecot-tp$$
+	log_path = $DV_DIR/dovecot.log
+	import_environment = TZ OPENSSL_CONF=$TP_TMP/openssl.cnf
+	protocols = imap pop3 lmtp sieve
+	listen = 127.0.0.1
+	ssl = yes
+	ssl_cert = <$PKI/$1.fullchain.crt
+	ssl_key = <$PKI/$1.key
+	$dh
+	local_name other.example.test {
+	  ssl_cert = <$PKI/other.fullchain.crt
+	  ssl_key = <$PKI/other.key
+	}
+	disable_plaintext_auth = no
+	auth_mechanisms = plain
+	passdb {
+	  driver = static
+	  args = nopassword=y
+	}
+	userdb {
+	  driver = static
+	  args = uid=nobody gid=nogroup home=$DV_DIR/home/%u
+	}
+	mail_location = maildir:~/Maildir
+	EOF
+}
+
+# ---- HAProxy -----------------------------------------------------------
+
+fixture_start_haproxy() {
+	[ -n "${PF_PROXY:-}" ] || tap_bail "fixture_start_haproxy needs Postfix"
+	fixture__tmp
+	HA_DIR=$TP_TMP/haproxy
+	export HA_DIR
+	mkdir -p "$HA_DIR"
+	local p
+	p=($(fixture__freeports 3))
+	export HA_V1=${p[0]} HA_V2=${p[1]} HA_SMTP_V1=${p[2]}
+	fixture__haproxy_cfg >"$HA_DIR/haproxy.cfg"
+	FIXTURE_PIDFILES+=("$HA_DIR/haproxy.pid")
+	haproxy -D -f "$HA_DIR/haproxy.cfg" -p "$HA_DIR/haproxy.pid" \
+		>"$HA_DIR/start.log" 2>&1 ||
+		fixture__bail_log "haproxy start failed" "$HA_DIR/start.log"
+	fixture__wait_ports haproxy "$HA_DIR/start.log" \
+		"127.0.0.1:$HA_V1" "127.0.0.1:$HA_V2" "127.0.0.1:$HA_SMTP_V1"
+}
+
+fixture__haproxy_cfg() {
+	cat <<-EOF
+	# tls-probe test fixture: PROXY protocol in front of Postfix
+	global
+	  maxconn 64
+	defaults
+	  mode tcp
+	  timeout connect 5s
+	  timeout client 30s
+	  timeout server 30s
+	listen ha_v1
+	  bind 127.0.0.1:$HA_V1
+	  server pf 127.0.0.1:$PF_PROXY send-proxy
+	listen ha_v2
+	  bind 127.0.0.1:$HA_V2
+	  server pf 127.0.0.1:$PF_PROXY send-proxy-v2
+	listen ha_smtp_v1
+	  bind 127.0.0.1:$HA_SMTP_V1
+	  server pf 127.0.0.1:$PF_PROXY_SMTP send-proxy
+	EOF
+}
+
+# ---- certificate swaps -------------------------------------------------
+
+# fixture_swap_cert postfix|dovecot NAME: NAME becomes the default
+# certificate; returns once it is served (1 after 10 s of waiting).
+fixture_swap_cert() {
+	[ -f "$PKI/$2.key" ] || tap_bail "fixture_swap_cert: no $PKI/$2.key"
+	case $1 in
+	postfix)
+		postconf -c "$PF_DIR" -e \
+			"smtpd_tls_chain_files = $PKI/$2.key, $PKI/$2.fullchain.crt" &&
+			fixture__postfix_settle &&
+			postfix -c "$PF_DIR" reload >>"$PF_DIR/start.log" 2>&1 ||
+			tap_bail "postfix reload failed"
+		fixture__wait_cert postfix "$2" "$PF_SMTP" smtp
+		;;
+	dovecot)
+		fixture__dovecot_conf "$2" >"$DV_CONF.new" &&
+			mv "$DV_CONF.new" "$DV_CONF" &&
+			doveadm -c "$DV_CONF" reload >>"$DV_DIR/start.log" 2>&1 ||
+			tap_bail "dovecot reload failed"
+		fixture__wait_cert dovecot "$2" "$DV_IMAPS" ""
+		;;
+	*)
+		tap_bail "fixture_swap_cert: unknown server '$1'"
+		;;
+	esac
+}

@@ -1,0 +1,46 @@
+# plugin.sh - run a tls-probe plugin from the build tree and assert on its
+# exit code and first line, the two things Nagios and Icinga act on.
+#
+#   run_plugin NAME ARGS...       sets OUT (all stdout), LINE1, RC, SECONDS_TAKEN
+#   expect NAME STATE ERE ARGS... runs, then asserts the state and line one
+# The state is OK, WARNING, CRITICAL or UNKNOWN (checked against exit code
+# and the word on line one).
+
+plugin_path() {
+	printf '%s/plugins/%s' "$top_builddir" "$1"
+}
+
+run_plugin() {
+	local name=$1 start end
+	shift
+	start=$(date +%s%N)
+	RC=0
+	OUT=$("$(plugin_path "$name")" "$@" 2>"${TP_TMP:-/tmp}/stderr.$$") || RC=$?
+	end=$(date +%s%N)
+	SECONDS_TAKEN=$(( (end - start) / 1000000 ))	# milliseconds, despite the name
+	LINE1=${OUT%%$'\n'*}
+}
+
+state_code() {
+	case $1 in
+	OK) echo 0 ;; WARNING) echo 1 ;; CRITICAL) echo 2 ;; UNKNOWN) echo 3 ;;
+	*) echo "bad state $1" >&2; exit 1 ;;
+	esac
+}
+
+# expect TESTNAME PLUGIN STATE ERE ARGS...
+expect() {
+	local test=$1 plugin=$2 state=$3 ere=$4 want
+	shift 4
+	want=$(state_code "$state")
+	run_plugin "$plugin" "$@"
+	if [ "$RC" = "$want" ] && printf '%s\n' "$LINE1" | grep -Eq -- "^[A-Z_]+ $state - " &&
+	    printf '%s\n' "$LINE1" | grep -Eq -- "$ere"; then
+		tap__result 0 "$test"
+		return 0
+	fi
+	tap__result 1 "$test"
+	tap_diag "  command: $plugin $*" "  exit code: $RC (want $want)" \
+	    "  want line one matching: $ere" "  output:" "$OUT"
+	return 1
+}

@@ -1,0 +1,43 @@
+# mail_tls_usage.t - bad command lines: exit 3 (UNKNOWN) with one sentence
+# naming the option and the value, and nothing else happens.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/plugin.sh"
+TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
+
+usage_error() {
+	local name=$1 ere=$2
+	shift 2
+	expect "$name" check_mail_tls UNKNOWN "$ere" "$@"
+	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
+}
+
+usage_error "missing -H" '-H/--hostname is required'
+usage_error "unknown -P" "-P/--protocol: 'smtpx' is not a known protocol" -H 127.0.0.1 -P smtpx
+usage_error "-w abc" "-w/--warning: .*'abc:?'" -H 127.0.0.1 -w abc
+usage_error "-c empty" "-c/--critical" -H 127.0.0.1 -c ''
+usage_error "-w below -c for days" '-w/--warning 10 is below -c/--critical 20' -H 127.0.0.1 -w 10 -c 20
+usage_error "port 0" "-p/--port: '0' is not a port number" -H 127.0.0.1 -p 0
+usage_error "port 70000" "-p/--port: '70000' is not a port number" -H 127.0.0.1 -p 70000
+usage_error "port with junk" "-p/--port: '25x'" -H 127.0.0.1 -p 25x
+usage_error "proxy v3" "--proxy-protocol: 'v3' is not a PROXY protocol version" -H 127.0.0.1 --proxy-protocol v3
+usage_error "unreadable -r" "-r/--rootcert: cannot read '/nonexistent/ca.pem'" -H 127.0.0.1 -r /nonexistent/ca.pem
+usage_error "-t 0" "-t/--timeout.*'0'" -H 127.0.0.1 -t 0
+usage_error "-t abc" "-t/--timeout.*'abc'" -H 127.0.0.1 -t abc
+usage_error "bad fingerprint" "--fingerprint: 'zz' is not a SHA-256 fingerprint" -H 127.0.0.1 --fingerprint zz
+usage_error "bad issuer regex" "-i/--issuer: '\(' is not a valid" -H 127.0.0.1 -i '('
+usage_error "--min-tls 1.1" "--min-tls: '1.1'" -H 127.0.0.1 --min-tls 1.1
+usage_error "--output xml" "--output.*'xml'" -H 127.0.0.1 --output xml
+usage_error "unknown option" "unknown option.*'--frobnicate'" -H 127.0.0.1 --frobnicate
+usage_error "port needs -P" "-P/--protocol is needed: port 2525" -H 127.0.0.1 -p 2525
+usage_error "unreadable --cert-file" "--cert-file: cannot read" -H 127.0.0.1 --cert-file /nonexistent
+
+run_plugin check_mail_tls --help
+tap_is "$RC" 3 "--help exits 3 like every monitoring plugin"
+tap_like "$OUT" '^Usage: check_mail_tls -H HOST' "--help shows the usage line"
+for opt in --hostname --port --protocol --sni --match --issuer --rootcert --warning \
+    --critical --proxy-protocol --min-tls --fingerprint --cert-file --timeout --verbose --output; do
+	tap_like "$OUT" "$opt" "--help documents $opt"
+done
+run_plugin check_mail_tls -V
+tap_like "$OUT" '^check_mail_tls [0-9]+\.[0-9]+' "-V prints the version"
+tap_done

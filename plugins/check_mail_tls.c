@@ -727,6 +727,36 @@ evaluate(struct check *c, struct facts *f)
 	add_facts(c, f);
 }
 
+/* -v: what happened, on stderr, for a human running the check by hand. */
+static void
+report_verbose(const struct options *o, const struct tp_probe *probe)
+{
+	const struct tp_chain *sent = tp_probe_peer_chain(probe);
+
+	check_verbose(&o->common, 1, "connected to %s in %.3f s", tp_probe_peer(probe),
+	    tp_probe_time_connect(probe));
+	if (tp_probe_greeting(probe)[0] != '\0')
+		check_verbose(&o->common, 1, "greeting: %s", tp_probe_greeting(probe));
+	if (tp_probe_failure(probe) != TP_FAIL_NONE) {
+		check_verbose(&o->common, 1, "stopped in the %s phase",
+		    tp_probe_phase_name(tp_probe_phase(probe)));
+		return;
+	}
+	check_verbose(&o->common, 1, "%s, %s, handshake %.3f s", tp_probe_tls_version(probe),
+	    tp_probe_cipher(probe), tp_probe_time_tls(probe));
+	check_verbose(&o->common, 1, "verification: %s", tp_probe_verified(probe) ?
+	    "ok" : tp_probe_verify_error(probe));
+	for (size_t i = 0; i < tp_chain_count(sent); i++) {
+		const struct tp_cert *cert = tp_chain_cert(sent, i);
+
+		check_verbose(&o->common, 2, "sent[%zu] subject %s", i, tp_cert_subject(cert));
+		check_verbose(&o->common, 2, "        issuer  %s", tp_cert_issuer(cert));
+		for (size_t n = 0; n < tp_cert_san_count(cert); n++)
+			check_verbose(&o->common, 2, "        SAN     %s", tp_cert_san(cert, n));
+		check_verbose(&o->common, 2, "        sha256  %s", tp_cert_sha256(cert));
+	}
+}
+
 static int
 run(const struct options *o, struct check *c)
 {
@@ -748,8 +778,10 @@ run(const struct options *o, struct check *c)
 		probe_failed(c, &f);
 	else
 		evaluate(c, &f);
-	if (f.probe != NULL)
+	if (f.probe != NULL) {
+		report_verbose(o, f.probe);
 		add_timings(c, f.probe);
+	}
 	tp_probe_free(f.probe);
 	tp_config_free(cfg);
 	return check_finish(c, o->common.output, stdout);

@@ -54,6 +54,15 @@ expect "a fingerprint that matches (as openssl prints it)" check_mail_tls OK 'OK
     --fingerprint "$(fixture_cert_fp mail)"
 expect "--min-tls 1.2 is met" check_mail_tls OK 'OK - ' "${SUB[@]}" --min-tls 1.2
 
+run_plugin check_mail_tls "${SUB[@]}" -vv
+tap_like "$LINE1" '^MAIL_TLS OK - ' "-vv leaves line one alone"
+verbose=$(cat "$TP_TMP/stderr.$$")
+tap_like "$verbose" '^greeting: 220 mail\.example\.test ESMTP' "-v shows the greeting on stderr"
+tap_like "$verbose" '^TLSv1\.[23], .*, handshake [0-9.]+ s$' "-v shows version, cipher and handshake time"
+tap_like "$verbose" '^        SAN     mail\.example\.test$' "-vv shows the SANs"
+run_plugin check_mail_tls "${SUB[@]}"
+tap_is "$(cat "$TP_TMP/stderr.$$")" "" "without -v nothing goes to stderr"
+
 if fixture_have_ipv6 && [ -n "${PF_SMTP6:-}" ]; then
 	expect "SMTP over IPv6 (-6 ::1)" check_mail_tls OK 'OK - ::1:[0-9]+ \(smtp\)' \
 	    -r "$PKI/root.crt" -6 -H ::1 --sni mail.example.test -p "$PF_SMTP6" -P smtp

@@ -101,11 +101,10 @@ fixture__port_open() {
 	timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
 }
 
-# fixture__wait_ports WHAT LOG HOST:PORT...: wait up to 10 s for all ports,
-# else bail out showing the tail of LOG.
+# fixture__wait_ports WHAT HOST:PORT...: wait up to 10 s for all ports.
 fixture__wait_ports() {
-	local what=$1 log=$2 hp i
-	shift 2
+	local what=$1 hp i
+	shift
 	for hp in "$@"; do
 		for ((i = 0; i < 100; i++)); do
 			fixture__port_open "${hp%:*}" "${hp##*:}" && break
@@ -113,8 +112,23 @@ fixture__wait_ports() {
 		done
 		((i < 100)) && continue
 		tap_diag "$what: nothing listens on $hp after 10 s"
-		fixture__bail_log "$what did not start" "$log"
+		return 1
 	done
+}
+
+# fixture__start WHAT PIDFILE LOG...: run fixture__WHAT_try until it
+# succeeds, 3 times at most: a free port can be taken (by another test's
+# client socket, say) before the server binds it.  Bails out on failure.
+fixture__start() {
+	local what=$1 pidfile=$2 try
+	shift 2
+	FIXTURE_PIDFILES+=("$pidfile")
+	for try in 1 2 3; do
+		"fixture__${what}_try" && return 0
+		fixture__stop "$pidfile"
+		tap_diag "$what: start attempt $try failed"
+	done
+	fixture__bail_log "$what did not start" "$@"
 }
 
 # fixture__bail_log MSG LOG...: show the tail of each LOG, then bail out.
@@ -365,10 +379,10 @@ fixture__alive() {
 	[ "${stat%% *}" != Z ]
 }
 
-# fixture__pids: the live pids from the registered pid files.
+# fixture__pids PIDFILE...: the live pids named in the pid files.
 fixture__pids() {
 	local f pid
-	for f in "${FIXTURE_PIDFILES[@]}"; do
+	for f in "$@"; do
 		[ -s "$f" ] || continue
 		read -r pid <"$f" || true
 		[[ $pid =~ ^[0-9]+$ ]] && fixture__alive "$pid" && echo "$pid"
@@ -384,11 +398,11 @@ fixture__any_alive() {
 	return 1
 }
 
-# fixture__stop_all: TERM every server, KILL what is left after 5 s.
-# (Dovecot's master alone sleeps 1 s on the way out.)
-fixture__stop_all() {
+# fixture__stop PIDFILE...: TERM those servers, KILL what is left after
+# 5 s.  (Dovecot's master alone sleeps 1 s on the way out.)
+fixture__stop() {
 	local pids i
-	pids=$(fixture__pids)
+	pids=$(fixture__pids "$@")
 	[ -n "$pids" ] || return 0
 	kill -TERM $pids 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
@@ -404,7 +418,7 @@ fixture__cleanup() {
 	local rc=$?
 	[ "$BASHPID" = "$FIXTURE_MAIN_PID" ] || return "$rc"
 	trap '' INT TERM HUP	# a second Ctrl-C must not leave servers behind
-	fixture__stop_all
+	fixture__stop "${FIXTURE_PIDFILES[@]}"
 	FIXTURE_PIDFILES=()
 	if [ -n "${TP_TMP:-}" ] && [ -d "$TP_TMP" ]; then
 		if [ "${TP_KEEP_TMP:-0}" = 1 ]; then
@@ -423,21 +437,20 @@ fixture_start_postfix() {
 	fixture__tmp
 	PF_DIR=$TP_TMP/postfix
 	export PF_DIR
-	mkdir -p "$PF_DIR"
+	fixture__start postfix "$TP_TMP/postfix-queue/pid/master.pid" \
+		"$PF_DIR/start.log" "$PF_DIR/maillog"
+}
+
+fixture__postfix_try() {
 	fixture__postfix_dirs
 	fixture__postfix_ports
 	fixture__postfix_main >"$PF_DIR/main.cf"
 	fixture__postfix_master >"$PF_DIR/master.cf"
 	fixture__postfix_sni >"$PF_DIR/sni"
 	fixture__postfix_settle
-	postmap -F -c "$PF_DIR" "hash:$PF_DIR/sni" ||
-		tap_bail "postmap -F failed on $PF_DIR/sni"
-	FIXTURE_PIDFILES+=("$TP_TMP/postfix-queue/pid/master.pid")
-	postfix -c "$PF_DIR" start >"$PF_DIR/start.log" 2>&1 ||
-		fixture__bail_log "postfix start failed" "$PF_DIR/start.log" \
-			"$PF_DIR/maillog"
-	fixture__wait_ports postfix "$PF_DIR/maillog" \
-		$(fixture__postfix_listeners)
+	postmap -F -c "$PF_DIR" "hash:$PF_DIR/sni" >"$PF_DIR/start.log" 2>&1 &&
+		postfix -c "$PF_DIR" start >>"$PF_DIR/start.log" 2>&1 &&
+		fixture__wait_ports postfix $(fixture__postfix_listeners)
 }
 
 # Postfix re-reads a main.cf modified within the last second, 300 ms at a
@@ -449,8 +462,8 @@ fixture__postfix_settle() {
 # The queue and data directories live outside PF_DIR: "postfix check" wants
 # everything under config_directory owned by root.
 fixture__postfix_dirs() {
-	local q=$TP_TMP/postfix-queue d
-	mkdir -p "$q/pid" "$TP_TMP/postfix-data"
+	rm -rf "$PF_DIR" "$TP_TMP/postfix-queue" "$TP_TMP/postfix-data"
+	mkdir -p "$PF_DIR" "$TP_TMP/postfix-queue/pid" "$TP_TMP/postfix-data"
 	chown postfix "$TP_TMP/postfix-data"
 	chmod 700 "$TP_TMP/postfix-data"
 }
@@ -568,15 +581,17 @@ fixture_start_dovecot() {
 	DV_DIR=$TP_TMP/dovecot
 	DV_CONF=$DV_DIR/dovecot.conf
 	export DV_DIR DV_CONF
+	fixture__start dovecot "$DV_DIR/run/master.pid" \
+		"$DV_DIR/start.log" "$DV_DIR/dovecot.log"
+}
+
+fixture__dovecot_try() {
+	rm -rf "$DV_DIR"
 	mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_DIR/home"
 	fixture__dovecot_ports
 	fixture__dovecot_conf mail >"$DV_CONF"
-	FIXTURE_PIDFILES+=("$DV_DIR/run/master.pid")
-	dovecot -c "$DV_CONF" >"$DV_DIR/start.log" 2>&1 ||
-		fixture__bail_log "dovecot start failed" "$DV_DIR/start.log" \
-			"$DV_DIR/dovecot.log"
-	fixture__wait_ports dovecot "$DV_DIR/dovecot.log" \
-		$(fixture__dovecot_listeners)
+	dovecot -c "$DV_CONF" >"$DV_DIR/start.log" 2>&1 &&
+		fixture__wait_ports dovecot $(fixture__dovecot_listeners)
 }
 
 fixture__dovecot_ports() {
@@ -668,17 +683,20 @@ fixture_start_haproxy() {
 	fixture__tmp
 	HA_DIR=$TP_TMP/haproxy
 	export HA_DIR
-	mkdir -p "$HA_DIR"
+	fixture__start haproxy "$HA_DIR/haproxy.pid" "$HA_DIR/start.log"
+}
+
+fixture__haproxy_try() {
 	local p
+	rm -rf "$HA_DIR"
+	mkdir -p "$HA_DIR"
 	p=($(fixture__freeports 3))
 	export HA_V1=${p[0]} HA_V2=${p[1]} HA_SMTP_V1=${p[2]}
 	fixture__haproxy_cfg >"$HA_DIR/haproxy.cfg"
-	FIXTURE_PIDFILES+=("$HA_DIR/haproxy.pid")
 	haproxy -D -f "$HA_DIR/haproxy.cfg" -p "$HA_DIR/haproxy.pid" \
-		>"$HA_DIR/start.log" 2>&1 ||
-		fixture__bail_log "haproxy start failed" "$HA_DIR/start.log"
-	fixture__wait_ports haproxy "$HA_DIR/start.log" \
-		"127.0.0.1:$HA_V1" "127.0.0.1:$HA_V2" "127.0.0.1:$HA_SMTP_V1"
+		>"$HA_DIR/start.log" 2>&1 &&
+		fixture__wait_ports haproxy "127.0.0.1:$HA_V1" "127.0.0.1:$HA_V2" \
+		"127.0.0.1:$HA_SMTP_V1"
 }
 
 fixture__haproxy_cfg() {

@@ -90,7 +90,7 @@ static long
 record_first_bytes(BIO *bio, int oper, const char *data, size_t len, int argi,
     long argl, int ret, size_t *processed)
 {
-	struct tp_probe *p = (struct tp_probe *)BIO_get_callback_arg(bio);
+	struct tp_probe *p = (struct tp_probe *)(void *)BIO_get_callback_arg(bio);
 	size_t room, n;
 
 	(void)argi;

@@ -188,16 +188,27 @@ check_swap() {
 		mail.example.test mail-renewed
 }
 
+# Dovecot needs the fixture's OpenSSL config (security level 0) for these;
+# Postfix sets level 0 itself, see the SNI checks.
+check_dovecot_weak_certs() {
+	local n
+	for n in rsa1024 sha1; do
+		tap_ok "fixture_swap_cert dovecot $n" fixture_swap_cert dovecot "$n"
+		serves "after dovecot swap, DV_POP3S" "$DV_POP3S" "" \
+			mail.example.test "$n"
+	done
+}
+
 # ---- main --------------------------------------------------------------
 
 check_pki
-t0=$(fixture__now_ms)
+t0=$(fixture_now_ms)
 fixture_start_postfix
-t1=$(fixture__now_ms)
+t1=$(fixture_now_ms)
 fixture_start_dovecot
-t2=$(fixture__now_ms)
+t2=$(fixture_now_ms)
 fixture_start_haproxy
-t3=$(fixture__now_ms)
+t3=$(fixture_now_ms)
 tap_diag "startup: postfix $((t1 - t0)) ms, dovecot $((t2 - t1)) ms, haproxy $((t3 - t2)) ms, total $((t3 - t0)) ms"
 
 check_default_listeners
@@ -207,4 +218,5 @@ check_postfix_sni
 check_dovecot_sni
 check_ipv6
 check_swap
+check_dovecot_weak_certs
 tap_done

@@ -13,6 +13,9 @@
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
 #   fixture_served_fp PORT [STARTTLS [SNI [HOST]]]  fingerprint served there
+#   fixture_now_ms           milliseconds since the epoch
+# Environment: TP_PKI (PKI directory, default $top_builddir/t/pki),
+# TP_KEEP_TMP=1, TP_NO_IPV6=1.
 # Servers are stopped and the per-test directory (TP_TMP) removed on exit
 # (kept when TP_KEEP_TMP=1).  Every test gets its own ports and directory,
 # so tests can run in parallel.  The PKI is shared, built under flock, and
@@ -21,7 +24,7 @@
 : "${top_builddir:?must be set to the absolute build directory}"
 . "${top_srcdir:-$top_builddir}/t/lib/tap.sh"
 
-TP_PKI_VERSION=1	# bump when the PKI contents change
+TP_PKI_VERSION=2	# bump when the PKI contents change
 FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
 FIXTURE_TRAPPED=0
 FIXTURE_MAIN_PID=
@@ -40,12 +43,12 @@ fixture_require() {
 	done
 }
 
-# fixture__now_ms: milliseconds since the epoch (for the time budget).
-fixture__now_ms() {
+# fixture_now_ms: milliseconds since the epoch (to time things).
+fixture_now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# fixture__tmp: create (once) and print this test's private directory.
+# fixture__tmp: create (once) this test's private directory TP_TMP.
 fixture__tmp() {
 	if [ -z "${TP_TMP:-}" ]; then
 		local name
@@ -266,7 +269,7 @@ fixture__date() {
 	date -u -d "$1" +%Y%m%d%H%M%SZ
 }
 
-# fixture__selfsigned NAME SUBJECT EXT DAYS
+# fixture__selfsigned NAME SUBJECT EXT DAYS: starts now.
 fixture__selfsigned() {
 	fixture__key "$1"
 	openssl req -x509 -new -config ca.cnf -key "$1.key" -subj "$2" \
@@ -283,13 +286,24 @@ fixture__sign() {
 		-md "${7:-sha256}"
 }
 
+# fixture__root NAME SUBJECT: a root CA valid from a year ago (so that
+# every certificate under it starts within its validity) for 10 years.
+fixture__root() {
+	fixture__key "$1"
+	openssl req -new -config ca.cnf -key "$1.key" -subj "$2" -out "$1.csr"
+	openssl ca -batch -notext -config ca.cnf -name "ca_$1" -selfsign \
+		-keyfile "$1.key" -in "$1.csr" -out "$1.crt" -extensions root_ext \
+		-startdate "$(fixture__date "-1 year")" \
+		-enddate "$(fixture__date "+10 years")"
+}
+
 fixture__pki_roots() {
 	local o="/O=tls-probe test"
-	fixture__selfsigned root "$o/CN=tls-probe Test Root CA" root_ext 3650
-	fixture__selfsigned other-root "/CN=tls-probe Untrusted Root" root_ext 3650
+	fixture__root root "$o/CN=tls-probe Test Root CA"
+	fixture__root other-root "/CN=tls-probe Untrusted Root"
 	fixture__key inter
 	fixture__sign root inter "$o/CN=tls-probe Test Intermediate R1" \
-		inter_ext "-1 day" "+5 years"
+		inter_ext "-200 days" "+5 years"
 	mkdir trust
 	cp root.crt trust/root.crt
 	openssl rehash trust

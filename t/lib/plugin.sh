@@ -4,7 +4,8 @@
 #   run_plugin NAME ARGS...       sets OUT (all stdout), LINE1, RC, SECONDS_TAKEN
 #   expect NAME STATE ERE ARGS... runs, then asserts the state and line one
 # The state is OK, WARNING, CRITICAL or UNKNOWN (checked against exit code
-# and the word on line one).
+# and the word on line one). TP_WRAPPER runs every plugin under a tool, e.g.
+#   TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full" make check
 
 plugin_path() {
 	printf '%s/plugins/%s' "$top_builddir" "$1"
@@ -15,7 +16,8 @@ run_plugin() {
 	shift
 	start=$(date +%s%N)
 	RC=0
-	OUT=$("$(plugin_path "$name")" "$@" 2>"${TP_TMP:-/tmp}/stderr.$$") || RC=$?
+	# shellcheck disable=SC2086
+	OUT=$(${TP_WRAPPER:-} "$(plugin_path "$name")" "$@" 2>"${TP_TMP:-/tmp}/stderr.$$") || RC=$?
 	end=$(date +%s%N)
 	SECONDS_TAKEN=$(( (end - start) / 1000000 ))	# milliseconds, despite the name
 	LINE1=${OUT%%$'\n'*}

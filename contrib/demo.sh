@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 contrib/setup-debian.sh || exit 1
 
-top_srcdir=$PWD top_builddir=$PWD
+top_srcdir=$PWD top_builddir=$PWD/_build
 export top_srcdir top_builddir
 . t/lib/fixture.sh >/dev/null
 fixture_require >/dev/null
@@ -16,11 +16,11 @@ fixture_start_dovecot
 fixture_start_haproxy
 
 run() {
-	printf '\n$ %s\n' "$*" | sed "s|$PKI|\$PKI|g; s|$top_builddir/||g"
+	printf '\n$ %s\n' "$*" | sed "s|$PKI|\$PKI|g; s|$top_srcdir/||g"
 	"$@"
 	printf '(exit code %d)\n' "$?"
 }
-PLUGIN=plugins/check_mail_tls
+PLUGIN=$top_builddir/plugins/check_mail_tls
 echo "Demo mail server on 127.0.0.1: Postfix submission $PF_SUBMISSION, submissions $PF_SUBMISSIONS,"
 echo "Dovecot IMAP $DV_IMAP, IMAPS $DV_IMAPS; test PKI in $PKI (root: \$PKI/root.crt)."
 run $PLUGIN -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test -r "$PKI/root.crt"

@@ -1,12 +1,15 @@
 #!/bin/sh
-# setup-debian.sh - install what tls-probe needs to build and test on Debian 12,
-# then build it. Installs only the packages that are missing; run as root.
-#   contrib/setup-debian.sh [--with-peers]   (--with-peers: check_ssl_cert and
-#                                             check_smtp, for bench/)
+# setup-debian.sh - install what tls-probe needs to build and test on Debian 12
+# (only the packages that are missing; run as root), then build out of tree.
+#   contrib/setup-debian.sh [--with-peers]
+#     --with-peers  also check_ssl_cert and check_smtp, for bench/
+#   BUILD_DIR (default _build) and CONFIGURE_FLAGS choose the build.
 set -eu
 cd "$(dirname "$0")/.."
+top=$PWD
 
 packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl
+	clang libclang-rt-14-dev valgrind
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 	dovecot-managesieved haproxy jq procps iproute2"
 [ "${1:-}" = --with-peers ] && packages="$packages monitoring-plugins-basic monitoring-plugins-contrib"
@@ -30,6 +33,10 @@ fi
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
 	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
-[ -f Makefile ] && [ config.status -nt configure ] || ./configure -q ${CONFIGURE_FLAGS:-}
+build=${BUILD_DIR:-_build}
+mkdir -p "$build"
+cd "$build"
+[ -f Makefile ] && [ config.status -nt "$top/configure" ] ||
+	"$top/configure" -q ${CONFIGURE_FLAGS:-}
 make -s -j"$(nproc)" >/dev/null
 make -s -j"$(nproc)" check TESTS= >/dev/null	# test helpers, no tests yet

@@ -1,31 +1,65 @@
 #!/bin/sh
-# test.sh - the whole tls-probe test suite from a fresh clone: installs what is
-# missing, builds, runs `make check` (real Postfix, Dovecot and HAProxy on
-# 127.0.0.1), and ends with the line "N passed, N failed".
+# test.sh - the whole tls-probe test suite from a fresh clone, as CI runs it:
+# installs what is missing, then three passes over `make check` (real Postfix,
+# Dovecot and HAProxy on 127.0.0.1):
+#   1. a normal build (_build)
+#   2. an ASan+UBSan build (_build-asan)
+#   3. the plugins of the server tests under valgrind (definite leaks and
+#      memory errors fail), in _build
+# then a short fuzzing run of every fuzz target, if fuzz/run.sh exists.
+# Ends with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-contrib/setup-debian.sh || exit 1
+top=$PWD
+passed=0 failed=0 skipped=0 rc=0
 
-rc=0
-make -s -j"$(nproc)" check >/dev/null 2>&1 || rc=$?
-
-# Every .log is one test script; show each result, the failures in full.
-passed=0 failed=0 skipped=0
-for trs in $(find t -name '*.trs' | sort); do
-	log=${trs%.trs}.log
-	for result in $(sed -n 's/^:test-result: \([A-Z]*\).*/\1/p' "$trs"); do
-		case $result in
-		PASS|XFAIL) passed=$((passed + 1)) ;;
-		SKIP) skipped=$((skipped + 1)) ;;
-		*) failed=$((failed + 1)) ;;
-		esac
+# tally BUILD_DIR: count and show the results of the last `make check` there.
+tally() {
+	for trs in $(find "$1/t" -name '*.trs' | sort); do
+		for result in $(sed -n 's/^:test-result: \([A-Z]*\).*/\1/p' "$trs"); do
+			case $result in
+			PASS|XFAIL) passed=$((passed + 1)) ;;
+			SKIP) skipped=$((skipped + 1)) ;;
+			*) failed=$((failed + 1)) ;;
+			esac
+		done
+		if grep -q '^:test-result: \(FAIL\|XPASS\|ERROR\)' "$trs"; then
+			echo "=== ${trs%.trs}.log"
+			cat "${trs%.trs}.log"
+		fi
+		printf '  %-36s %s\n' "${trs#$1/}" "$(sed -n 's/^:global-test-result: //p' "$trs")"
 	done
-	if grep -q '^:test-result: \(FAIL\|XPASS\|ERROR\)' "$trs"; then
-		echo "=== ${log}"
-		cat "$log"
+}
+
+# pass NAME BUILD_DIR [make check arguments...]
+pass() {
+	name=$1 dir=$2
+	shift 2
+	echo "== $name"
+	find "$dir/t" -name '*.trs' -delete 2>/dev/null
+	make -s -C "$dir" -j"$(nproc)" check "$@" >/dev/null 2>&1 || rc=1
+	tally "$dir"
+}
+
+contrib/setup-debian.sh || exit 1
+BUILD_DIR=_build-asan CONFIGURE_FLAGS="--enable-sanitizers CC=clang" contrib/setup-debian.sh || exit 1
+
+pass "normal build" _build
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	pass "ASan+UBSan build" _build-asan
+server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' _build/Makefile)
+pass "valgrind (server tests)" _build TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
+	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+
+if [ -x fuzz/run.sh ]; then
+	echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"
+	if fuzz/run.sh "${FUZZ_SECONDS:-20}"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
 	fi
-	printf '%-40s %s\n' "${trs%.trs}" "$(sed -n 's/^:global-test-result: //p' "$trs")"
-done
+fi
+
 [ "$passed$failed" = 00 ] && { echo "no test ran" >&2; rc=1; }
 [ "$failed" -gt 0 ] && rc=1
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -25,7 +25,7 @@ echo "Demo mail server on 127.0.0.1: Postfix submission $PF_SUBMISSION, submissi
 echo "Dovecot IMAP $DV_IMAP, IMAPS $DV_IMAPS; test PKI in $PKI (root: \$PKI/root.crt)."
 run $PLUGIN -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test -r "$PKI/root.crt"
 run $PLUGIN -H 127.0.0.1 -p "$DV_IMAPS" -P imaps --sni mail.example.test -r "$PKI/root.crt" -w 100 -c 14
-run $PLUGIN -H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni leafonly.example.test -r "$PKI/root.crt"
+run $PLUGIN -H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni leafonly.example.test -m mail.example.test -r "$PKI/root.crt"
 run $PLUGIN -H 127.0.0.1 -p "$PF_PROXY" -P submissions --sni mail.example.test -r "$PKI/root.crt"
 run $PLUGIN -H 127.0.0.1 -p "$PF_PROXY" -P submissions --sni mail.example.test -r "$PKI/root.crt" --proxy-protocol v2
 run $PLUGIN -H 127.0.0.1 -p "$PF_NOTLS" -P smtp

@@ -51,7 +51,7 @@ mapfile -t A < <(smtp_as mail.example.test --fingerprint "$(fixture_cert_fp othe
 expect "a fingerprint mismatch is CRITICAL" check_mail_tls CRITICAL "fingerprint is [0-9a-f]{64}, not the expected" "${A[@]}"
 
 # --- incident 1: valid certificate, clients still complain ----------------
-mapfile -t A < <(smtp_as leafonly.example.test)
+mapfile -t A < <(smtp_as leafonly.example.test -m mail.example.test)
 expect "a leaf served without its intermediate is CRITICAL, the intermediate named" \
     check_mail_tls CRITICAL \
     "the issuer 'CN=tls-probe Test Intermediate R1,O=tls-probe test' of 'CN=mail\.example\.test' was not sent by the server" "${A[@]}"

@@ -316,6 +316,7 @@ tp_chain_load_file(const char *path, char *err, size_t errlen)
 
 /* --- accessors -------------------------------------------------------------- */
 
+X509 *cert_x509(const struct tp_cert *c) { return c->x509; }
 const char *tp_cert_subject(const struct tp_cert *c) { return c->subject; }
 const char *tp_cert_issuer(const struct tp_cert *c) { return c->issuer; }
 const char *tp_cert_subject_cn(const struct tp_cert *c) { return c->subject_cn; }

@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -19,32 +18,6 @@
 #include <openssl/x509v3.h>
 
 #include "probe_internal.h"
-
-/* The first verification error, with the certificate it concerns. */
-struct verify_note {
-	int code;
-	int depth;
-	char subject[256];
-	char issuer[256];
-	time_t not_before, not_after;
-};
-
-static int verify_note_index = -1;
-
-static void
-name_oneline(const X509_NAME *name, char *out, size_t size)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	int n;
-
-	out[0] = '\0';
-	if (bio == NULL)
-		return;
-	X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-	n = BIO_read(bio, out, (int)size - 1);
-	out[n > 0 ? n : 0] = '\0';
-	BIO_free(bio);
-}
 
 static time_t
 asn1_time_to_time_t(const ASN1_TIME *t)
@@ -54,26 +27,6 @@ asn1_time_to_time_t(const ASN1_TIME *t)
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
 	return timegm(&tm);
-}
-
-static int
-verify_callback(int preverify_ok, X509_STORE_CTX *store)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct verify_note *note = SSL_get_ex_data(ssl, verify_note_index);
-	X509 *cert = X509_STORE_CTX_get_current_cert(store);
-
-	if (!preverify_ok && note != NULL && note->code == X509_V_OK) {
-		note->code = X509_STORE_CTX_get_error(store);
-		note->depth = X509_STORE_CTX_get_error_depth(store);
-		if (cert != NULL) {
-			name_oneline(X509_get_subject_name(cert), note->subject, sizeof(note->subject));
-			name_oneline(X509_get_issuer_name(cert), note->issuer, sizeof(note->issuer));
-			note->not_before = asn1_time_to_time_t(X509_get0_notBefore(cert));
-			note->not_after = asn1_time_to_time_t(X509_get0_notAfter(cert));
-		}
-	}
-	return preverify_ok;
 }
 
 static void
@@ -116,33 +69,10 @@ is_ip_literal(const char *name)
 }
 
 static int
-load_trust(struct tp_probe *p, SSL_CTX *ctx, const char *trust)
-{
-	struct stat st;
-	int ok;
-
-	if (trust == NULL)
-		ok = SSL_CTX_set_default_verify_paths(ctx);
-	else if (stat(trust, &st) == 0 && S_ISDIR(st.st_mode))
-		ok = SSL_CTX_load_verify_locations(ctx, NULL, trust);
-	else
-		ok = SSL_CTX_load_verify_locations(ctx, trust, NULL);
-	ERR_clear_error();
-	if (ok != 1)
-		return probe_fail(p, TP_FAIL_CONFIG,
-		    "cannot load trusted certificates from '%s': not a readable "
-		    "PEM file or certificate directory", trust ? trust : "the system store");
-	return 0;
-}
-
-static int
-setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    struct verify_note *note)
+setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 {
 	const char *sni = cfg->sni ? cfg->sni : cfg->host;
 
-	if (verify_note_index < 0)
-		verify_note_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	p->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (p->ssl_ctx == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS context");
@@ -150,16 +80,14 @@ setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	SSL_CTX_set_security_level(p->ssl_ctx, 0);
 	SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_VERSION);
 	SSL_CTX_set_cipher_list(p->ssl_ctx, "ALL:@SECLEVEL=0");
-	if (load_trust(p, p->ssl_ctx, cfg->trust) < 0)
-		return -1;
 	p->ssl = SSL_new(p->ssl_ctx);
 	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
 	SSL_set_app_data(p->ssl, p);
 	BIO_set_callback_ex(SSL_get_rbio(p->ssl), record_first_bytes);
 	BIO_set_callback_arg(SSL_get_rbio(p->ssl), (char *)p);
-	SSL_set_ex_data(p->ssl, verify_note_index, note);
-	SSL_set_verify(p->ssl, SSL_VERIFY_NONE, verify_callback);
+	/* Verification happens after the handshake, in verify.c, on what was sent. */
+	SSL_set_verify(p->ssl, SSL_VERIFY_NONE, NULL);
 	SSL_set_info_callback(p->ssl, info_callback);
 	SSL_set_tlsext_status_type(p->ssl, TLSEXT_STATUSTYPE_ocsp);
 	if (sni != NULL && sni[0] != '\0' && !is_ip_literal(sni))
@@ -284,73 +212,6 @@ ssl_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg, int
 	    "the TLS handshake failed (OpenSSL says: %s)", e ? text : "no reason given");
 }
 
-/* --- verification in words -------------------------------------------- */
-
-static void
-format_day(time_t t, char *out, size_t size)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%d", &tm);
-}
-
-static void
-describe_verify_error(struct tp_probe *p, const struct verify_note *n, long code)
-{
-	char day[16];
-	const char *who = n->subject[0] ? n->subject : "the server certificate";
-
-	switch (code) {
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		format_day(n->not_after, day, sizeof(day));
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "'%s' expired on %s", who, day);
-		break;
-	case X509_V_ERR_CERT_NOT_YET_VALID:
-		format_day(n->not_before, day, sizeof(day));
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "'%s' is not valid before %s (check the server's clock too)", who, day);
-		break;
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "the issuer '%s' of '%s' was not sent by the server and is not "
-		    "trusted: serve the full chain (intermediate included), or the "
-		    "issuing CA is not in the trust store", n->issuer, who);
-		break;
-	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "'%s' is self-signed and not trusted", who);
-		break;
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "the chain ends in the root '%s', which is not trusted", who);
-		break;
-	default:
-		snprintf(p->verify_error, sizeof(p->verify_error),
-		    "'%s' does not verify: %s", who, X509_verify_cert_error_string(code));
-		break;
-	}
-}
-
-static void
-collect_verification(struct tp_probe *p, const struct verify_note *note)
-{
-	long code = SSL_get_verify_result(p->ssl);
-	STACK_OF(X509) *verified;
-
-	p->verified = code == X509_V_OK;
-	if (!p->verified) {
-		describe_verify_error(p, note, code);
-		p->verified_chain = chain_new();
-		return;
-	}
-	verified = SSL_get0_verified_chain(p->ssl);
-	p->verified_chain = verified ? chain_from_stack(verified) : chain_new();
-}
-
 /* --- OCSP stapling ---------------------------------------------------- */
 
 static enum tp_ocsp_status
@@ -373,7 +234,7 @@ ocsp_status_of(struct tp_probe *p, OCSP_BASICRESP *basic, X509 *leaf, X509 *issu
 }
 
 static void
-collect_ocsp(struct tp_probe *p)
+collect_ocsp(struct tp_probe *p, const struct tp_trust *trust)
 {
 	const unsigned char *der;
 	long len = SSL_get_tlsext_status_ocsp_resp(p->ssl, &der);
@@ -389,7 +250,7 @@ collect_ocsp(struct tp_probe *p)
 	if (resp != NULL && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
 		basic = OCSP_response_get1_basic(resp);
 	if (basic != NULL && sent != NULL && sk_X509_num(sent) >= 2 &&
-	    OCSP_basic_verify(basic, sent, SSL_CTX_get_cert_store(p->ssl_ctx), 0) == 1)
+	    OCSP_basic_verify(basic, sent, trust_store(trust), 0) == 1)
 		p->ocsp_status = ocsp_status_of(p, basic, sk_X509_value(sent, 0),
 		    sk_X509_value(sent, 1));
 	OCSP_BASICRESP_free(basic);
@@ -399,8 +260,8 @@ collect_ocsp(struct tp_probe *p)
 
 /* --- the handshake ------------------------------------------------------ */
 
-static void
-collect_facts(struct tp_probe *p, const struct verify_note *note)
+static int
+collect_facts(struct tp_probe *p, const struct tp_trust *trust)
 {
 	STACK_OF(X509) *sent = SSL_get_peer_cert_chain(p->ssl);
 
@@ -408,18 +269,23 @@ collect_facts(struct tp_probe *p, const struct verify_note *note)
 	p->tls_version_number = SSL_version(p->ssl);
 	snprintf(p->cipher, sizeof(p->cipher), "%s", SSL_get_cipher_name(p->ssl));
 	p->peer_chain = sent ? chain_from_stack(sent) : chain_new();
-	collect_verification(p, note);
-	collect_ocsp(p);
+	if (p->peer_chain == NULL)
+		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory reading the chain");
+	if (tp_chain_count(p->peer_chain) > 0 &&
+	    (p->chain_check = tp_chain_check_new(p->peer_chain, trust)) == NULL)
+		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory verifying the chain");
+	collect_ocsp(p, trust);
+	return 0;
 }
 
 int
-handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    const struct tp_trust *trust)
 {
-	struct verify_note note = { .code = X509_V_OK };
 	int64_t started = monotonic_ms();
 
 	p->phase = TP_PHASE_HANDSHAKE;
-	if (setup_ssl(p, c, cfg, &note) < 0)
+	if (setup_ssl(p, c, cfg) < 0)
 		return -1;
 	for (;;) {
 		int rc, err;
@@ -441,9 +307,7 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 			return probe_fail_io(p, st, "TLS handshake");
 	}
 	p->time_tls = (double)(monotonic_ms() - started) / 1000.0;
-	collect_facts(p, &note);
-	SSL_set_ex_data(p->ssl, verify_note_index, NULL);
-	return 0;
+	return collect_facts(p, trust);
 }
 
 void

@@ -273,7 +273,7 @@ probe_reset(struct tp_probe *p)
 	SSL_free(p->ssl);
 	SSL_CTX_free(p->ssl_ctx);
 	tp_chain_free(p->peer_chain);
-	tp_chain_free(p->verified_chain);
+	tp_chain_check_free(p->chain_check);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -320,7 +320,8 @@ helo_name(const struct tp_config *cfg, char *buf, size_t size)
 }
 
 static int
-run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    const struct tp_trust *trust)
 {
 	char name[256];
 
@@ -332,7 +333,7 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 	if (!tp_protocol_is_implicit(cfg->proto) &&
 	    starttls_negotiate(p, c, cfg->proto, helo_name(cfg, name, sizeof(name))) < 0)
 		return -1;
-	if (handshake_run(p, c, cfg) < 0)
+	if (handshake_run(p, c, cfg, trust) < 0)
 		return -1;
 	handshake_close(p, c, starttls_quit_command(cfg->proto));
 	p->phase = TP_PHASE_DONE;
@@ -342,16 +343,22 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 int
 tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
 {
+	struct tp_trust *trust;
 	struct conn c;
+	char err[TP_ERROR_MAX];
 	int rc;
 
 	probe_reset(p);
 	p->start_ms = monotonic_ms();
 	if (cfg->host == NULL || cfg->port == 0)
 		return probe_fail(p, TP_FAIL_CONFIG, "no host or port was given");
+	trust = tp_trust_load(cfg->trust, err, sizeof(err));
+	if (trust == NULL)
+		return probe_fail(p, TP_FAIL_CONFIG, "%s", err);
 	conn_init(&c, p->start_ms + cfg->timeout_ms);
-	rc = run_phases(p, &c, cfg);
+	rc = run_phases(p, &c, cfg, trust);
 	conn_close(&c);
+	tp_trust_free(trust);
 	p->time_total = (double)(monotonic_ms() - p->start_ms) / 1000.0;
 	return rc;
 }
@@ -368,7 +375,6 @@ const char *tp_probe_cipher(const struct tp_probe *p) { return p->cipher; }
 double tp_probe_time_connect(const struct tp_probe *p) { return p->time_connect; }
 double tp_probe_time_tls(const struct tp_probe *p) { return p->time_tls; }
 double tp_probe_time_total(const struct tp_probe *p) { return p->time_total; }
-bool tp_probe_verified(const struct tp_probe *p) { return p->verified; }
 enum tp_ocsp_status tp_probe_ocsp_status(const struct tp_probe *p) { return p->ocsp_status; }
 time_t tp_probe_ocsp_next_update(const struct tp_probe *p) { return p->ocsp_next_update; }
 
@@ -384,16 +390,30 @@ tp_probe_peer_chain(const struct tp_probe *p)
 	return p->peer_chain;
 }
 
+const struct tp_chain_check *
+tp_probe_chain_check(const struct tp_probe *p)
+{
+	return p->chain_check;
+}
+
+bool
+tp_probe_verified(const struct tp_probe *p)
+{
+	return p->chain_check != NULL && tp_chain_check_verified(p->chain_check);
+}
+
 const struct tp_chain *
 tp_probe_verified_chain(const struct tp_probe *p)
 {
-	return p->verified_chain;
+	return p->chain_check ? tp_chain_check_verified_chain(p->chain_check) : NULL;
 }
 
 const char *
 tp_probe_verify_error(const struct tp_probe *p)
 {
-	return p->verified ? NULL : p->verify_error;
+	if (p->chain_check == NULL)
+		return "the server sent no certificate";
+	return tp_chain_check_error(p->chain_check);
 }
 
 const char *

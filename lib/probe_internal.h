@@ -109,7 +109,8 @@ bool capability_has(const char *caps, const char *token);
 /* --- handshake.c ----------------------------------------------------- */
 
 /* Runs the TLS handshake on C and fills the probe's TLS facts. */
-int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
+int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    const struct tp_trust *trust);
 /* Sends the quit command over TLS and closes TLS politely. */
 void handshake_close(struct tp_probe *p, struct conn *c, const char *quit);
 
@@ -119,6 +120,11 @@ struct tp_chain *chain_new(void);
 /* Appends a reference to X (the chain takes its own reference). */
 int chain_push(struct tp_chain *chain, X509 *x);
 struct tp_chain *chain_from_stack(STACK_OF(X509) *stack);
+X509 *cert_x509(const struct tp_cert *cert);
+
+/* --- trust.c --------------------------------------------------------- */
+
+X509_STORE *trust_store(const struct tp_trust *trust);
 
 /* --- probe.c: shared by the phases ----------------------------------- */
 
@@ -141,9 +147,7 @@ struct tp_probe {
 	char first_bytes[160];		/* what the server sent first in the handshake */
 	size_t first_len;
 	struct tp_chain *peer_chain;
-	struct tp_chain *verified_chain;
-	bool verified;
-	char verify_error[TP_ERROR_MAX];
+	struct tp_chain_check *chain_check;
 	enum tp_ocsp_status ocsp_status;
 	time_t ocsp_next_update;
 };

@@ -131,6 +131,47 @@ bool tp_cert_matches_name(const struct tp_cert *cert, const char *name);
 /* True when CERT was issued by ISSUER (names match and the signature verifies). */
 bool tp_cert_issued_by(const struct tp_cert *cert, const struct tp_cert *issuer);
 
+/* --- trust anchors and chain analysis ---------------------------------- */
+
+struct tp_trust;
+
+/* Loads a PEM file or hashed directory of roots; NULL: the system store. */
+struct tp_trust *tp_trust_load(const char *file_or_dir, char *err, size_t errlen);
+void tp_trust_free(struct tp_trust *trust);
+
+struct tp_chain_check;
+
+/*
+ * Judges CHAIN (leaf first, as served or as found in a file) as a strict
+ * client does: the sent certificates plus TRUST, nothing fetched. Returns
+ * NULL only for an empty chain or when memory runs out.
+ */
+struct tp_chain_check *tp_chain_check_new(const struct tp_chain *chain,
+    const struct tp_trust *trust);
+void tp_chain_check_free(struct tp_chain_check *cc);
+bool tp_chain_check_verified(const struct tp_chain_check *cc);
+/* Why verification failed, as a sentence; NULL when it succeeded. */
+const char *tp_chain_check_error(const struct tp_chain_check *cc);
+/* The DN of an issuer neither sent nor trusted, or NULL. */
+const char *tp_chain_check_missing_issuer(const struct tp_chain_check *cc);
+/* The chain built to a trust anchor (empty when verification failed). */
+const struct tp_chain *tp_chain_check_verified_chain(const struct tp_chain_check *cc);
+/* Intermediates the verified chain needed that the server did not send. */
+const struct tp_chain *tp_chain_check_from_store(const struct tp_chain_check *cc);
+/*
+ * The issuer path through the sent certificates, from the leaf: the K-th
+ * link is certificate tp_chain_check_path_index(cc, K) of the sent chain.
+ * In order when link K is certificate K for every K.
+ */
+size_t tp_chain_check_path_length(const struct tp_chain_check *cc);
+size_t tp_chain_check_path_index(const struct tp_chain_check *cc, size_t k);
+bool tp_chain_check_in_order(const struct tp_chain_check *cc);
+/* Sent certificates that are not on the path (unrelated or duplicates). */
+size_t tp_chain_check_extra_count(const struct tp_chain_check *cc);
+size_t tp_chain_check_extra(const struct tp_chain_check *cc, size_t i);
+/* True when the path ends in a self-signed root that was sent along. */
+bool tp_chain_check_root_sent(const struct tp_chain_check *cc);
+
 /* --- the probe -------------------------------------------------------- */
 
 /* Where a probe was when it stopped. */
@@ -207,6 +248,8 @@ double tp_probe_time_total(const struct tp_probe *probe);
 const struct tp_chain *tp_probe_peer_chain(const struct tp_probe *probe);
 /* The chain OpenSSL built to a trust anchor (empty when verification failed). */
 const struct tp_chain *tp_probe_verified_chain(const struct tp_probe *probe);
+/* The strict-client analysis of the sent chain (NULL before a handshake). */
+const struct tp_chain_check *tp_probe_chain_check(const struct tp_probe *probe);
 /* Chain verification against the trust store (names are not checked here). */
 bool tp_probe_verified(const struct tp_probe *probe);
 /* Why verification failed, as a sentence; NULL when it succeeded. */

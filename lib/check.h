@@ -101,6 +101,14 @@ void common_opts_init(struct common_opts *opts);
 int common_opts_handle(struct common_opts *opts, int opt, const char *arg,
     char *err, size_t errlen);
 
+/*
+ * A last line of defence for -t: an alarm one second after the timeout
+ * prints "PREFIX STATE - the check did not finish within its timeout" and
+ * exits with the timeout state. Probes honour the deadline themselves;
+ * this catches what they cannot bound (a stuck name resolution).
+ */
+void common_opts_arm_timeout(const struct common_opts *opts, const char *prefix);
+
 /* The help paragraph for the common options, for every plugin's --help. */
 void common_opts_help(FILE *out);
 

@@ -1,0 +1,51 @@
+/*
+ * cert_checks.h - the judgements every plugin makes about certificates:
+ * days left against -w/-c, validity dates, weak signatures and keys, plus
+ * the long-output and JSON views of a chain. Plugin side: these decide
+ * states, the probe library only reports facts.
+ */
+#ifndef TLSPROBE_CERT_CHECKS_H
+#define TLSPROBE_CERT_CHECKS_H
+
+#include <time.h>
+
+#include "check.h"
+#include "tlsprobe.h"
+
+/* Whole days until notAfter (negative once expired). */
+long cert_days_left(const struct tp_cert *cert, time_t now);
+/* "2027-02-23" */
+void cert_format_day(time_t t, char *out, size_t size);
+/* The commonName, or the whole subject when there is none. */
+const char *cert_label(const struct tp_cert *cert);
+
+/*
+ * -w/-c for days: a plain number N means "fewer than N days left" (the
+ * range N:); full ranges are taken as given. Returns 0 or -1 with a
+ * sentence naming OPTION and the value.
+ */
+int days_option(const char *option, const char *text, struct range *out,
+    char *err, size_t errlen);
+/* Defaults (30 and 14 days) and the order check for plain numbers. */
+int days_thresholds_complete(struct threshold *days, char *err, size_t errlen);
+
+/*
+ * Holds every certificate of CHAIN to DAYS and its validity dates, naming
+ * the one that trips; WHERE ("993/imaps: ") prefixes each line, or NULL.
+ * The leaf always gets a line; the others only when they are not OK.
+ */
+void cert_check_expiry(struct check *c, const struct tp_chain *chain,
+    const struct threshold *days, time_t now, const char *where);
+/* SHA-1/MD5 signatures below the root and RSA keys below 2048 bits: WARNING. */
+void cert_check_strength(struct check *c, const struct tp_chain *chain, const char *where);
+/* The fewest days left of any certificate in CHAIN (INFINITY when empty). */
+double chain_min_days(const struct tp_chain *chain, time_t now);
+
+/* One long-output line per certificate, each starting with PREFIX. */
+void cert_chain_details(struct check *c, const struct tp_chain *chain, time_t now,
+    const char *prefix);
+/* Adds "KEY": [ {certificate facts}... ] to the JSON facts. */
+void cert_chain_facts(struct check *c, const char *key, const struct tp_chain *chain,
+    time_t now);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * endpoint_opts.c - the connection options every live plugin shares, so
+ * that check_mail_tls and check_cert_chain read -H -p -P the same way and
+ * say the same sentence for the same mistake.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "endpoint_opts.h"
+
+long
+parse_decimal(const char *text, long min, long max)
+{
+	char *end;
+	long v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	v = strtol(text, &end, 10);
+	return *end == '\0' && v >= min && v <= max ? v : -1;
+}
+
+bool
+is_ip_address(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, const char *value)
+{
+	snprintf(err, errlen, fmt, value, tp_protocol_names());
+	return -1;
+}
+
+int
+endpoint_opts_handle(struct endpoint_opts *e, int opt, const char *arg, char *err,
+    size_t errlen)
+{
+	long n;
+
+	switch (opt) {
+	case 'H':
+		e->host = arg;
+		return 1;
+	case 'p':
+		if ((n = parse_decimal(arg, 1, 65535)) < 0)
+			return fail(err, errlen, "-p/--port: '%s' is not a port number (1 to 65535)", arg);
+		e->port = (unsigned)n;
+		return 1;
+	case 'P':
+		if (tp_protocol_from_name(arg, &e->proto) < 0)
+			return fail(err, errlen, "-P/--protocol: '%s' is not a known protocol; use one of %s", arg);
+		e->proto_given = true;
+		return 1;
+	case '4':
+	case '6':
+		e->family = opt == '4' ? TP_FAMILY_IPV4 : TP_FAMILY_IPV6;
+		return 1;
+	case 'r':
+		if (access(arg, R_OK) != 0)
+			return fail(err, errlen, "-r/--rootcert: cannot read '%s'", arg);
+		e->rootcert = arg;
+		return 1;
+	case ENDPOINT_OPT_SNI:
+		e->sni = arg;
+		return 1;
+	case ENDPOINT_OPT_PROXY:
+		if (strcmp(arg, "v1") == 0 || strcmp(arg, "1") == 0)
+			e->proxy = TP_PROXY_V1;
+		else if (strcmp(arg, "v2") == 0 || strcmp(arg, "2") == 0)
+			e->proxy = TP_PROXY_V2;
+		else
+			return fail(err, errlen, "--proxy-protocol: '%s' is not a PROXY protocol version; use v1 or v2", arg);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+endpoint_opts_complete(struct endpoint_opts *e, char *err, size_t errlen)
+{
+	if (e->host == NULL || e->host[0] == '\0')
+		return fail(err, errlen, "-H/--hostname is required%s", "");
+	if (e->port == 0)
+		e->port = e->proto_given ? tp_protocol_default_port(e->proto) : 25;
+	if (!e->proto_given && tp_protocol_from_port(e->port, &e->proto) < 0) {
+		snprintf(err, errlen, "-P/--protocol is needed: port %u is not a well-known "
+		    "mail port; use one of %s", e->port, tp_protocol_names());
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+endpoint_opts_server_name(const struct endpoint_opts *e)
+{
+	const char *name = e->sni ? e->sni : e->host;
+
+	return name != NULL && !is_ip_address(name) ? name : NULL;
+}
+
+struct tp_config *
+endpoint_opts_config(const struct endpoint_opts *e, unsigned port, enum tp_protocol proto,
+    double timeout_seconds, char *err, size_t errlen)
+{
+	struct tp_config *cfg = tp_config_new();
+
+	if (cfg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (tp_config_set_host(cfg, e->host) < 0 || tp_config_set_port(cfg, port) < 0 ||
+	    tp_config_set_protocol(cfg, proto) < 0 ||
+	    tp_config_set_family(cfg, e->family) < 0 ||
+	    tp_config_set_sni(cfg, endpoint_opts_server_name(e)) < 0 ||
+	    tp_config_set_trust(cfg, e->rootcert) < 0 ||
+	    tp_config_set_proxy(cfg, e->proxy) < 0 ||
+	    tp_config_set_timeout_ms(cfg, (unsigned)ceil(timeout_seconds * 1000)) < 0) {
+		snprintf(err, errlen, "%s", tp_config_error(cfg));
+		tp_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+endpoint_format(const struct endpoint_opts *e, unsigned port, enum tp_protocol proto,
+    char *out, size_t size)
+{
+	snprintf(out, size, "%s:%u (%s)", e->host, port, tp_protocol_name(proto));
+}
+
+int
+endpoint_failure_state(const struct tp_probe *probe, int timeout_state)
+{
+	switch (tp_probe_failure(probe)) {
+	case TP_FAIL_TIMEOUT:
+		return timeout_state;
+	case TP_FAIL_INTERNAL:
+	case TP_FAIL_CONFIG:
+		return 3;	/* UNKNOWN: our side, not the server */
+	default:
+		return 2;
+	}
+}
+
+void
+endpoint_opts_help(FILE *out)
+{
+	fprintf(out,
+	    " -H, --hostname=HOST     host name or address to connect to (required)\n"
+	    " -p, --port=PORT         port (default: from -P, e.g. 587 for submission)\n"
+	    " -P, --protocol=NAME     one of %s\n"
+	    "                         (default: from the port; 25 if neither is given)\n"
+	    " -4, --ipv4 / -6, --ipv6 connect over IPv4 / IPv6 only\n"
+	    "     --sni=NAME          TLS server name (default: -H unless it is an address)\n"
+	    "     --proxy-protocol=v1|v2  send a PROXY protocol header first\n"
+	    " -r, --rootcert=FILE|DIR trust these roots instead of the system store\n",
+	    tp_protocol_names());
+}

@@ -364,6 +364,31 @@ tp_cert_matches_name(const struct tp_cert *c, const char *name)
 	return rc == 1;
 }
 
+int
+tp_cert_matches_key_file(const struct tp_cert *c, const char *key_path, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(key_path, "r");
+	EVP_PKEY *key;
+	int rc;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", key_path, strerror(errno));
+		return -1;
+	}
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (key == NULL) {
+		ERR_clear_error();
+		snprintf(err, errlen, "'%s' holds no unencrypted PEM private key", key_path);
+		return -1;
+	}
+	rc = X509_check_private_key(c->x509, key) == 1;
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 bool
 tp_cert_issued_by(const struct tp_cert *c, const struct tp_cert *issuer)
 {

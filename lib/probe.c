@@ -7,6 +7,7 @@
  * facts of a successful run stay readable until the probe is freed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,51 @@ tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
 	tp_trust_free(trust);
 	p->time_total = (double)(monotonic_ms() - p->start_ms) / 1000.0;
 	return rc;
+}
+
+struct probe_job {
+	struct tp_probe *probe;
+	const struct tp_config *cfg;
+	int rc;
+};
+
+static void *
+probe_job_run(void *arg)
+{
+	struct probe_job *job = arg;
+
+	job->rc = tp_probe_run(job->probe, job->cfg);
+	return NULL;
+}
+
+size_t
+tp_probe_run_all(struct tp_probe *const *probes, const struct tp_config *const *cfgs,
+    size_t n)
+{
+	struct probe_job *jobs = calloc(n, sizeof(*jobs));
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	bool *started = calloc(n, sizeof(*started));
+	size_t failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (jobs == NULL || threads == NULL || started == NULL) {
+			failed += tp_probe_run(probes[i], cfgs[i]) < 0;	/* one by one */
+			continue;
+		}
+		jobs[i] = (struct probe_job){ probes[i], cfgs[i], 0 };
+		started[i] = pthread_create(&threads[i], NULL, probe_job_run, &jobs[i]) == 0;
+		if (!started[i])
+			probe_job_run(&jobs[i]);
+	}
+	for (size_t i = 0; jobs && threads && started && i < n; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		failed += jobs[i].rc < 0;
+	}
+	free(jobs);
+	free(threads);
+	free(started);
+	return failed;
 }
 
 /* --- facts ---------------------------------------------------------------- */

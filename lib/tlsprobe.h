@@ -128,6 +128,12 @@ bool tp_cert_is_self_signed(const struct tp_cert *cert);
 bool tp_cert_is_ca(const struct tp_cert *cert);
 /* True when NAME is covered: SANs with wildcards, the CN only without SANs. */
 bool tp_cert_matches_name(const struct tp_cert *cert, const char *name);
+/*
+ * Whether the private key in the PEM file KEY_PATH belongs to CERT: 1 yes,
+ * 0 no, -1 when the key cannot be read (a sentence in ERR).
+ */
+int tp_cert_matches_key_file(const struct tp_cert *cert, const char *key_path,
+    char *err, size_t errlen);
 /* True when CERT was issued by ISSUER (names match and the signature verifies). */
 bool tp_cert_issued_by(const struct tp_cert *cert, const struct tp_cert *issuer);
 
@@ -171,6 +177,38 @@ size_t tp_chain_check_extra_count(const struct tp_chain_check *cc);
 size_t tp_chain_check_extra(const struct tp_chain_check *cc, size_t i);
 /* True when the path ends in a self-signed root that was sent along. */
 bool tp_chain_check_root_sent(const struct tp_chain_check *cc);
+
+/* --- Let's Encrypt style live directories ------------------------------ */
+
+enum tp_live_file_id {
+	TP_LIVE_CERT,
+	TP_LIVE_CHAIN,
+	TP_LIVE_FULLCHAIN,
+	TP_LIVE_PRIVKEY,
+	TP_LIVE_FILES,
+};
+
+struct tp_live_file {
+	char name[16];		/* "cert.pem" */
+	bool present;		/* the directory entry exists */
+	bool is_link;
+	bool dangling;		/* a link whose target does not exist */
+	bool in_archive;	/* the target lies inside the archive directory */
+	int version;		/* N of "certN.pem" in the link, or -1 */
+	char target[512];	/* the link's text */
+};
+
+struct tp_live_dir {
+	char path[4096];
+	char name[256];		/* the certificate name: the directory's own name */
+	char archive[4096];	/* DIR/../../archive/NAME */
+	bool archive_exists;
+	struct tp_live_file files[TP_LIVE_FILES];
+	int newest_version;	/* highest N of certN.pem in the archive, or -1 */
+};
+
+/* Reads the facts of DIR (e.g. /etc/letsencrypt/live/NAME); -1 with a sentence. */
+int tp_live_dir_read(const char *dir, struct tp_live_dir *out, char *err, size_t errlen);
 
 /* --- the probe -------------------------------------------------------- */
 
@@ -223,6 +261,14 @@ void tp_probe_free(struct tp_probe *probe);
  * chain verification is not a failure of the run: see tp_probe_verified().
  */
 int tp_probe_run(struct tp_probe *probe, const struct tp_config *cfg);
+
+/*
+ * Runs N probes at once (one thread each), every PROBES[i] with CFGS[i],
+ * so that N endpoints cost one timeout, not N. Returns the number of runs
+ * that failed; each probe holds its own facts or failure.
+ */
+size_t tp_probe_run_all(struct tp_probe *const *probes,
+    const struct tp_config *const *cfgs, size_t n);
 
 enum tp_failure tp_probe_failure(const struct tp_probe *probe);
 enum tp_phase tp_probe_phase(const struct tp_probe *probe);

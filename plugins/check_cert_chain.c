@@ -1,0 +1,783 @@
+/*
+ * check_cert_chain - would a strict client (iOS Mail, Outlook) accept this
+ * chain? Judges the chain a service serves, or the files on disk, for
+ * completeness, order, expiry of every element and weak parts; compares
+ * the served certificate with the renewed one on disk, and the ports of
+ * one host with each other (incident 1).
+ *
+ * Flow: options -> sources (ports probed at once, files read) -> the table
+ * of checks per source -> the checks across sources -> one exit.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert_checks.h"
+#include "check.h"
+#include "endpoint_opts.h"
+#include "tlsprobe.h"
+
+#define PREFIX "CERT_CHAIN"
+#define PORTS_MAX 16
+
+struct port_spec {
+	unsigned port;
+	enum tp_protocol proto;
+};
+
+struct options {
+	struct common_opts common;
+	struct endpoint_opts endpoint;
+	struct port_spec ports[PORTS_MAX];
+	size_t port_count;
+	const char *file;
+	const char *key;
+	const char *live_dir;
+	const char *compare_file;
+	struct threshold days;
+};
+
+/* One chain to judge: served on a port, or read from a file. */
+struct source {
+	char label[96];			/* "587/submission" or the file name */
+	struct tp_probe *probe;		/* live sources */
+	struct tp_chain *file_chain;	/* file sources */
+	const struct tp_chain *sent;
+	const struct tp_chain_check *cc;
+	struct tp_chain_check *own_cc;	/* file sources: ours to free */
+};
+
+struct run {
+	const struct options *opts;
+	struct source sources[PORTS_MAX + 1];
+	size_t count;
+	struct tp_trust *trust;
+	struct tp_live_dir live;
+	bool have_live;
+	time_t now;
+	char where[PORTS_MAX + 1][112];	/* "587/submission: " when several */
+};
+
+/* ------------------------------------------------------------------------ */
+/* options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum {
+	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
+};
+
+static const struct option long_options[] = {
+	COMMON_LONG_OPTS,
+	ENDPOINT_LONG_OPTS,
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "live-dir", required_argument, NULL, OPT_LIVE_DIR },
+	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_help(void)
+{
+	printf("check_cert_chain %s - check a certificate chain as a strict client sees it\n\n",
+	    PACKAGE_VERSION);
+	printf("Judges the chain a mail service serves, or the files on disk, with only\n"
+	    "what was sent plus the trust store (no fetching of intermediates): is it\n"
+	    "complete, in order, free of unrelated certificates, is every element in\n"
+	    "date and strong enough, does the service serve what is on disk, and do\n"
+	    "all ports of the host serve the same certificate?\n\n");
+	printf("Usage: check_cert_chain -H HOST [-p PORT] [-P PROTOCOL] [--ports LIST] [options]\n"
+	    "       check_cert_chain --file FULLCHAIN.pem [--key PRIVKEY.pem] [options]\n"
+	    "       check_cert_chain --live-dir DIR [-H HOST ...] [options]\n\n");
+	printf("Options:\n");
+	endpoint_opts_help(stdout);
+	printf("     --ports=LIST        several endpoints at once, e.g.\n"
+	    "                         25/smtp,465/submissions,587/submission,993/imaps\n"
+	    "                         (PORT[/PROTOCOL], the protocol defaults from the port)\n"
+	    "     --file=FILE         judge the chain in this PEM file (leaf first)\n"
+	    "     --key=FILE          the private key that must match the leaf of --file\n"
+	    "     --live-dir=DIR      a Let's Encrypt live directory: links, versions,\n"
+	    "                         key, fullchain = cert + chain; with -H also compares\n"
+	    "                         the served certificate with it\n"
+	    "     --compare-file=FILE with -H: the certificate the service should serve\n"
+	    " -w, --warning=DAYS      warn when a chain element has fewer days left (default 30)\n"
+	    " -c, --critical=DAYS     critical below this many days left (default 14);\n"
+	    "                         a range such as 10:20 or @0:5 is accepted too\n");
+	common_opts_help(stdout);
+	printf("\nStates: CRITICAL for a chain that does not verify (a missing intermediate\n"
+	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
+	    "that does not match, dangling or stale links, a service serving something\n"
+	    "other than the renewed file, a port serving an older certificate than the\n"
+	    "others; WARNING for days below -w, wrong order, unrelated certificates,\n"
+	    "an intermediate only the local trust store supplies, weak signatures or keys.\n\n");
+	printf("Examples:\n"
+	    "  check_cert_chain -H mail.example.com --ports 465/submissions,587/submission,993/imaps\n"
+	    "  check_cert_chain -H mail.example.com -P imaps \\\n"
+	    "      --live-dir /etc/letsencrypt/live/mail.example.com\n"
+	    "  check_cert_chain --file /etc/ssl/mail/fullchain.pem --key /etc/ssl/mail/privkey.pem\n");
+}
+
+static int
+usage(char *err, size_t errlen, const char *fmt, const char *value)
+{
+	snprintf(err, errlen, fmt, value);
+	return -1;
+}
+
+static int
+parse_one_port(const char *item, struct port_spec *out, char *err, size_t errlen)
+{
+	char buf[64];
+	char *slash;
+	long n;
+
+	if (strlen(item) >= sizeof(buf))
+		return usage(err, errlen, "--ports: '%s' is not PORT[/PROTOCOL]", item);
+	snprintf(buf, sizeof(buf), "%s", item);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	if ((n = parse_decimal(buf, 1, 65535)) < 0)
+		return usage(err, errlen, "--ports: '%s' does not start with a port number (1 to 65535)", item);
+	out->port = (unsigned)n;
+	if (slash != NULL && tp_protocol_from_name(slash, &out->proto) < 0)
+		return usage(err, errlen, "--ports: '%s' names an unknown protocol", item);
+	if (slash == NULL && tp_protocol_from_port(out->port, &out->proto) < 0)
+		return usage(err, errlen, "--ports: '%s' is not a well-known mail port; write PORT/PROTOCOL", item);
+	return 0;
+}
+
+static int
+parse_ports(struct options *o, const char *list, char *err, size_t errlen)
+{
+	char copy[512];
+	char *save = NULL;
+
+	if (strlen(list) >= sizeof(copy))
+		return usage(err, errlen, "--ports: the list is longer than 511 characters%s", "");
+	snprintf(copy, sizeof(copy), "%s", list);
+	o->port_count = 0;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if (o->port_count == PORTS_MAX)
+			return usage(err, errlen, "--ports: more than 16 endpoints in '%s'", list);
+		if (parse_one_port(item, &o->ports[o->port_count++], err, errlen) < 0)
+			return -1;
+	}
+	if (o->port_count == 0)
+		return usage(err, errlen, "--ports: '%s' names no port", list);
+	return 0;
+}
+
+static int
+readable(const char *option, const char *path, const char **out, char *err, size_t errlen)
+{
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "%s: cannot read '%s'", option, path);
+		return -1;
+	}
+	*out = path;
+	return 0;
+}
+
+static int
+handle_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	switch (opt) {
+	case OPT_PORTS:
+		return parse_ports(o, arg, err, errlen);
+	case OPT_FILE:
+		return readable("--file", arg, &o->file, err, errlen);
+	case OPT_KEY:
+		return readable("--key", arg, &o->key, err, errlen);
+	case OPT_LIVE_DIR:
+		return readable("--live-dir", arg, &o->live_dir, err, errlen);
+	case OPT_COMPARE_FILE:
+		return readable("--compare-file", arg, &o->compare_file, err, errlen);
+	case 'w':
+		o->days.has_warning = true;
+		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
+	case 'c':
+		o->days.has_critical = true;
+		return days_option("-c/--critical", arg, &o->days.critical, err, errlen);
+	default:
+		snprintf(err, errlen, "unknown option; see check_cert_chain --help");
+		return -1;
+	}
+}
+
+/* The sources must make sense together. */
+static int
+complete_options(struct options *o, char *err, size_t errlen)
+{
+	bool live = o->endpoint.host != NULL;
+
+	if (!live && o->file == NULL && o->live_dir == NULL)
+		return usage(err, errlen, "give -H HOST, --file FILE or --live-dir DIR%s", "");
+	if (live && o->file != NULL)
+		return usage(err, errlen, "--file '%s' and -H do not go together: use --compare-file", o->file);
+	if (!live && o->port_count > 0)
+		return usage(err, errlen, "--ports needs -H%s", "");
+	if (!live && o->compare_file != NULL)
+		return usage(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
+	if (o->key != NULL && o->file == NULL)
+		return usage(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
+	if (live && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
+		return -1;
+	if (live && o->port_count == 0) {
+		o->ports[0] = (struct port_spec){ o->endpoint.port, o->endpoint.proto };
+		o->port_count = 1;
+	}
+	return days_thresholds_complete(&o->days, err, errlen);
+}
+
+static int
+parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int opt;
+
+	common_opts_init(&o->common);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:",
+	    long_options, NULL)) != -1) {
+		int rc = common_opts_handle(&o->common, opt, optarg, err, errlen);
+
+		if (rc == 0)
+			rc = endpoint_opts_handle(&o->endpoint, opt, optarg, err, errlen);
+		if (rc == 1)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (opt == '?' || opt == ':') {
+			snprintf(err, errlen, "unknown option or missing value: '%s'; see --help",
+			    argv[optind - 1]);
+			return -1;
+		}
+		if (handle_option(o, opt, optarg, err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc)
+		return usage(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+	return complete_options(o, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* sources                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int
+probe_ports(struct run *r, char *err, size_t errlen)
+{
+	const struct options *o = r->opts;
+	struct tp_config *cfgs[PORTS_MAX] = { NULL };
+	struct tp_probe *probes[PORTS_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; i < o->port_count && rc == 0; i++) {
+		struct source *s = &r->sources[r->count++];
+
+		snprintf(s->label, sizeof(s->label), "%u/%s", o->ports[i].port,
+		    tp_protocol_name(o->ports[i].proto));
+		cfgs[i] = endpoint_opts_config(&o->endpoint, o->ports[i].port, o->ports[i].proto,
+		    o->common.timeout_seconds, err, errlen);
+		s->probe = probes[i] = tp_probe_new();
+		if (cfgs[i] == NULL || s->probe == NULL)
+			rc = -1;
+	}
+	if (rc == 0)
+		tp_probe_run_all(probes, (const struct tp_config *const *)cfgs, o->port_count);
+	for (size_t i = 0; i < o->port_count; i++) {
+		struct source *s = &r->sources[i];
+
+		tp_config_free(cfgs[i]);
+		if (s->probe != NULL && tp_probe_failure(s->probe) == TP_FAIL_NONE) {
+			s->sent = tp_probe_peer_chain(s->probe);
+			s->cc = tp_probe_chain_check(s->probe);
+		}
+	}
+	return rc;
+}
+
+static int
+read_file_source(struct run *r, const char *path, char *err, size_t errlen)
+{
+	struct source *s = &r->sources[r->count++];
+	const char *base = strrchr(path, '/');
+
+	snprintf(s->label, sizeof(s->label), "%s", base ? base + 1 : path);
+	s->file_chain = tp_chain_load_file(path, err, errlen);
+	if (s->file_chain == NULL)
+		return -1;
+	s->sent = s->file_chain;
+	s->own_cc = tp_chain_check_new(s->file_chain, r->trust);
+	s->cc = s->own_cc;
+	if (s->cc == NULL)
+		return usage(err, errlen, "out of memory judging '%s'", path);
+	return 0;
+}
+
+static void
+free_run(struct run *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		tp_probe_free(r->sources[i].probe);
+		tp_chain_free(r->sources[i].file_chain);
+		tp_chain_check_free(r->sources[i].own_cc);
+	}
+	tp_trust_free(r->trust);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the checks of one chain                                                   */
+/* ------------------------------------------------------------------------ */
+
+static const struct tp_cert *
+leaf(const struct source *s)
+{
+	return tp_chain_cert(s->sent, 0);
+}
+
+static void
+check_completeness(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	const char *missing = tp_chain_check_missing_issuer(s->cc);
+	const struct tp_chain *store = tp_chain_check_from_store(s->cc);
+	const char *who = s->probe ? "the server sends" : "the file holds";
+
+	(void)r;
+	if (missing != NULL && tp_chain_count(s->sent) == 1)
+		check_add(c, STATE_CRITICAL, "%s%s only the leaf; intermediate '%s' (issuer of "
+		    "the leaf) is missing: serve the full chain (fullchain.pem, not cert.pem)",
+		    w, who, missing);
+	else if (missing != NULL)
+		check_add(c, STATE_CRITICAL, "%sintermediate '%s' is missing from the chain; %s",
+		    w, missing, tp_chain_check_error(s->cc));
+	else if (!tp_chain_check_verified(s->cc))
+		check_add(c, STATE_CRITICAL, "%schain does not verify: %s", w,
+		    tp_chain_check_error(s->cc));
+	else
+		check_add(c, STATE_OK, "%schain complete: %zu sent, verifies to '%s'", w,
+		    tp_chain_count(s->sent), cert_label(tp_chain_cert(
+		    tp_chain_check_verified_chain(s->cc),
+		    tp_chain_count(tp_chain_check_verified_chain(s->cc)) - 1)));
+	for (size_t i = 0; i < tp_chain_count(store); i++)
+		check_add(c, STATE_WARNING, "%sintermediate '%s' is not sent; it verifies here "
+		    "only because the local trust store has it: strict clients (iOS Mail, "
+		    "Outlook) will fail", w, tp_cert_subject(tp_chain_cert(store, i)));
+}
+
+static void
+check_order(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	size_t links = tp_chain_check_path_length(s->cc);
+
+	(void)r;
+	for (size_t k = 1; k < links; k++) {
+		size_t at = tp_chain_check_path_index(s->cc, k);
+
+		if (at == k)
+			continue;
+		check_add(c, STATE_WARNING, "%sthe chain is out of order: the issuer of '%s' "
+		    "is certificate #%zu, it should come right after it as #%zu", w,
+		    cert_label(tp_chain_cert(s->sent, tp_chain_check_path_index(s->cc, k - 1))),
+		    at + 1, k + 1);
+		break;
+	}
+	for (size_t i = 0; i < tp_chain_check_extra_count(s->cc); i++) {
+		size_t at = tp_chain_check_extra(s->cc, i);
+
+		check_add(c, STATE_WARNING, "%scertificate #%zu '%s' does not belong to this "
+		    "chain (unrelated or a duplicate): remove it", w, at + 1,
+		    tp_cert_subject(tp_chain_cert(s->sent, at)));
+	}
+	if (tp_chain_check_root_sent(s->cc))
+		check_detail(c, "%sthe root is sent along (harmless: clients use their own)", w);
+}
+
+/* A server's own certificate comes first; a CA there means a mis-assembled file. */
+static void
+check_leaf_first(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	(void)r;
+	if (tp_chain_count(s->sent) > 1 && tp_cert_is_ca(leaf(s)))
+		check_add(c, STATE_CRITICAL, "%scertificate #1 '%s' is a CA, not the server's "
+		    "certificate: the server's own certificate must come first", w,
+		    tp_cert_subject(leaf(s)));
+}
+
+/* The chain whose dates count: the verified one, else what was sent. */
+static const struct tp_chain *
+held_chain(const struct source *s)
+{
+	const struct tp_chain *v = tp_chain_check_verified_chain(s->cc);
+
+	return tp_chain_count(v) > 0 ? v : s->sent;
+}
+
+static void
+check_dates(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	cert_check_expiry(c, held_chain(s), &r->opts->days, r->now, w);
+}
+
+static void
+check_strength(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	(void)r;
+	cert_check_strength(c, held_chain(s), w);
+}
+
+static void
+check_ca_flags(struct check *c, const struct run *r, const struct source *s, const char *w)
+{
+	size_t links = tp_chain_check_path_length(s->cc);
+
+	(void)r;
+	for (size_t k = 1; k < links; k++) {
+		const struct tp_cert *cert = tp_chain_cert(s->sent, tp_chain_check_path_index(s->cc, k));
+
+		if (!tp_cert_is_ca(cert))
+			check_add(c, STATE_CRITICAL, "%s'%s' issues certificates but is not a "
+			    "CA (basicConstraints CA:TRUE missing)", w, cert_label(cert));
+	}
+}
+
+/* The table of checks every chain goes through, in the order of their lines. */
+static void (*const chain_checks[])(struct check *, const struct run *,
+    const struct source *, const char *) = {
+	check_leaf_first,
+	check_completeness,
+	check_order,
+	check_dates,
+	check_strength,
+	check_ca_flags,
+};
+
+/* ------------------------------------------------------------------------ */
+/* the checks across sources and files                                       */
+/* ------------------------------------------------------------------------ */
+
+static void
+compare_with_disk(struct check *c, const struct run *r, const char *path)
+{
+	char err[300], served_day[16], disk_day[16], renewed[16];
+	struct tp_chain *disk = tp_chain_load_file(path, err, sizeof(err));
+
+	if (disk == NULL) {
+		check_add(c, STATE_CRITICAL, "cannot compare with the file on disk: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+		const struct tp_cert *want = tp_chain_cert(disk, 0);
+
+		if (s->probe == NULL || leaf(s) == NULL)
+			continue;
+		cert_format_day(tp_cert_not_after(leaf(s)), served_day, sizeof(served_day));
+		cert_format_day(tp_cert_not_after(want), disk_day, sizeof(disk_day));
+		cert_format_day(tp_cert_not_before(want), renewed, sizeof(renewed));
+		if (strcmp(tp_cert_sha256(want), tp_cert_sha256(leaf(s))) == 0)
+			check_add(c, STATE_OK, "%s serves the certificate on disk", s->label);
+		else if (tp_cert_not_before(want) > tp_cert_not_before(leaf(s)))
+			check_add(c, STATE_CRITICAL, "renewed on disk on %s but %s still serves "
+			    "the old certificate (expires %s): reload it", renewed, s->label,
+			    served_day);
+		else
+			check_add(c, STATE_CRITICAL, "%s serves a different certificate than %s "
+			    "(served expires %s, file expires %s)", s->label, path, served_day,
+			    disk_day);
+	}
+	tp_chain_free(disk);
+}
+
+static void
+check_ports_agree(struct check *c, const struct run *r)
+{
+	const struct source *newest = NULL;
+	size_t served = 0;
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		if (s->probe == NULL || leaf(s) == NULL)
+			continue;
+		served++;
+		if (newest == NULL || tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
+			newest = s;
+	}
+	if (served < 2)
+		return;
+	bool same = true;
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+		char old_day[16], new_day[16];
+
+		if (s->probe == NULL || leaf(s) == NULL ||
+		    strcmp(tp_cert_sha256(leaf(s)), tp_cert_sha256(leaf(newest))) == 0)
+			continue;
+		same = false;
+		cert_format_day(tp_cert_not_before(leaf(s)), old_day, sizeof(old_day));
+		cert_format_day(tp_cert_not_before(leaf(newest)), new_day, sizeof(new_day));
+		check_add(c, STATE_CRITICAL, "%s serves an older certificate (issued %s) than "
+		    "%s (issued %s): reload the service behind %s", s->label, old_day,
+		    newest->label, new_day, s->label);
+	}
+	if (same)
+		check_add(c, STATE_OK, "all %zu endpoints serve the same certificate", served);
+}
+
+/* Adds a line when F is not a link to the newest archived version; true then. */
+static bool
+check_link(struct check *c, const struct tp_live_dir *d, const struct tp_live_file *f)
+{
+	if (!f->present)
+		check_add(c, STATE_CRITICAL, "%s/%s is missing", d->path, f->name);
+	else if (f->dangling)
+		check_add(c, STATE_CRITICAL, "%s/%s points to '%s', which does not exist "
+		    "(a dangling link: pruned archive, or a container still holding an "
+		    "old mount)", d->path, f->name, f->target);
+	else if (!f->is_link)
+		check_add(c, STATE_WARNING, "%s/%s is a regular file, not a link into the "
+		    "archive: renewals will not update it", d->path, f->name);
+	else if (!f->in_archive)
+		check_add(c, STATE_WARNING, "%s/%s points to '%s', outside %s", d->path,
+		    f->name, f->target, d->archive);
+	else if (d->newest_version >= 0 && f->version >= 0 && f->version < d->newest_version)
+		check_add(c, STATE_CRITICAL, "%s/%s points to version %d, but the archive holds "
+		    "version %d: the renewal was written but the link not moved", d->path,
+		    f->name, f->version, d->newest_version);
+	else
+		return false;
+	return true;
+}
+
+static void
+check_live_dir(struct check *c, const struct run *r)
+{
+	bool problems = false;
+
+	for (int i = 0; i < TP_LIVE_FILES; i++)
+		problems |= check_link(c, &r->live, &r->live.files[i]);
+	if (!problems)
+		check_add(c, STATE_OK, "%s: every link points into the archive, version %d",
+		    r->live.path, r->live.newest_version);
+}
+
+/* fullchain.pem must be cert.pem followed by chain.pem, certificate by certificate. */
+static void
+check_fullchain_parts(struct check *c, const struct run *r)
+{
+	char path[3][4200], err[300];
+	struct tp_chain *parts[3];
+	const char *names[3] = { "cert.pem", "chain.pem", "fullchain.pem" };
+	bool same = true;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/%s", r->live.path, names[i]);
+		parts[i] = tp_chain_load_file(path[i], err, sizeof(err));
+	}
+	if (parts[0] && parts[1] && parts[2]) {
+		size_t n0 = tp_chain_count(parts[0]), n1 = tp_chain_count(parts[1]);
+
+		same = tp_chain_count(parts[2]) == n0 + n1;
+		for (size_t i = 0; same && i < n0 + n1; i++) {
+			const struct tp_cert *want = i < n0 ? tp_chain_cert(parts[0], i) :
+			    tp_chain_cert(parts[1], i - n0);
+			same = strcmp(tp_cert_sha256(want),
+			    tp_cert_sha256(tp_chain_cert(parts[2], i))) == 0;
+		}
+		if (!same)
+			check_add(c, STATE_CRITICAL, "%s is not cert.pem followed by chain.pem: "
+			    "the files come from different renewals", path[2]);
+	}
+	for (int i = 0; i < 3; i++)
+		tp_chain_free(parts[i]);
+}
+
+static void
+check_key(struct check *c, const struct run *r, const char *key_path)
+{
+	char err[300];
+	const struct tp_cert *l = leaf(&r->sources[r->count - 1]);
+	int rc;
+
+	if (l == NULL)
+		return;
+	rc = tp_cert_matches_key_file(l, key_path, err, sizeof(err));
+	if (rc < 0)
+		check_add(c, STATE_CRITICAL, "private key: %s", err);
+	else if (rc == 0)
+		check_add(c, STATE_CRITICAL, "the private key %s does not belong to the "
+		    "certificate '%s': the service will refuse to start or serve the wrong "
+		    "pair", key_path, cert_label(l));
+	else
+		check_add(c, STATE_OK, "the private key matches the certificate");
+}
+
+/* ------------------------------------------------------------------------ */
+/* output                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void
+add_output(struct check *c, const struct run *r)
+{
+	double min_days = INFINITY;
+	char label[128];
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+		double d;
+
+		if (s->sent == NULL)
+			continue;
+		check_detail(c, "%s:", s->label);
+		cert_chain_details(c, s->sent, r->now, "  sent");
+		d = chain_min_days(held_chain(s), r->now);
+		min_days = d < min_days ? d : min_days;
+		if (r->count > 1 && s->probe != NULL && isfinite(d)) {
+			snprintf(label, sizeof(label), "days_left_%.*s",
+			    (int)strcspn(s->label, "/"), s->label);
+			check_perf(c, label, d, "", &r->opts->days, NULL, NULL);
+		}
+	}
+	if (isfinite(min_days))
+		check_perf(c, "days_left_min", min_days, "", &r->opts->days, NULL, NULL);
+	if (r->count > 0 && r->sources[0].sent != NULL)
+		check_perf(c, "chain_length", (double)tp_chain_count(r->sources[0].sent), "",
+		    NULL, NULL, NULL);
+	check_fact_list(c, "sources");
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		check_fact_item(c);
+		check_fact_str(c, "source", s->label);
+		if (s->cc != NULL)
+			check_fact_bool(c, "verified", tp_chain_check_verified(s->cc));
+		if (s->sent != NULL)
+			cert_chain_facts(c, "chain", s->sent, r->now);
+		check_fact_end(c);
+	}
+	check_fact_end(c);
+}
+
+static void
+summarize(struct check *c, const struct run *r)
+{
+	const struct source *s = &r->sources[0];
+	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host : s->label;
+
+	if (check_state(c) != STATE_OK || s->sent == NULL) {
+		check_summary_prefix(c, "%s", what);
+		return;
+	}
+	if (r->count > 1)
+		check_summary(c, "%s: %zu endpoints serve the same complete chain for %s, "
+		    "%.0f days left at the least", what, r->count, cert_label(leaf(s)),
+		    chain_min_days(held_chain(s), r->now));
+	else
+		check_summary(c, "%s: chain complete and in order, %s from %s, %.0f days "
+		    "left at the least", what, cert_label(leaf(s)), tp_cert_issuer_cn(leaf(s)),
+		    chain_min_days(held_chain(s), r->now));
+}
+
+/* ------------------------------------------------------------------------ */
+/* main                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static int
+gather(struct run *r, char *err, size_t errlen)
+{
+	const struct options *o = r->opts;
+	char path[4200];
+
+	if (o->live_dir != NULL) {
+		if (tp_live_dir_read(o->live_dir, &r->live, err, errlen) < 0)
+			return -1;
+		r->have_live = true;
+	}
+	if (o->endpoint.host != NULL)
+		return probe_ports(r, err, errlen);
+	r->trust = tp_trust_load(o->endpoint.rootcert, err, errlen);
+	if (r->trust == NULL)
+		return -1;
+	if (o->file != NULL)
+		return read_file_source(r, o->file, err, errlen);
+	snprintf(path, sizeof(path), "%s/fullchain.pem", r->live.path);
+	return read_file_source(r, path, err, errlen);
+}
+
+static void
+judge(struct check *c, struct run *r)
+{
+	const struct options *o = r->opts;
+	char path[4200];
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+		const char *w = r->count > 1 ? r->where[i] : "";
+
+		snprintf(r->where[i], sizeof(r->where[i]), "%s: ", s->label);
+		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE) {
+			check_add(c, (enum check_state)endpoint_failure_state(s->probe,
+			    o->common.timeout_state), "%s%s", w, tp_probe_error(s->probe));
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(chain_checks) / sizeof(chain_checks[0]); k++)
+			chain_checks[k](c, r, s, w);
+	}
+	check_ports_agree(c, r);
+	if (o->compare_file != NULL)
+		compare_with_disk(c, r, o->compare_file);
+	if (r->have_live) {
+		check_live_dir(c, r);
+		check_fullchain_parts(c, r);
+		if (o->endpoint.host != NULL) {
+			snprintf(path, sizeof(path), "%s/cert.pem", r->live.path);
+			compare_with_disk(c, r, path);
+		} else {
+			snprintf(path, sizeof(path), "%s/privkey.pem", r->live.path);
+			check_key(c, r, path);
+		}
+	}
+	if (o->key != NULL)
+		check_key(c, r, o->key);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct run r = { .opts = &o, .now = time(NULL) };
+	char err[512];
+	struct check *c;
+	int rc = parse_options(&o, argc, argv, err, sizeof(err));
+
+	if (rc == COMMON_WANTS_HELP) {
+		print_help();
+		return STATE_UNKNOWN;
+	}
+	if (rc == COMMON_WANTS_VERSION) {
+		printf("check_cert_chain %s\n", PACKAGE_VERSION);
+		return STATE_UNKNOWN;
+	}
+	if (rc < 0)
+		return check_usage_error(PREFIX, err);
+	common_opts_arm_timeout(&o.common, PREFIX);
+	c = check_new(PREFIX);
+	if (gather(&r, err, sizeof(err)) < 0)
+		check_add(c, STATE_CRITICAL, "%s", err);
+	else
+		judge(c, &r);
+	summarize(c, &r);
+	add_output(c, &r);
+	rc = check_finish(c, o.common.output, stdout);
+	check_free(c);
+	free_run(&r);
+	return rc;
+}

@@ -1323,5 +1323,7 @@ common_opts_arm_timeout(const struct common_opts *opts, const char *prefix)
 	backstop_len = n > 0 && (size_t)n < sizeof(backstop_line) ? (size_t)n : 0;
 	backstop_state = opts->timeout_state;
 	signal(SIGALRM, backstop_fire);
+	/* A server that closes first must not kill the plugin in SSL_write. */
+	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)ceil(opts->timeout_seconds) + 1);
 }

@@ -310,6 +310,49 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	return collect_facts(p, trust);
 }
 
+/*
+ * Reads and drops what the server still sends (an implicit-TLS greeting,
+ * the reply to the quit command) until it closes: a client that closes
+ * first, the reply unread, leaves "lost connection after QUIT", "unfinished
+ * QUIT command" or "Connection closed" in the server's log.  A second at
+ * most, and 200 ms after the last data: some servers wait for the client
+ * to close.  False when the connection failed: send no close_notify then.
+ */
+static bool
+drain_until_close(struct tp_probe *p, struct conn *c)
+{
+	int64_t cap = monotonic_ms() + 1000, until = cap;
+	char buf[1024];
+
+	for (;;) {
+		int64_t now = monotonic_ms(), left = until - now;
+		int64_t rest = conn_remaining_ms(c);
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		int rc;
+
+		if (rest < left)
+			left = rest;
+		if (left <= 0)
+			return true;
+		rc = SSL_read(p->ssl, buf, sizeof(buf));
+		if (rc > 0) {
+			until = now + 200 < cap ? now + 200 : cap;
+			continue;
+		}
+		switch (SSL_get_error(p->ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			break;
+		case SSL_ERROR_ZERO_RETURN:
+			return true;		/* the server's close_notify */
+		default:
+			ERR_clear_error();
+			return false;
+		}
+		if (poll(&pfd, 1, (int)left) <= 0)
+			return true;
+	}
+}
+
 void
 handshake_close(struct tp_probe *p, struct conn *c, const char *quit)
 {
@@ -320,8 +363,12 @@ handshake_close(struct tp_probe *p, struct conn *c, const char *quit)
 	/* Best effort within the deadline: servers log fewer errors this way. */
 	if (quit != NULL) {
 		int n = snprintf(line, sizeof(line), "%s\r\n", quit);
-		if (SSL_write(p->ssl, line, n) <= 0)
+		if (SSL_write(p->ssl, line, n) <= 0) {
 			ERR_clear_error();
+			return;
+		}
+		if (!drain_until_close(p, c))
+			return;
 	}
 	if (conn_remaining_ms(c) > 0 && SSL_shutdown(p->ssl) < 0)
 		ERR_clear_error();

@@ -98,6 +98,39 @@ check_pki() {
 		"mail-renewed differs from mail"
 	tap_ok "mail-renewed has a new key" \
 		bash -c "! cmp -s '$PKI/mail.key' '$PKI/mail-renewed.key'"
+	check_pki_ocsp
+}
+
+# ocsp_check NAME RESPONSE [ARGS...]: "openssl ocsp" verifying RESPONSE
+# for $PKI/NAME.crt against our root (stdout+stderr; status is openssl's).
+ocsp_check() {
+	local name=$1 resp=$2
+	shift 2
+	openssl ocsp -respin "$PKI/$resp" -issuer "$PKI/inter.crt" \
+		-cert "$PKI/$name.crt" -CAfile "$PKI/root.crt" -no_nonce "$@" 2>&1
+}
+
+check_pki_ocsp() {
+	local o rc
+	o=$(ocsp_check mail mail.ocsp.der)
+	tap_like "$o" "^Response verify OK" "mail's OCSP response verifies"
+	tap_like "$o" "mail\.crt: good$" "mail's OCSP response says good"
+	tap_like "$o" "Next Update: " "mail's OCSP response has a next update"
+	o=$(ocsp_check revoked revoked.ocsp.der)
+	tap_like "$o" "^Response verify OK" "revoked's OCSP response verifies"
+	tap_like "$o" "revoked\.crt: revoked$" "revoked's OCSP response says revoked"
+	rc=0
+	o=$(ocsp_check mail-renewed mail-renewed.badocsp.der \
+		-verify_other "$PKI/inter.crt") || rc=$?
+	tap_unlike "$rc" '^0$' \
+		"mail-renewed.badocsp.der does not verify (signed by other)"
+	tap_like "$o" "missing ocspsigning usage" \
+		"... because other is no delegated OCSP responder"
+	tap_ok "haproxy/mail-ocsp.pem holds key and chain" \
+		bash -c "openssl pkey -noout -in '$PKI/haproxy/mail-ocsp.pem' &&
+		[ \$(grep -c 'BEGIN CERTIFICATE' '$PKI/haproxy/mail-ocsp.pem') = 2 ]"
+	tap_ok "haproxy/mail.pem staples nothing (no .ocsp next to it)" \
+		test ! -e "$PKI/haproxy/mail.pem.ocsp"
 }
 
 # ---- listeners ---------------------------------------------------------
@@ -188,6 +221,49 @@ check_swap() {
 		mail.example.test mail-renewed
 }
 
+# HAProxy terminating TLS itself: stapling, strict-sni, a version cap.
+# stapled PORT SNI: s_client -status output, with the stapled response.
+stapled() {
+	s_client "$1" "" "$2" -status -CAfile "$PKI/root.crt"
+}
+
+check_haproxy_tls() {
+	local o rc
+	serves_verified HT_OCSP_GOOD "$HT_OCSP_GOOD" ""
+	o=$(stapled "$HT_OCSP_GOOD" mail.example.test)
+	tap_like "$o" "OCSP Response Status: successful" "HT_OCSP_GOOD staples a response"
+	tap_like "$o" "Cert Status: good" "HT_OCSP_GOOD: the response says good"
+	tap_like "$o" "Responder Id: .*CN ?= ?tls-probe Test Intermediate R1" \
+		"HT_OCSP_GOOD: signed by the issuer, inter"
+	serves "HT_OCSP_REVOKED" "$HT_OCSP_REVOKED" "" revoked.example.test revoked
+	o=$(stapled "$HT_OCSP_REVOKED" revoked.example.test)
+	tap_like "$o" "Cert Status: revoked" "HT_OCSP_REVOKED: the response says revoked"
+	tap_like "$o" "Revocation Reason: keyCompromise" \
+		"HT_OCSP_REVOKED: ... for key compromise"
+	serves "HT_OCSP_BADSIG" "$HT_OCSP_BADSIG" "" mail.example.test \
+		mail-renewed
+	o=$(stapled "$HT_OCSP_BADSIG" mail.example.test)
+	tap_like "$o" "Responder Id: CN ?= ?other\.example\.test" \
+		"HT_OCSP_BADSIG staples a response signed by other"
+	serves_verified HT_STRICT_SNI "$HT_STRICT_SNI" ""
+	o=$(stapled "$HT_STRICT_SNI" mail.example.test)
+	tap_like "$o" "^OCSP response: no response sent" "HT_STRICT_SNI staples nothing"
+	rc=0
+	o=$(s_client "$HT_STRICT_SNI" "" unknown.example.test) || rc=$?
+	tap_unlike "$rc" '^0$' "HT_STRICT_SNI, SNI unknown.example.test: handshake fails"
+	tap_like "$o" "unrecognized name.*SSL alert number 112" \
+		"... with the alert unrecognized_name (112)"
+	tap_is "$(leaf_fp <<<"$o")" "" "... and no certificate"
+	serves_verified HT_TLS12 "$HT_TLS12" ""
+	o=$(s_client "$HT_TLS12" "" mail.example.test)
+	tap_like "$o" "^New, TLSv1\.2, " "HT_TLS12 negotiates TLSv1.2"
+	rc=0
+	o=$(s_client "$HT_TLS12" "" mail.example.test -tls1_3) || rc=$?
+	tap_unlike "$rc" '^0$' "HT_TLS12 refuses a TLSv1.3-only client"
+	o=$(s_client "$HT_OCSP_GOOD" "" mail.example.test)
+	tap_like "$o" "^New, TLSv1\.3, " "HT_OCSP_GOOD negotiates TLSv1.3"
+}
+
 # Dovecot needs the fixture's OpenSSL config (security level 0) for these;
 # Postfix sets level 0 itself, see the SNI checks.
 check_dovecot_weak_certs() {
@@ -209,7 +285,9 @@ fixture_start_dovecot
 t2=$(fixture_now_ms)
 fixture_start_haproxy
 t3=$(fixture_now_ms)
-tap_diag "startup: postfix $((t1 - t0)) ms, dovecot $((t2 - t1)) ms, haproxy $((t3 - t2)) ms, total $((t3 - t0)) ms"
+fixture_start_haproxy_tls
+t4=$(fixture_now_ms)
+tap_diag "startup: postfix $((t1 - t0)) ms, dovecot $((t2 - t1)) ms, haproxy $((t3 - t2)) ms, haproxy-tls $((t4 - t3)) ms, total $((t4 - t0)) ms"
 
 check_default_listeners
 check_no_starttls
@@ -219,4 +297,5 @@ check_dovecot_sni
 check_ipv6
 check_swap
 check_dovecot_weak_certs
+check_haproxy_tls
 tap_done

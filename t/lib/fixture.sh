@@ -9,6 +9,9 @@
 #   fixture_start_dovecot    export DV_CONF DV_DIR DV_IMAP DV_IMAPS DV_POP3
 #                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6]
 #   fixture_start_haproxy    export HA_DIR HA_V1 HA_V2 HA_SMTP_V1
+#   fixture_start_haproxy_tls  export HT_DIR HT_OCSP_GOOD HT_OCSP_REVOKED
+#                            HT_OCSP_BADSIG HT_STRICT_SNI HT_TLS12
+#                            (HAProxy terminating TLS, see its section)
 #   fixture_swap_cert postfix|dovecot NAME   serve NAME as default cert
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
@@ -24,12 +27,12 @@
 : "${top_builddir:?must be set to the absolute build directory}"
 . "${top_srcdir:-$top_builddir}/t/lib/tap.sh"
 
-TP_PKI_VERSION=2	# bump when the PKI contents change
+TP_PKI_VERSION=5	# bump when the PKI contents change
 FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
 FIXTURE_TRAPPED=0
 FIXTURE_MAIN_PID=
 FIXTURE_LEAVES="mail mail-renewed other expired days10 days20 wrongname
-	rsa1024 sha1 untrusted"
+	rsa1024 sha1 untrusted revoked"
 
 # ---- generic helpers ---------------------------------------------------
 
@@ -170,7 +173,10 @@ fixture_pki() {
 fixture__pki_complete() {
 	local f
 	for f in root.crt root.key inter.crt inter.key other-root.crt \
-	    trust/root.crt traefik.key traefik.crt traefik.fullchain.crt; do
+	    trust/root.crt traefik.key traefik.crt traefik.fullchain.crt \
+	    haproxy/mail.pem haproxy/mail-ocsp.pem haproxy/mail-ocsp.pem.ocsp \
+	    haproxy/revoked.pem haproxy/revoked.pem.ocsp \
+	    haproxy/mail-renewed.pem haproxy/mail-renewed.pem.ocsp; do
 		[ -s "$PKI/$f" ] || return 1
 	done
 	for f in $FIXTURE_LEAVES; do
@@ -180,11 +186,14 @@ fixture__pki_complete() {
 }
 
 # Fresh: complete, same layout version, built less than a day ago (days10
-# and days20 must keep meaning what their names say).
+# and days20 must keep meaning what their names say, the OCSP responses
+# stay valid for 7 days).  Every file is checked too, in case a PKI was
+# built by a fixture.sh that had not bumped the version yet.
 fixture__pki_fresh() {
 	[ -f "$PKI/.complete" ] &&
 		[ "$(cat "$PKI/.complete")" = "$TP_PKI_VERSION" ] &&
-		[ -n "$(find "$PKI/.complete" -mmin -1440)" ]
+		[ -n "$(find "$PKI/.complete" -mmin -1440)" ] &&
+		fixture__pki_complete
 }
 
 fixture__pki_build() (
@@ -196,6 +205,7 @@ fixture__pki_build() (
 	fixture__pki_roots
 	fixture__pki_leaves
 	fixture__pki_traefik
+	fixture__pki_haproxy
 	rm -f ./*.csr
 )
 
@@ -321,8 +331,9 @@ fixture__leaf() {
 
 fixture__pki_leaves() {
 	local d=example.test
-	fixture__leaf mail mail.$d
-	fixture__leaf mail-renewed mail.$d
+	# mail was issued a month ago; its renewal is newer and lasts longer.
+	fixture__leaf mail mail.$d "-30 days" "+90 days"
+	fixture__leaf mail-renewed mail.$d "-1 hour" "+120 days"
 	fixture__leaf other other.$d
 	fixture__leaf expired expired.$d "-100 days" "-1 day"
 	fixture__leaf days10 days10.$d "-1 hour" "+10 days"
@@ -331,6 +342,9 @@ fixture__pki_leaves() {
 	fixture__leaf rsa1024 rsa1024.$d "" "" "" 1024
 	fixture__leaf sha1 sha1.$d "" "" sha1
 	fixture__leaf untrusted mail.$d "" "" "" "" other-root
+	fixture__leaf revoked revoked.$d
+	openssl ca -batch -config ca.cnf -name ca_inter -revoke revoked.crt \
+		-crl_reason keyCompromise
 }
 
 # Like Traefik's built-in fallback: self-signed, fixed CN, random-hex SAN.
@@ -339,6 +353,39 @@ fixture__pki_traefik() {
 		fixture__selfsigned traefik "/CN=TRAEFIK DEFAULT CERT" \
 		selfsigned_ext 365
 	cp traefik.crt traefik.fullchain.crt
+}
+
+# fixture__ocsp NAME [SIGNER [OUT]]: OUT (default NAME.ocsp.der), an OCSP
+# response for NAME made offline from inter's index ("good", or "revoked"
+# once revoked), signed by SIGNER (default inter, the issuer itself),
+# valid for 7 days; the PKI is rebuilt daily.  No nonce: it is stapled.
+fixture__ocsp() {
+	local signer=${2:-inter}
+	openssl ocsp -index ca/inter/index.txt -CA inter.crt \
+		-rsigner "$signer.crt" -rkey "$signer.key" -issuer inter.crt \
+		-cert "$1.crt" -no_nonce -ndays 7 -respout "${3:-$1.ocsp.der}" \
+		-noverify
+}
+
+# HAProxy wants key and chain in one PEM, and staples <crt>.ocsp when it
+# exists: haproxy/mail.pem staples nothing, mail-ocsp.pem and revoked.pem
+# staple inter's responses, mail-renewed.pem a "good" one signed by the
+# leaf "other", which no client may accept (it is no OCSP responder).
+# HAProxy keys stapled responses by certificate: two crt files with the
+# same certificate would share one response, hence mail-renewed.
+fixture__pki_haproxy() {
+	local n
+	fixture__ocsp mail
+	fixture__ocsp revoked
+	fixture__ocsp mail-renewed other mail-renewed.badocsp.der
+	mkdir haproxy
+	for n in mail revoked mail-renewed; do
+		cat "$n.fullchain.crt" "$n.key" >"haproxy/$n.pem"
+	done
+	cp haproxy/mail.pem haproxy/mail-ocsp.pem
+	cp mail.ocsp.der haproxy/mail-ocsp.pem.ocsp
+	cp revoked.ocsp.der haproxy/revoked.pem.ocsp
+	cp mail-renewed.badocsp.der haproxy/mail-renewed.pem.ocsp
 }
 
 # fixture_cert_fp NAME: SHA-256 fingerprint of $PKI/NAME.crt (AA:BB:..).
@@ -732,6 +779,71 @@ fixture__haproxy_cfg() {
 	listen ha_smtp_v1
 	  bind 127.0.0.1:$HA_SMTP_V1
 	  server pf 127.0.0.1:$PF_PROXY_SMTP send-proxy
+	EOF
+}
+
+# ---- HAProxy terminating TLS ------------------------------------------
+# Frontends that do the TLS themselves (bind ... ssl crt), for handshake
+# features; all serve mail.example.test's chain unless said otherwise:
+#   HT_OCSP_GOOD     staples inter's OCSP response "good"
+#   HT_OCSP_REVOKED  serves revoked.example.test, stapling "revoked"
+#   HT_OCSP_BADSIG   serves mail-renewed, stapling a "good" response
+#                    signed by a non-responder (the leaf "other")
+#   HT_STRICT_SNI    strict-sni: other SNI names get an alert, no staple
+#   HT_TLS12         ssl-max-ver TLSv1.2, no staple
+# There is no backend: "tcp-request content reject" closes each connection
+# as soon as its handshake is done (like a TLS proxy whose backend is
+# down), which is all that "-P tls" and s_client need.
+
+fixture_start_haproxy_tls() {
+	fixture_pki
+	fixture__tmp
+	HT_DIR=$TP_TMP/haproxy-tls
+	export HT_DIR
+	fixture__start haproxy_tls "$HT_DIR/haproxy.pid" "$HT_DIR/start.log"
+}
+
+fixture__haproxy_tls_try() {
+	local p
+	rm -rf "$HT_DIR"
+	mkdir -p "$HT_DIR"
+	p=($(fixture__freeports 5))
+	export HT_OCSP_GOOD=${p[0]} HT_OCSP_REVOKED=${p[1]}
+	export HT_OCSP_BADSIG=${p[2]} HT_STRICT_SNI=${p[3]} HT_TLS12=${p[4]}
+	fixture__haproxy_tls_cfg >"$HT_DIR/haproxy.cfg"
+	haproxy -D -f "$HT_DIR/haproxy.cfg" -p "$HT_DIR/haproxy.pid" \
+		>"$HT_DIR/start.log" 2>&1 &&
+		fixture__wait_ports haproxy-tls "127.0.0.1:$HT_OCSP_GOOD" \
+		"127.0.0.1:$HT_OCSP_REVOKED" "127.0.0.1:$HT_OCSP_BADSIG" \
+		"127.0.0.1:$HT_STRICT_SNI" "127.0.0.1:$HT_TLS12"
+}
+
+fixture__haproxy_tls_cfg() {
+	local h=$PKI/haproxy
+	cat <<-EOF
+	# tls-probe test fixture: HAProxy terminating TLS, no backend
+	global
+	  maxconn 64
+	defaults
+	  mode tcp
+	  timeout connect 5s
+	  timeout client 30s
+	  timeout server 30s
+	listen ht_ocsp_good
+	  bind 127.0.0.1:$HT_OCSP_GOOD ssl crt $h/mail-ocsp.pem
+	  tcp-request content reject
+	listen ht_ocsp_revoked
+	  bind 127.0.0.1:$HT_OCSP_REVOKED ssl crt $h/revoked.pem
+	  tcp-request content reject
+	listen ht_ocsp_badsig
+	  bind 127.0.0.1:$HT_OCSP_BADSIG ssl crt $h/mail-renewed.pem
+	  tcp-request content reject
+	listen ht_strict_sni
+	  bind 127.0.0.1:$HT_STRICT_SNI ssl crt $h/mail.pem strict-sni
+	  tcp-request content reject
+	listen ht_tls12
+	  bind 127.0.0.1:$HT_TLS12 ssl crt $h/mail.pem ssl-max-ver TLSv1.2
+	  tcp-request content reject
 	EOF
 }
 

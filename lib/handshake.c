@@ -34,7 +34,8 @@ info_callback(const SSL *ssl, int where, int ret)
 {
 	struct tp_probe *p = SSL_get_app_data(ssl);
 
-	if ((where & SSL_CB_READ_ALERT) && p != NULL)
+	/* READ and WRITE alerts share the SSL_CB_ALERT bit: ours are not the server's. */
+	if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && p != NULL)
 		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(ret));
 }
 

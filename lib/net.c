@@ -259,6 +259,12 @@ net_connect(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 		    cfg->family == TP_FAMILY_IPV4 ? " to an IPv4 address" :
 		    cfg->family == TP_FAMILY_IPV6 ? " to an IPv6 address" : "",
 		    gai_strerror(rc));
+	if (conn_remaining_ms(c) == 0) {
+		freeaddrinfo(res);
+		return probe_fail(p, TP_FAIL_TIMEOUT,
+		    "timeout in the resolve phase: resolving '%s' took the whole "
+		    "timeout, leaving none to connect (a slow DNS server?)", cfg->host);
+	}
 	p->phase = TP_PHASE_CONNECT;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (connect_one(c, ai, &err) == 0)

@@ -220,6 +220,7 @@ capability_has(const char *caps, const char *token)
 
 struct reply {
 	bool ok;
+	int code;			/* SMTP reply code; 0 for the other protocols */
 	char text[TP_REPLY_TEXT_MAX];	/* lines joined by '\n', bounded */
 	size_t len;
 };
@@ -293,6 +294,7 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 		reply_append(r, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
 		if (kind != REPLY_MORE) {
 			r->ok = kind == REPLY_LAST_OK;
+			r->code = first_code;
 			return 0;
 		}
 	}
@@ -333,11 +335,17 @@ send_command(struct tp_probe *p, struct conn *c, const char *command)
 	return st == IO_OK ? 0 : probe_fail_io(p, st, "reply");
 }
 
-/* Quotes a reply's text on one line, for a sentence. */
+/* Quotes a reply's text on one line, for a sentence; a refusal keeps its code. */
 static const char *
 one_line(const struct reply *r, char *out, size_t size)
 {
-	copy_printable(out, size, r->text);
+	char text[TP_REPLY_TEXT_MAX + 8];
+
+	if (!r->ok && r->code != 0) {
+		snprintf(text, sizeof(text), "%d %s", r->code, r->text);
+		copy_printable(out, size, text);
+	} else
+		copy_printable(out, size, r->text);
 	return out;
 }
 

@@ -178,6 +178,39 @@ size_t tp_chain_check_extra(const struct tp_chain_check *cc, size_t i);
 /* True when the path ends in a self-signed root that was sent along. */
 bool tp_chain_check_root_sent(const struct tp_chain_check *cc);
 
+/* --- SNI maps ----------------------------------------------------------- */
+
+enum tp_sni_map_type {
+	TP_SNI_MAP_POSTFIX,	/* tls_server_sni_maps source: "name keyfile certfile..." */
+	TP_SNI_MAP_DOVECOT,	/* local_name NAME { ssl_cert = <F  ssl_key = <F } */
+};
+
+struct tp_sni_map;
+
+/*
+ * Parses a map from a file (at most 1 MiB) or from memory. Returns NULL
+ * with "FILE line N: what is wrong" (or "line N: ...") in ERR on a syntax
+ * error. An empty map is not an error: it has no entries.
+ */
+struct tp_sni_map *tp_sni_map_load(enum tp_sni_map_type type, const char *path,
+    char *err, size_t errlen);
+struct tp_sni_map *tp_sni_map_parse(enum tp_sni_map_type type, const char *text,
+    size_t len, char *err, size_t errlen);
+void tp_sni_map_free(struct tp_sni_map *map);
+size_t tp_sni_map_count(const struct tp_sni_map *map);
+/* Entry I: its name (".example.com" for a parent domain), line and files. */
+const char *tp_sni_map_name(const struct tp_sni_map *map, size_t i);
+unsigned tp_sni_map_line(const struct tp_sni_map *map, size_t i);
+size_t tp_sni_map_file_count(const struct tp_sni_map *map, size_t i);
+const char *tp_sni_map_file(const struct tp_sni_map *map, size_t i, size_t j);
+/*
+ * Reads entry I's files as Postfix does (every PEM object in order): the
+ * certificates as a chain, leaf first. *KEY_MATCHES is 1 or 0 when a
+ * private key was found, -1 when none was. NULL with a sentence in ERR.
+ */
+struct tp_chain *tp_sni_map_load_entry(const struct tp_sni_map *map, size_t i,
+    int *key_matches, char *err, size_t errlen);
+
 /* --- Let's Encrypt style live directories ------------------------------ */
 
 enum tp_live_file_id {

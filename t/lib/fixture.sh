@@ -5,6 +5,7 @@
 #   fixture_require          skip the whole test unless root + servers exist
 #   fixture_pki              build/reuse the shared test PKI, export PKI
 #   fixture_start_postfix    export PF_DIR PF_SMTP PF_SUBMISSION PF_SUBMISSIONS
+#                            (FIXTURE_SNI_MAP=FILE: use FILE as $PF_DIR/sni)
 #                            PF_PROXY PF_PROXY_SMTP PF_NOTLS [PF_SMTP6]
 #   fixture_start_dovecot    export DV_CONF DV_DIR DV_IMAP DV_IMAPS DV_POP3
 #                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6]
@@ -507,7 +508,12 @@ fixture__postfix_try() {
 	fixture__postfix_ports
 	fixture__postfix_main >"$PF_DIR/main.cf"
 	fixture__postfix_master >"$PF_DIR/master.cf"
-	fixture__postfix_sni >"$PF_DIR/sni"
+	# FIXTURE_SNI_MAP: a test's own map source instead of the built-in one.
+	if [ -n "${FIXTURE_SNI_MAP:-}" ]; then
+		cp "$FIXTURE_SNI_MAP" "$PF_DIR/sni"
+	else
+		fixture__postfix_sni >"$PF_DIR/sni"
+	fi
 	fixture__postfix_settle
 	postmap -F -c "$PF_DIR" "hash:$PF_DIR/sni" >"$PF_DIR/start.log" 2>&1 &&
 		postfix -c "$PF_DIR" start >>"$PF_DIR/start.log" 2>&1 &&

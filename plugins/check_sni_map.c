@@ -1,0 +1,647 @@
+/*
+ * check_sni_map - does every name of a multi-domain mail server get its
+ * own certificate? Reads a Postfix tls_server_sni_maps source (or Dovecot
+ * local_name blocks), checks each entry's files statically, the compiled
+ * map's age, and, with -H, what the server really presents for each name
+ * (incident 2: mailcow's empty sni.map, "not matched, using default chain").
+ *
+ * Flow: options -> map and names -> static checks per entry -> the names
+ * probed at once -> live checks per name -> one exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert_checks.h"
+#include "check.h"
+#include "endpoint_opts.h"
+#include "tlsprobe.h"
+
+#define PREFIX "SNI_MAP"
+#define NAMES_MAX 1024
+#define EXTRA_NAMES_MAX 64
+
+struct options {
+	struct common_opts common;
+	struct endpoint_opts endpoint;
+	const char *map;
+	enum tp_sni_map_type map_type;
+	const char *names[EXTRA_NAMES_MAX];
+	size_t name_count;
+	const char *names_file;
+	const char *expect_cert;
+	unsigned parallel;
+	struct threshold days;
+};
+
+/* One name to judge: from the map, or given with --name. */
+struct name {
+	char *text;
+	size_t entry;			/* index in the map, or SIZE_MAX */
+	struct tp_chain *map_chain;	/* the entry's certificates, if readable */
+	struct tp_probe *probe;		/* live */
+	enum check_state state;
+	char reason[48];		/* for line one: "default chain", "expired" */
+};
+
+struct run {
+	const struct options *opts;
+	struct tp_sni_map *map;
+	struct tp_trust *trust;
+	struct name *names;
+	size_t count;
+	struct tp_probe *default_probe;	/* the chain served without SNI */
+	time_t now;
+	char *names_file_text;
+};
+
+/* ------------------------------------------------------------------------ */
+/* options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum {
+	OPT_MAP = 0x2000, OPT_MAP_TYPE, OPT_NAME, OPT_NAMES_FILE, OPT_EXPECT_CERT,
+	OPT_PARALLEL,
+};
+
+static const struct option long_options[] = {
+	COMMON_LONG_OPTS,
+	ENDPOINT_LONG_OPTS,
+	{ "map", required_argument, NULL, OPT_MAP },
+	{ "map-type", required_argument, NULL, OPT_MAP_TYPE },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "names-file", required_argument, NULL, OPT_NAMES_FILE },
+	{ "expect-cert", required_argument, NULL, OPT_EXPECT_CERT },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_help(void)
+{
+	printf("check_sni_map %s - check that every name gets its own certificate\n\n",
+	    PACKAGE_VERSION);
+	printf("Reads a Postfix tls_server_sni_maps source file (or Dovecot local_name\n"
+	    "blocks) and checks every entry: its files exist, the key matches, the\n"
+	    "certificate covers the name, is in date and verifies; the compiled map is\n"
+	    "not older than the source or the certificates (postmap -F copies them).\n"
+	    "With -H, each name is also asked for live (SNI) and the served certificate\n"
+	    "must be the one the map names, not the server's default chain.\n\n");
+	printf("Usage: check_sni_map --map FILE [--map-type postfix|dovecot] [-H HOST -p PORT -P PROTOCOL]\n"
+	    "       check_sni_map -H HOST -p PORT -P PROTOCOL --name NAME [--name NAME]...\n\n");
+	printf("Options:\n"
+	    "     --map=FILE          the map source file (as given to postmap)\n"
+	    "     --map-type=TYPE     postfix (default) or dovecot (local_name blocks)\n"
+	    "     --name=NAME         a name to check live (repeatable, up to 64)\n"
+	    "     --names-file=FILE   names to check live, one per line\n"
+	    "     --expect-cert=FILE  a certificate that exists: an empty map is then CRITICAL\n"
+	    "     --parallel=N        names probed at once (default 8, at most 64)\n"
+	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
+	    " -c, --critical=DAYS     critical below this many days left (default 14)\n"
+	    "Live target (optional with --map):\n");
+	endpoint_opts_help(stdout);
+	common_opts_help(stdout);
+	printf("\nStates: CRITICAL for a syntax error (file and line named), an empty map\n"
+	    "while --expect-cert exists, a missing file, a key that does not match, a\n"
+	    "certificate that does not cover its name, is expired or does not verify,\n"
+	    "and a name the server answers with its default or another certificate;\n"
+	    "WARNING for days below -w, duplicate names and a compiled map older than\n"
+	    "its source or its certificates (run postmap -F).\n\n");
+	printf("Examples:\n"
+	    "  check_sni_map --map /etc/postfix/sni.map -H mail.example.com -P smtp\n"
+	    "  check_sni_map --map /opt/mailcow/data/conf/postfix/sni.map \\\n"
+	    "      --expect-cert /opt/mailcow/data/assets/ssl/cert.pem\n"
+	    "  check_sni_map --map-type dovecot --map /etc/dovecot/conf.d/10-ssl.conf -H mail -P imaps\n");
+}
+
+static int
+usage(char *err, size_t errlen, const char *fmt, const char *value)
+{
+	snprintf(err, errlen, fmt, value);
+	return -1;
+}
+
+static int
+readable(const char *option, const char *path, const char **out, char *err, size_t errlen)
+{
+	if (access(path, R_OK) != 0)
+		return snprintf(err, errlen, "%s: cannot read '%s'", option, path), -1;
+	*out = path;
+	return 0;
+}
+
+static int
+handle_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	long n;
+
+	switch (opt) {
+	case OPT_MAP:
+		return readable("--map", arg, &o->map, err, errlen);
+	case OPT_MAP_TYPE:
+		if (strcmp(arg, "postfix") == 0)
+			o->map_type = TP_SNI_MAP_POSTFIX;
+		else if (strcmp(arg, "dovecot") == 0)
+			o->map_type = TP_SNI_MAP_DOVECOT;
+		else
+			return usage(err, errlen, "--map-type: '%s' is not postfix or dovecot", arg);
+		return 0;
+	case OPT_NAME:
+		if (o->name_count == EXTRA_NAMES_MAX)
+			return usage(err, errlen, "--name: more than 64 names, at '%s'; use --names-file", arg);
+		o->names[o->name_count++] = arg;
+		return 0;
+	case OPT_NAMES_FILE:
+		return readable("--names-file", arg, &o->names_file, err, errlen);
+	case OPT_EXPECT_CERT:
+		return readable("--expect-cert", arg, &o->expect_cert, err, errlen);
+	case OPT_PARALLEL:
+		if ((n = parse_decimal(arg, 1, 64)) < 0)
+			return usage(err, errlen, "--parallel: '%s' is not a number from 1 to 64", arg);
+		o->parallel = (unsigned)n;
+		return 0;
+	case 'w':
+		o->days.has_warning = true;
+		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
+	case 'c':
+		o->days.has_critical = true;
+		return days_option("-c/--critical", arg, &o->days.critical, err, errlen);
+	default:
+		snprintf(err, errlen, "unknown option; see check_sni_map --help");
+		return -1;
+	}
+}
+
+static int
+parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int opt;
+
+	common_opts_init(&o->common);
+	o->parallel = 8;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:",
+	    long_options, NULL)) != -1) {
+		int rc = common_opts_handle(&o->common, opt, optarg, err, errlen);
+
+		if (rc == 0)
+			rc = endpoint_opts_handle(&o->endpoint, opt, optarg, err, errlen);
+		if (rc == 1)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (opt == '?' || opt == ':')
+			return usage(err, errlen, "unknown option or missing value: '%s'; see --help",
+			    argv[optind - 1]);
+		if (handle_option(o, opt, optarg, err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc)
+		return usage(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+	if (o->map == NULL && o->name_count == 0 && o->names_file == NULL)
+		return usage(err, errlen, "give --map FILE, or -H with --name NAME%s", "");
+	if (o->map == NULL && o->endpoint.host == NULL)
+		return usage(err, errlen, "--name and --names-file need -H to check names live%s", "");
+	if (o->endpoint.host != NULL && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
+		return -1;
+	return days_thresholds_complete(&o->days, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* names                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Records a problem for name N: a sub-result line, and the reason for line one. */
+__attribute__((format(printf, 5, 6)))
+static void
+name_result(struct check *c, struct name *n, enum check_state st, const char *reason,
+    const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	check_add(c, st, "%s: %s", n->text, text);
+	if (st != STATE_OK && check_state_worst(st, n->state) != n->state) {
+		n->state = st;
+		snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	}
+}
+
+static int
+add_name(struct run *r, const char *text, size_t entry)
+{
+	struct name *grown;
+
+	if (r->count == NAMES_MAX)
+		return -1;
+	grown = realloc(r->names, (r->count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	r->names = grown;
+	memset(&grown[r->count], 0, sizeof(*grown));
+	grown[r->count].text = strdup(text);
+	grown[r->count].entry = entry;
+	return grown[r->count++].text != NULL ? 0 : -1;
+}
+
+static int
+read_names_file(struct run *r, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[300];
+
+	if (f == NULL)
+		return snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno)), -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *name = line + strspn(line, " \t");
+		name[strcspn(name, " \t\r\n#")] = '\0';
+		if (*name != '\0' && add_name(r, name, SIZE_MAX) < 0) {
+			fclose(f);
+			return snprintf(err, errlen, "%s: more than %d names", path, NAMES_MAX), -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+gather_names(struct run *r, char *err, size_t errlen)
+{
+	const struct options *o = r->opts;
+
+	for (size_t i = 0; r->map != NULL && i < tp_sni_map_count(r->map); i++)
+		if (add_name(r, tp_sni_map_name(r->map, i), i) < 0)
+			return snprintf(err, errlen, "the map has more than %d names", NAMES_MAX), -1;
+	for (size_t i = 0; i < o->name_count; i++)
+		if (add_name(r, o->names[i], SIZE_MAX) < 0)
+			return snprintf(err, errlen, "more than %d names", NAMES_MAX), -1;
+	if (o->names_file != NULL)
+		return read_names_file(r, o->names_file, err, errlen);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* static checks                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* The name a parent-domain entry (".example.com") must cover: any child. */
+static const char *
+name_to_cover(const char *name, char *buf, size_t size)
+{
+	if (name[0] != '.')
+		return name;
+	snprintf(buf, size, "any-host%s", name);
+	return buf;
+}
+
+static void
+check_entry(struct check *c, struct run *r, struct name *n)
+{
+	char err[512], cover[300];
+	int key_matches;
+	const struct tp_cert *leaf;
+	struct tp_chain_check *cc;
+
+	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &key_matches, err, sizeof(err));
+	if (n->map_chain == NULL) {
+		name_result(c, n, STATE_CRITICAL, "missing file", "map line %u: %s",
+		    tp_sni_map_line(r->map, n->entry), err);
+		return;
+	}
+	leaf = tp_chain_cert(n->map_chain, 0);
+	if (key_matches < 0)
+		name_result(c, n, STATE_CRITICAL, "no key", "no private key in the files of map line %u",
+		    tp_sni_map_line(r->map, n->entry));
+	else if (key_matches == 0)
+		name_result(c, n, STATE_CRITICAL, "key mismatch", "the private key does not "
+		    "belong to the certificate '%s' (map line %u)", cert_label(leaf),
+		    tp_sni_map_line(r->map, n->entry));
+	if (!tp_cert_matches_name(leaf, name_to_cover(n->text, cover, sizeof(cover))))
+		name_result(c, n, STATE_CRITICAL, "name not covered", "the certificate '%s' in "
+		    "the map does not cover %s", cert_label(leaf), n->text);
+	cc = tp_chain_check_new(n->map_chain, r->trust);
+	if (cc != NULL && !tp_chain_check_verified(cc))
+		name_result(c, n, STATE_CRITICAL, "chain", "the chain in the map's files does "
+		    "not verify: %s", tp_chain_check_error(cc));
+	tp_chain_check_free(cc);
+	if (threshold_state(&r->opts->days, (double)chain_min_days(n->map_chain, r->now)) != STATE_OK ||
+	    tp_cert_not_after(leaf) <= r->now) {
+		struct check *scratch = check_new("");
+		cert_check_expiry(scratch, n->map_chain, &r->opts->days, r->now, "");
+		name_result(c, n, check_state(scratch),
+		    tp_cert_not_after(leaf) <= r->now ? "expired" : "expires soon",
+		    "in the map's files, some certificate is near or past its end (see below)");
+		check_free(scratch);
+		cert_check_expiry(c, n->map_chain, &r->opts->days, r->now, "  ");
+	}
+}
+
+static time_t
+mtime_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+/* postmap -F copies the files into the compiled map: it must be newer than all. */
+static void
+check_compiled_map(struct check *c, const struct run *r)
+{
+	static const char *const suffixes[] = { ".lmdb", ".db", ".cdb" };
+	const char *map = r->opts->map;
+	char compiled[4200] = "";
+	time_t built = 0;
+
+	for (size_t i = 0; i < 3 && built == 0; i++) {
+		snprintf(compiled, sizeof(compiled), "%s%s", map, suffixes[i]);
+		built = mtime_of(compiled);
+	}
+	if (built == 0) {
+		check_add(c, STATE_WARNING, "no compiled map next to %s: run postmap -F %s",
+		    map, map);
+		return;
+	}
+	if (built < mtime_of(map)) {
+		check_add(c, STATE_WARNING, "%s is older than %s: run postmap -F %s",
+		    compiled, map, map);
+		return;
+	}
+	for (size_t i = 0; i < tp_sni_map_count(r->map); i++) {
+		for (size_t j = 0; j < tp_sni_map_file_count(r->map, i); j++) {
+			const char *file = tp_sni_map_file(r->map, i, j);
+			if (mtime_of(file) > built) {
+				check_add(c, STATE_WARNING, "%s changed after the last postmap -F: "
+				    "Postfix still uses the old contents for %s; run postmap -F %s",
+				    file, tp_sni_map_name(r->map, i), map);
+				return;
+			}
+		}
+	}
+	check_add(c, STATE_OK, "%s is newer than the map and its files", compiled);
+}
+
+static void
+check_map_itself(struct check *c, const struct run *r)
+{
+	const char *map = r->opts->map;
+	size_t n = tp_sni_map_count(r->map);
+
+	if (n == 0 && r->opts->expect_cert != NULL)
+		check_add(c, STATE_CRITICAL, "the SNI map %s is empty although %s exists: every "
+		    "name gets the default certificate", map, r->opts->expect_cert);
+	else if (n == 0)
+		check_add(c, STATE_WARNING, "the SNI map %s is empty: every name gets the "
+		    "default certificate", map);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcasecmp(tp_sni_map_name(r->map, i), tp_sni_map_name(r->map, j)) == 0)
+				check_add(c, STATE_WARNING, "%s appears twice in %s, lines %u and %u",
+				    tp_sni_map_name(r->map, i), map, tp_sni_map_line(r->map, i),
+				    tp_sni_map_line(r->map, j));
+	if (r->opts->map_type == TP_SNI_MAP_POSTFIX && n > 0)
+		check_compiled_map(c, r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* live checks                                                               */
+/* ------------------------------------------------------------------------ */
+
+static struct tp_config *
+name_config(const struct run *r, const char *sni, double seconds_left)
+{
+	const struct endpoint_opts *e = &r->opts->endpoint;
+	char err[300];
+	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
+	    seconds_left > 0.001 ? seconds_left : 0.001, err, sizeof(err));
+
+	if (cfg != NULL)
+		tp_config_set_sni(cfg, sni);
+	return cfg;
+}
+
+/* Probes the default chain and every name, PARALLEL at a time, under one deadline. */
+static void
+probe_names(struct run *r)
+{
+	size_t total = r->count + 1, batch = r->opts->parallel;
+	struct tp_probe **probes = calloc(total, sizeof(*probes));
+	struct tp_config **cfgs = calloc(total, sizeof(*cfgs));
+	double deadline = (double)time(NULL) + r->opts->common.timeout_seconds;
+
+	if (probes == NULL || cfgs == NULL)
+		goto out;
+	for (size_t i = 0; i < total; i++)
+		probes[i] = tp_probe_new();
+	for (size_t start = 0; start < total; start += batch) {
+		size_t n = total - start < batch ? total - start : batch;
+
+		for (size_t i = start; i < start + n; i++) {
+			const char *sni = i == 0 ? NULL : r->names[i - 1].text;
+			char any[300];
+			if (sni != NULL && sni[0] == '.')
+				sni = name_to_cover(sni, any, sizeof(any));
+			cfgs[i] = name_config(r, sni, deadline - (double)time(NULL));
+		}
+		tp_probe_run_all(probes + start, (const struct tp_config *const *)cfgs + start, n);
+	}
+	r->default_probe = probes[0];
+	for (size_t i = 0; i < r->count; i++)
+		r->names[i].probe = probes[i + 1];
+	probes[0] = NULL;
+out:
+	for (size_t i = 0; cfgs != NULL && i < total; i++)
+		tp_config_free(cfgs[i]);
+	free(cfgs);
+	free(probes);
+}
+
+static const struct tp_cert *
+served_leaf(const struct tp_probe *p)
+{
+	return p != NULL && tp_probe_failure(p) == TP_FAIL_NONE ?
+	    tp_chain_cert(tp_probe_peer_chain(p), 0) : NULL;
+}
+
+static bool
+same_cert(const struct tp_cert *a, const struct tp_cert *b)
+{
+	return a != NULL && b != NULL && strcmp(tp_cert_sha256(a), tp_cert_sha256(b)) == 0;
+}
+
+static void
+check_served(struct check *c, const struct run *r, struct name *n)
+{
+	const struct tp_cert *got = served_leaf(n->probe);
+	const struct tp_cert *fallback = served_leaf(r->default_probe);
+	const struct tp_cert *want = tp_chain_cert(n->map_chain, 0);
+	char cover[300], got_day[16], want_day[16];
+
+	if (got == NULL) {
+		name_result(c, n, (enum check_state)endpoint_failure_state(n->probe,
+		    r->opts->common.timeout_state), "unreachable", "%s", tp_probe_error(n->probe));
+		return;
+	}
+	cert_format_day(tp_cert_not_after(got), got_day, sizeof(got_day));
+	if (want != NULL && !same_cert(got, want) && same_cert(got, fallback))
+		name_result(c, n, STATE_CRITICAL, "default chain", "server answered with the "
+		    "default certificate (%s), not the one in the map", tp_cert_subject(got));
+	else if (want != NULL && !same_cert(got, want)) {
+		cert_format_day(tp_cert_not_after(want), want_day, sizeof(want_day));
+		name_result(c, n, STATE_CRITICAL, "not the map's", "the server presents another "
+		    "certificate than the map names (served expires %s, map's expires %s): "
+		    "run postmap -F and reload Postfix", got_day, want_day);
+	} else if (!tp_cert_matches_name(got, name_to_cover(n->text, cover, sizeof(cover))))
+		name_result(c, n, STATE_CRITICAL, "name not covered", "the served certificate "
+		    "'%s' does not cover %s%s", cert_label(got), n->text,
+		    same_cert(got, fallback) ? " (it is the default certificate)" : "");
+	else if (!tp_probe_verified(n->probe))
+		name_result(c, n, STATE_CRITICAL, "chain", "the served chain does not verify: %s",
+		    tp_probe_verify_error(n->probe));
+	else {
+		double days = chain_min_days(tp_probe_verified_chain(n->probe), r->now);
+		enum check_state st = threshold_state(&r->opts->days, days);
+		name_result(c, n, st, tp_cert_not_after(got) <= r->now ? "expired" : "expires soon",
+		    "serves %s'%s', expires %s, %.0f days left in the chain",
+		    want != NULL ? "the map's certificate " : "", cert_label(got), got_day, days);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* output                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void
+summarize(struct check *c, const struct run *r)
+{
+	char text[1024] = "";
+	size_t wrong = 0, len = 0;
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct name *n = &r->names[i];
+		if (n->state == STATE_OK)
+			continue;
+		if (wrong++ < 5 && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s (%s)",
+			    wrong > 1 ? ", " : "", n->text, n->reason);
+	}
+	if (wrong > 5 && len < sizeof(text))
+		snprintf(text + len, sizeof(text) - len, " and %zu more", wrong - 5);
+	if (wrong > 0)
+		check_summary(c, "%zu of %zu names wrong: %s", wrong, r->count, text);
+	else if (check_state(c) != STATE_OK)
+		check_summary_prefix(c, "%s", r->opts->map ? r->opts->map : "names");
+	else
+		check_summary(c, "%zu names %s", r->count, r->opts->endpoint.host ?
+		    "serve their own certificates" : "have valid map entries");
+}
+
+static void
+add_perfdata(struct check *c, const struct run *r)
+{
+	double min_days = INFINITY, failed = 0;
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct name *n = &r->names[i];
+		const struct tp_chain *held = n->probe && served_leaf(n->probe) ?
+		    tp_probe_peer_chain(n->probe) : n->map_chain;
+		double d = chain_min_days(held, r->now);
+
+		min_days = d < min_days ? d : min_days;
+		failed += n->state != STATE_OK;
+	}
+	check_perf(c, "names", (double)r->count, "", NULL, NULL, NULL);
+	check_perf(c, "names_ok", (double)r->count - failed, "", NULL, NULL, NULL);
+	check_perf(c, "names_failed", failed, "", NULL, NULL, NULL);
+	if (isfinite(min_days))
+		check_perf(c, "days_left_min", min_days, "", &r->opts->days, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* main                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void
+judge(struct check *c, struct run *r)
+{
+	char err[512];
+
+	if (r->opts->map != NULL) {
+		r->map = tp_sni_map_load(r->opts->map_type, r->opts->map, err, sizeof(err));
+		if (r->map == NULL) {
+			check_add(c, STATE_CRITICAL, "syntax error in %s", err);
+			return;
+		}
+		check_map_itself(c, r);
+	}
+	r->trust = tp_trust_load(r->opts->endpoint.rootcert, err, sizeof(err));
+	if (r->trust == NULL || gather_names(r, err, sizeof(err)) < 0) {
+		check_add(c, STATE_UNKNOWN, "%s", err);
+		return;
+	}
+	for (size_t i = 0; i < r->count; i++)
+		if (r->names[i].entry != SIZE_MAX)
+			check_entry(c, r, &r->names[i]);
+	if (r->opts->endpoint.host == NULL)
+		return;
+	probe_names(r);
+	for (size_t i = 0; i < r->count; i++)
+		check_served(c, r, &r->names[i]);
+}
+
+static void
+free_run(struct run *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		free(r->names[i].text);
+		tp_chain_free(r->names[i].map_chain);
+		tp_probe_free(r->names[i].probe);
+	}
+	free(r->names);
+	tp_probe_free(r->default_probe);
+	tp_sni_map_free(r->map);
+	tp_trust_free(r->trust);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct run r = { .opts = &o, .now = time(NULL) };
+	char err[512];
+	struct check *c;
+	int rc = parse_options(&o, argc, argv, err, sizeof(err));
+
+	if (rc == COMMON_WANTS_HELP) {
+		print_help();
+		return STATE_UNKNOWN;
+	}
+	if (rc == COMMON_WANTS_VERSION) {
+		printf("check_sni_map %s\n", PACKAGE_VERSION);
+		return STATE_UNKNOWN;
+	}
+	if (rc < 0)
+		return check_usage_error(PREFIX, err);
+	common_opts_arm_timeout(&o.common, PREFIX);
+	c = check_new(PREFIX);
+	judge(c, &r);
+	summarize(c, &r);
+	add_perfdata(c, &r);
+	rc = check_finish(c, o.common.output, stdout);
+	check_free(c);
+	free_run(&r);
+	return rc;
+}

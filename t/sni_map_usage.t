@@ -1,0 +1,27 @@
+# sni_map_usage.t - bad command lines for check_sni_map: exit 3 with one
+# sentence naming the option and the value.
+. "$top_srcdir/t/lib/tap.sh"
+. "$top_srcdir/t/lib/plugin.sh"
+TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
+
+usage_error() {
+	local name=$1 ere=$2
+	shift 2
+	expect "$name" check_sni_map UNKNOWN "$ere" "$@"
+	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
+}
+usage_error "nothing to check" "give --map FILE, or -H with --name NAME"
+usage_error "--map that does not exist" "--map: cannot read '/nonexistent/sni.map'" --map /nonexistent/sni.map
+usage_error "--map-type nginx" "--map-type: 'nginx' is not postfix or dovecot" --map /etc/hostname --map-type nginx
+usage_error "--name without -H" "--name and --names-file need -H" --name mail.example.test
+usage_error "--parallel 0" "--parallel: '0' is not a number from 1 to 64" --map /etc/hostname --parallel 0
+usage_error "--parallel 65" "--parallel: '65'" --map /etc/hostname --parallel 65
+usage_error "--expect-cert missing" "--expect-cert: cannot read '/nonexistent'" --map /etc/hostname --expect-cert /nonexistent
+usage_error "-c abc" "-c/--critical: 'abc' is not a number of days" --map /etc/hostname -c abc
+usage_error "-t 0" "-t/--timeout.*'0'" --map /etc/hostname -t 0
+run_plugin check_sni_map --help
+tap_like "$OUT" "^Usage: check_sni_map --map FILE" "--help shows the usage"
+for opt in --map --map-type --name --names-file --expect-cert --parallel --warning --critical --hostname --timeout --output; do
+	tap_like "$OUT" "$opt" "--help documents $opt"
+done
+tap_done

@@ -52,8 +52,8 @@ pass "valgrind (server tests)" _build TESTS="$server_tests" TP_TIME_SLACK_MS=500
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
 if [ -x fuzz/run.sh ]; then
-	echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"
-	if fuzz/run.sh "${FUZZ_SECONDS:-20}"; then
+	echo "== fuzzing (${FUZZ_SECONDS:-15} s per target)"
+	if fuzz/run.sh "${FUZZ_SECONDS:-15}"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))

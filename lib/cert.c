@@ -55,7 +55,8 @@ name_string(const X509_NAME *name)
 	len = BIO_get_mem_data(bio, &data);
 	out = malloc((size_t)len + 1);
 	if (out != NULL) {
-		memcpy(out, data, (size_t)len);
+		if (len > 0)	/* an empty name (subject "") leaves DATA NULL */
+			memcpy(out, data, (size_t)len);
 		out[len] = '\0';
 	}
 	BIO_free(bio);

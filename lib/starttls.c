@@ -207,6 +207,8 @@ capability_has(const char *caps, const char *token)
 {
 	size_t n = strlen(token);
 
+	if (n == 0)
+		return false;	/* "" matches at the NUL too, and p++ would pass it */
 	for (const char *p = caps; (p = strcasestr(p, token)) != NULL; p++) {
 		bool starts = p == caps || isspace((unsigned char)p[-1]) || p[-1] == '[';
 		bool ends = p[n] == '\0' || isspace((unsigned char)p[n]) || p[n] == ']';

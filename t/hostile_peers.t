@@ -84,8 +84,8 @@ probe() {
 probe_rss() {
 	local name=$1 rss
 	shift
-	if [ -n "${TP_WRAPPER:-}" ] || [ ! -x /usr/bin/time ]; then
-		tap_skip "memory of $name: no /usr/bin/time, or TP_WRAPPER is set"
+	if [ -n "${TP_WRAPPER:-}" ] || [ -n "${TP_SANITIZED:-}" ] || [ ! -x /usr/bin/time ]; then
+		tap_skip "memory of $name: no /usr/bin/time, or TP_WRAPPER or sanitizers inflate it"
 		return
 	fi
 	TP_WRAPPER="/usr/bin/time -f %M -o $TP_TMP/rss" \

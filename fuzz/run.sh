@@ -1,0 +1,57 @@
+#!/bin/sh
+# fuzz/run.sh SECONDS - builds the targets (fuzz/build.sh into $FUZZ_OUT,
+# default fuzz/out), then runs each for SECONDS on a temporary copy of its
+# seed corpus (fuzz/corpus/ is never modified). Prints executions and
+# crashes per target; exits 1 if any target crashed, leaked or hung.
+# TARGETS="range proxy" limits the run; crash inputs go to $FUZZ_OUT/artifacts.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${1:?usage: fuzz/run.sh SECONDS}
+out=${FUZZ_OUT:-$here/out}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain"}
+export TARGETS
+
+"$here/build.sh" "$out"
+out=$(cd "$out" && pwd)
+mkdir -p "$out/artifacts"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tls-probe-fuzz.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+failed=0
+printf '%-12s %12s %6s %8s  %s\n' target executions edges crashes note
+for t in $TARGETS; do
+	case $t in
+	starttls) opts="-max_len=65537 -dict=$here/starttls.dict" ;;
+	reply_line) opts="-max_len=8192 -dict=$here/starttls.dict" ;;
+	range) opts="-max_len=512 -dict=$here/range.dict" ;;
+	proxy) opts="-max_len=1024" ;;
+	cert) opts="-max_len=16384" ;;
+	chain) opts="-max_len=32768" ;;
+	*) opts="" ;;
+	esac
+	mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"
+	cp "$here/corpus/$t/"* "$tmp/$t/corpus/" 2>/dev/null || true
+	rc=0
+	# shellcheck disable=SC2086
+	"$out/${t}_fuzz" $opts -max_total_time="$secs" -rss_limit_mb=512 -timeout=5 \
+	    -print_final_stats=1 -artifact_prefix="$tmp/$t/artifacts/" \
+	    "$tmp/$t/corpus" >"$tmp/$t/log" 2>&1 || rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$t/log" | tail -n 1)
+	if [ -z "$execs" ]; then	# stopped by a crash: the last status line
+		execs=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$tmp/$t/log" | tail -n 1)
+	fi
+	cov=$(sed -n 's/^#[0-9].* cov: \([0-9][0-9]*\) .*/\1/p' "$tmp/$t/log" | tail -n 1)
+	crashes=$(find "$tmp/$t/artifacts" -type f | wc -l)
+	note=""
+	if [ "$crashes" -gt 0 ] || [ "$rc" -ne 0 ]; then
+		failed=1
+		cp "$tmp/$t/artifacts/"* "$out/artifacts/" 2>/dev/null || true
+		cp "$tmp/$t/log" "$out/artifacts/$t.log"
+		note="exit $rc: $(grep -m 1 -E 'ERROR|runtime error|SUMMARY' "$tmp/$t/log" || true)"
+		note="$note; see $out/artifacts/$t.log"
+		[ "$crashes" -gt 0 ] || crashes=1
+	fi
+	printf '%-12s %12s %6s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "$crashes" "$note"
+done
+exit $failed

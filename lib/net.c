@@ -236,23 +236,50 @@ connect_failure(struct tp_probe *p, const struct tp_config *cfg, int err)
 	}
 }
 
-int
-net_connect(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+static bool
+is_address_literal(const char *host)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char port[8];
-	int rc, err = ECONNREFUSED;
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/*
+ * Addresses are parsed, never looked up: no resolver is asked about
+ * "127.0.0.1", so a slow or unreachable DNS server cannot touch them.
+ */
+static int
+resolve(const struct tp_config *cfg, const char *port, struct addrinfo **res)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	int rc;
 
 	hints.ai_family = cfg->family == TP_FAMILY_IPV4 ? AF_INET :
 	    cfg->family == TP_FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
-	hints.ai_flags = AI_ADDRCONFIG;
+	if (is_address_literal(cfg->host)) {
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		rc = getaddrinfo(cfg->host, port, &hints, res);
+		return rc == EAI_NONAME ? EAI_ADDRFAMILY : rc;
+	}
+	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+	rc = getaddrinfo(cfg->host, port, &hints, res);
+	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME || rc == EAI_NODATA) {
+		hints.ai_flags = AI_NUMERICSERV;	/* loopback-only hosts have no "configured" address */
+		rc = getaddrinfo(cfg->host, port, &hints, res);
+	}
+	return rc;
+}
+
+int
+net_connect(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+{
+	struct addrinfo *res, *ai;
+	char port[8];
+	int rc, err = ECONNREFUSED;
+
 	snprintf(port, sizeof(port), "%u", cfg->port);
 	p->phase = TP_PHASE_RESOLVE;
-	rc = getaddrinfo(cfg->host, port, &hints, &res);
-	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME || rc == EAI_NODATA) {
-		hints.ai_flags = 0;	/* loopback-only hosts have no "configured" address */
-		rc = getaddrinfo(cfg->host, port, &hints, &res);
-	}
+	rc = resolve(cfg, port, &res);
 	if (rc != 0)
 		return probe_fail(p, TP_FAIL_RESOLVE,
 		    "cannot resolve '%s'%s: %s", cfg->host,

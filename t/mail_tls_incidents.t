@@ -95,9 +95,11 @@ expect "a proxy default certificate is CRITICAL and says so" check_mail_tls CRIT
     "proxy's default certificate 'TRAEFIK DEFAULT CERT'" "${A[@]}"
 
 # --- the connection itself ----------------------------------------------
+expect "-6 with an IPv4 address: CRITICAL, said without asking any resolver" check_mail_tls CRITICAL \
+    "cannot resolve '127\.0\.0\.1' to an IPv6 address" -6 -H 127.0.0.1 -P smtp -p "$PF_SMTP"
 closed=$("$top_builddir/t/helpers/freeports" 1)
 expect "a closed port is CRITICAL: refused" check_mail_tls CRITICAL \
     "connection to 127\.0\.0\.1 port $closed refused" -H 127.0.0.1 -p "$closed" -P smtp
-expect "-t 1:UNKNOWN turns a timeout into UNKNOWN" check_mail_tls UNKNOWN "timeout in the greeting phase" \
-    -r "$PKI/root.crt" -H 127.0.0.1 --sni mail.example.test -P smtp -p "$PF_PROXY_SMTP" -t 1:UNKNOWN
+expect "-t 2:UNKNOWN turns a timeout into UNKNOWN" check_mail_tls UNKNOWN "timeout in the greeting phase" \
+    -r "$PKI/root.crt" -H 127.0.0.1 --sni mail.example.test -P smtp -p "$PF_PROXY_SMTP" -t 2:UNKNOWN
 tap_done

@@ -53,6 +53,21 @@ expect "an intermediate expiring in 10 days trips -c 15, named" check_cert_chain
     "intermediate 'tls-probe Short Intermediate' expires in (9|10) days" \
     "${R[@]}" --file "$T/short-inter.pem" -w 30 -c 15
 tap_like "$OUT" "^\[OK\] certificate 'mail\.example\.test' expires in (59|60) days" "... while the leaf itself is fine"
+# An "intermediate" without basicConstraints CA:TRUE: clients refuse it.
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/notca.key" 2>/dev/null
+openssl req -new -key "$T/notca.key" -subj "/O=tls-probe test/CN=tls-probe Not A CA" -out "$T/notca.csr"
+printf 'basicConstraints=critical,CA:FALSE\n' >"$T/notca.ext"
+openssl x509 -req -in "$T/notca.csr" -CA "$PKI/root.crt" -CAkey "$PKI/root.key" -CAcreateserial \
+    -days 100 -extfile "$T/notca.ext" -out "$T/notca.crt" 2>/dev/null
+openssl x509 -req -in "$T/leaf2.csr" -CA "$T/notca.crt" -CAkey "$T/notca.key" -CAcreateserial \
+    -days 60 -extfile "$T/leaf.ext" -out "$T/leaf3.crt" 2>/dev/null
+cat "$T/leaf3.crt" "$T/notca.crt" >"$T/notca-chain.pem"
+expect "an issuer that is not a CA is CRITICAL and named" check_cert_chain CRITICAL \
+    "'tls-probe Not A CA' issues certificates but is not a CA \(basicConstraints CA:TRUE missing\)" \
+    "${R[@]}" --file "$T/notca-chain.pem"
+run_plugin check_cert_chain "${R[@]}" --file "$T/short-inter.pem" --output json
+tap_is "$(jq -r '"\(.state) \(.facts.sources[0].verified) \(.facts.sources[0].chain[1].subject)"' <<<"$OUT")" \
+    "CRITICAL true CN=tls-probe Short Intermediate,O=tls-probe test" "--output json carries the sources and their chains"
 cp "$PKI/root.crt" "$T/root-and-inter.pem"; cat "$PKI/inter.crt" >>"$T/root-and-inter.pem"
 expect "an intermediate only the local store has: WARNING, strict clients fail" check_cert_chain WARNING \
     "intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' is not sent; it verifies here only because the local trust store has it" \
@@ -86,6 +101,12 @@ make_live "$T/le" 2
 ln -sfn ../../archive/mail.example.test/cert9.pem "$T/le/live/mail.example.test/cert.pem"
 expect "a dangling link: CRITICAL, target named" check_cert_chain CRITICAL \
     "cert\.pem points to '\.\./\.\./archive/mail\.example\.test/cert9\.pem', which does not exist" \
+    "${R[@]}" --live-dir "$T/le/live/mail.example.test"
+make_live "$T/le" 2
+mkdir -p "$T/elsewhere"; cp "$PKI/mail-renewed.key" "$T/elsewhere/privkey.pem"
+ln -sfn ../../../elsewhere/privkey.pem "$T/le/live/mail.example.test/privkey.pem"
+expect "a link out of the archive: WARNING, target named" check_cert_chain WARNING \
+    "privkey\.pem points to '\.\./\.\./\.\./elsewhere/privkey\.pem', outside .*/archive/mail\.example\.test" \
     "${R[@]}" --live-dir "$T/le/live/mail.example.test"
 make_live "$T/le" 2
 ln -sfn ../../archive/mail.example.test/chain1.pem "$T/le/live/mail.example.test/chain.pem"

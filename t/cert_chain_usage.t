@@ -3,6 +3,7 @@
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/plugin.sh"
 TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
+mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
 
 usage_error() {
 	local name=$1 ere=$2
@@ -30,4 +31,5 @@ tap_like "$OUT" "^Usage: check_cert_chain -H HOST" "--help shows the usage"
 for opt in --ports --file --key --live-dir --compare-file --warning --critical --rootcert --timeout --output; do
 	tap_like "$OUT" "$opt" "--help documents $opt"
 done
+tap_is "$(ls -A "$TP_TMP/cwd")" "" "usage errors wrote no file in the working directory"
 tap_done

@@ -3,6 +3,7 @@
 . "$top_srcdir/t/lib/tap.sh"
 . "$top_srcdir/t/lib/plugin.sh"
 TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
+mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
 
 usage_error() {
 	local name=$1 ere=$2
@@ -40,4 +41,5 @@ for opt in --hostname --port --protocol --sni --match --issuer --rootcert --warn
 done
 run_plugin check_mail_tls -V
 tap_like "$OUT" '^check_mail_tls [0-9]+\.[0-9]+' "-V prints the version"
+tap_is "$(ls -A "$TP_TMP/cwd")" "" "usage errors wrote no file in the working directory"
 tap_done

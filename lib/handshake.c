@@ -311,6 +311,93 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	return collect_facts(p, trust);
 }
 
+/* Reads one line over TLS within the deadline (longer lines are cut). */
+static enum io_status
+tls_read_line(struct tp_probe *p, struct conn *c, char *line, size_t size)
+{
+	size_t len = 0;
+	char ch;
+
+	for (;;) {
+		int rc = SSL_read(p->ssl, &ch, 1);	/* a greeting is short; simplicity wins */
+		enum io_status st;
+
+		if (rc == 1) {
+			if (ch == '\n')
+				break;
+			if (len + 1 < size)
+				line[len++] = ch;
+			else if (len + 1 >= TP_LINE_MAX)
+				return IO_TOO_LONG;
+			continue;
+		}
+		switch (SSL_get_error(p->ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			st = conn_wait(c, POLLIN);
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			st = conn_wait(c, POLLOUT);
+			break;
+		case SSL_ERROR_ZERO_RETURN:
+			return IO_CLOSED;
+		default:
+			ERR_clear_error();
+			return errno == ECONNRESET ? IO_RESET : IO_CLOSED;
+		}
+		if (st != IO_OK)
+			return st;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	return IO_OK;
+}
+
+/*
+ * A TLS endpoint whose service behind it is down (a proxy with no
+ * backend) completes the handshake and then says nothing: a mail client
+ * fails there, so the check does too.
+ */
+int
+handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol proto)
+{
+	char line[TP_LINE_MAX], shown[200];
+	int code = 0;
+
+	p->phase = TP_PHASE_GREETING;
+	for (int n = 0; n < TP_REPLY_LINES_MAX; n++) {
+		enum io_status st = tls_read_line(p, c, line, sizeof(line));
+		enum reply_line kind;
+
+		if (st == IO_CLOSED || st == IO_RESET)
+			return probe_fail(p, TP_FAIL_CLOSED, "TLS works, but the server closed "
+			    "the connection after the handshake without a greeting: the mail "
+			    "service behind the TLS endpoint is down or unreachable (a TLS "
+			    "proxy without its backend?)");
+		if (st == IO_TIMEOUT)
+			return probe_fail(p, TP_FAIL_TIMEOUT, "timeout in the greeting phase: "
+			    "TLS works, but no greeting came after the handshake (the service "
+			    "behind the TLS endpoint hangs?)");
+		if (st != IO_OK)
+			return probe_fail_io(p, st, "greeting after the TLS handshake");
+		if (n == 0)
+			copy_printable(p->greeting, sizeof(p->greeting), line);
+		kind = starttls_greeting_line(proto, line, &code);
+		copy_printable(shown, sizeof(shown), line);
+		if (kind == REPLY_BAD)
+			return probe_fail(p, TP_FAIL_PROTOCOL, "the greeting after the TLS "
+			    "handshake is not %s: '%s' (is this the right -P protocol?)",
+			    tp_protocol_name(proto), shown);
+		if (kind == REPLY_LAST_FAIL)
+			return probe_fail(p, TP_FAIL_PROTOCOL,
+			    "the server greeted with a refusal: '%s'", shown);
+		if (kind == REPLY_LAST_OK)
+			return 0;
+	}
+	return probe_fail(p, TP_FAIL_PROTOCOL, "the greeting goes on for more than %d lines",
+	    TP_REPLY_LINES_MAX);
+}
+
 /*
  * Reads and drops what the server still sends (an implicit-TLS greeting,
  * the reply to the quit command) until it closes: a client that closes

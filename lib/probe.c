@@ -336,6 +336,9 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 		return -1;
 	if (handshake_run(p, c, cfg, trust) < 0)
 		return -1;
+	if (tp_protocol_is_implicit(cfg->proto) && starttls_has_dialect(cfg->proto) &&
+	    handshake_read_greeting(p, c, cfg->proto) < 0)
+		return -1;
 	handshake_close(p, c, starttls_quit_command(cfg->proto));
 	p->phase = TP_PHASE_DONE;
 	return 0;

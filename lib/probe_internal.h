@@ -86,6 +86,14 @@ int proxy_header_build(enum tp_proxy version, const struct sockaddr_storage *src
 /* Reads the greeting and negotiates STARTTLS for PROTO; -1 sets the failure. */
 int starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
     const char *helo_name);
+/* False for "tls": no mail protocol is spoken, before or after TLS. */
+bool starttls_has_dialect(enum tp_protocol proto);
+/*
+ * Classifies LINE as part of PROTO's greeting (for implicit TLS, read
+ * after the handshake). *CODE carries SMTP's code from line to line; start
+ * it at 0. Protocols without a dialect ("tls") have no greeting: LAST_OK.
+ */
+enum reply_line starttls_greeting_line(enum tp_protocol proto, const char *line, int *code);
 /* The command that ends a session politely ("QUIT\r\n"), or NULL. */
 const char *starttls_quit_command(enum tp_protocol proto);
 
@@ -111,6 +119,8 @@ bool capability_has(const char *caps, const char *token);
 /* Runs the TLS handshake on C and fills the probe's TLS facts. */
 int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
     const struct tp_trust *trust);
+/* Implicit TLS: reads the service's greeting over TLS; -1 sets the failure. */
+int handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol proto);
 /* Sends the quit command over TLS and closes TLS politely. */
 void handshake_close(struct tp_probe *p, struct conn *c, const char *quit);
 

@@ -123,6 +123,25 @@ tp_protocol_names(void)
 	    "imaps, pop3s, tls";
 }
 
+bool
+starttls_has_dialect(enum tp_protocol proto)
+{
+	return proto < TP_PROTO_COUNT && protocols[proto].dialect != NULL;
+}
+
+static enum reply_line classify(const struct dialect *d, const char *line,
+    const char *tag, bool greeting, int *first_code);
+
+enum reply_line
+starttls_greeting_line(enum tp_protocol proto, const char *line, int *code)
+{
+	const struct dialect *d = proto < TP_PROTO_COUNT ? protocols[proto].dialect : NULL;
+
+	if (d == NULL)
+		return REPLY_LAST_OK;
+	return classify(d, line, NULL, true, code);
+}
+
 const char *
 starttls_quit_command(enum tp_protocol proto)
 {

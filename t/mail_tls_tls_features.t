@@ -87,6 +87,8 @@ for i in 1 2 3 4 5; do
 	fi
 done
 tap_is "$died" 0 "implicit TLS, the server closes after the handshake: 5 of 5 runs report a state"
+expect "a TLS proxy whose mail service is down (handshake, then no greeting) is CRITICAL" \
+    check_mail_tls CRITICAL "TLS works, but the server closed the connection after the handshake without a greeting" "${A[@]}"
 
 # --- a polite close ----------------------------------------------------------
 # Each check must end its session the way a client that is done does: the

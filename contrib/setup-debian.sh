@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
 
-packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl
+packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl help2man
 	clang libclang-rt-14-dev valgrind
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 	dovecot-managesieved haproxy jq procps iproute2"

@@ -221,7 +221,17 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Records a problem for name N: a sub-result line, and the reason for line one. */
+/* Raises name N's state to ST, keeping the first reason of the worst state. */
+static void
+name_mark(struct name *n, enum check_state st, const char *reason)
+{
+	if (st != STATE_OK && check_state_worst(st, n->state) != n->state) {
+		n->state = st;
+		snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	}
+}
+
+/* Records a finding for name N: a sub-result line, and the reason for line one. */
 __attribute__((format(printf, 5, 6)))
 static void
 name_result(struct check *c, struct name *n, enum check_state st, const char *reason,
@@ -234,10 +244,30 @@ name_result(struct check *c, struct name *n, enum check_state st, const char *re
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	check_add(c, st, "%s: %s", n->text, text);
-	if (st != STATE_OK && check_state_worst(st, n->state) != n->state) {
-		n->state = st;
-		snprintf(n->reason, sizeof(n->reason), "%s", reason);
-	}
+	name_mark(n, st, reason);
+}
+
+/* Holds CHAIN to the day thresholds and strength rules, lines prefixed WHERE. */
+static void
+name_chain_rules(struct check *c, const struct run *r, struct name *n,
+    const struct tp_chain *chain, const char *where)
+{
+	struct check *scratch = check_new("");
+	enum check_state dates, strength;
+
+	cert_check_expiry(scratch, chain, &r->opts->days, r->now, NULL);
+	dates = check_state(scratch);
+	check_free(scratch);
+	scratch = check_new("");
+	cert_check_strength(scratch, chain, NULL);
+	strength = check_state(scratch) == STATE_UNKNOWN ? STATE_OK : check_state(scratch);
+	check_free(scratch);
+	if (dates != STATE_OK)
+		cert_check_expiry(c, chain, &r->opts->days, r->now, where);
+	cert_check_strength(c, chain, where);
+	name_mark(n, dates, tp_cert_not_after(tp_chain_cert(chain, 0)) <= r->now ?
+	    "expired" : "expires soon");
+	name_mark(n, strength, "weak");
 }
 
 static int
@@ -310,7 +340,7 @@ name_to_cover(const char *name, char *buf, size_t size)
 static void
 check_entry(struct check *c, struct run *r, struct name *n)
 {
-	char err[512], cover[300];
+	char err[512], cover[300], where[300];
 	int key_matches;
 	const struct tp_cert *leaf;
 	struct tp_chain_check *cc;
@@ -332,21 +362,13 @@ check_entry(struct check *c, struct run *r, struct name *n)
 	if (!tp_cert_matches_name(leaf, name_to_cover(n->text, cover, sizeof(cover))))
 		name_result(c, n, STATE_CRITICAL, "name not covered", "the certificate '%s' in "
 		    "the map does not cover %s", cert_label(leaf), n->text);
+	snprintf(where, sizeof(where), "%s: in the map's files, ", n->text);
+	name_chain_rules(c, r, n, n->map_chain, where);
 	cc = tp_chain_check_new(n->map_chain, r->trust);
 	if (cc != NULL && !tp_chain_check_verified(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the chain in the map's files does "
 		    "not verify: %s", tp_chain_check_error(cc));
 	tp_chain_check_free(cc);
-	if (threshold_state(&r->opts->days, (double)chain_min_days(n->map_chain, r->now)) != STATE_OK ||
-	    tp_cert_not_after(leaf) <= r->now) {
-		struct check *scratch = check_new("");
-		cert_check_expiry(scratch, n->map_chain, &r->opts->days, r->now, "");
-		name_result(c, n, check_state(scratch),
-		    tp_cert_not_after(leaf) <= r->now ? "expired" : "expires soon",
-		    "in the map's files, some certificate is near or past its end (see below)");
-		check_free(scratch);
-		cert_check_expiry(c, n->map_chain, &r->opts->days, r->now, "  ");
-	}
 }
 
 static time_t
@@ -512,11 +534,12 @@ check_served(struct check *c, const struct run *r, struct name *n)
 		name_result(c, n, STATE_CRITICAL, "chain", "the served chain does not verify: %s",
 		    tp_probe_verify_error(n->probe));
 	else {
-		double days = chain_min_days(tp_probe_verified_chain(n->probe), r->now);
-		enum check_state st = threshold_state(&r->opts->days, days);
-		name_result(c, n, st, tp_cert_not_after(got) <= r->now ? "expired" : "expires soon",
-		    "serves %s'%s', expires %s, %.0f days left in the chain",
-		    want != NULL ? "the map's certificate " : "", cert_label(got), got_day, days);
+		char where[300];
+
+		check_add(c, STATE_OK, "%s: serves %s'%s', verified", n->text,
+		    want != NULL ? "the map's certificate " : "", cert_label(got));
+		snprintf(where, sizeof(where), "%s: served ", n->text);
+		name_chain_rules(c, r, n, tp_probe_verified_chain(n->probe), where);
 	}
 }
 

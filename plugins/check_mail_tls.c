@@ -19,6 +19,7 @@
 #include "cert_checks.h"
 #include "check.h"
 #include "endpoint_opts.h"
+#include "plugin_opts.h"
 #include "tlsprobe.h"
 
 #define PREFIX "MAIL_TLS"
@@ -127,8 +128,9 @@ parse_fingerprint(const char *text, char out[65])
 }
 
 static int
-handle_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 {
+	struct options *o = ctx;
 	switch (opt) {
 	case 'm':
 		if (o->match_count == MATCH_MAX)
@@ -172,30 +174,14 @@ handle_option(struct options *o, int opt, const char *arg, char *err, size_t err
 static int
 parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen)
 {
-	int opt;
+	const struct plugin_opts_spec spec = {
+		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "m:i:w:c:", long_options,
+		&o->common, &o->endpoint, handle_option, o,
+	};
+	int rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 
-	common_opts_init(&o->common);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "m:i:w:c:",
-	    long_options, NULL)) != -1) {
-		int rc = common_opts_handle(&o->common, opt, optarg, err, errlen);
-
-		if (rc == 0)
-			rc = endpoint_opts_handle(&o->endpoint, opt, optarg, err, errlen);
-		if (rc == 1)
-			continue;
-		if (rc != 0)
-			return rc;
-		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "unknown option or missing value: '%s'; see --help",
-			    argv[optind - 1]);
-			return -1;
-		}
-		if (handle_option(o, opt, optarg, err, errlen) < 0)
-			return -1;
-	}
-	if (optind < argc)
-		return usage(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+	if (rc != 0)
+		return rc;
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	return days_thresholds_complete(&o->days, err, errlen);
@@ -513,16 +499,8 @@ main(int argc, char **argv)
 	struct check *c;
 	int rc = parse_options(&o, argc, argv, err, sizeof(err));
 
-	if (rc == COMMON_WANTS_HELP) {
-		print_help();
-		return STATE_UNKNOWN;
-	}
-	if (rc == COMMON_WANTS_VERSION) {
-		printf("check_mail_tls %s\n", PACKAGE_VERSION);
-		return STATE_UNKNOWN;
-	}
-	if (rc < 0)
-		return check_usage_error(PREFIX, err);
+	if (rc != 0)
+		return plugin_opts_exit(rc, "check_mail_tls", PREFIX, print_help, err);
 	common_opts_arm_timeout(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	if (c == NULL)

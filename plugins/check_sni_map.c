@@ -23,6 +23,7 @@
 #include "cert_checks.h"
 #include "check.h"
 #include "endpoint_opts.h"
+#include "plugin_opts.h"
 #include "tlsprobe.h"
 
 #define PREFIX "SNI_MAP"
@@ -141,8 +142,9 @@ readable(const char *option, const char *path, const char **out, char *err, size
 }
 
 static int
-handle_option(struct options *o, int opt, const char *arg, char *err, size_t errlen)
+handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 {
+	struct options *o = ctx;
 	long n;
 
 	switch (opt) {
@@ -185,29 +187,16 @@ handle_option(struct options *o, int opt, const char *arg, char *err, size_t err
 static int
 parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen)
 {
-	int opt;
+	const struct plugin_opts_spec spec = {
+		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:", long_options,
+		&o->common, &o->endpoint, handle_option, o,
+	};
+	int rc;
 
-	common_opts_init(&o->common);
 	o->parallel = 8;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:",
-	    long_options, NULL)) != -1) {
-		int rc = common_opts_handle(&o->common, opt, optarg, err, errlen);
-
-		if (rc == 0)
-			rc = endpoint_opts_handle(&o->endpoint, opt, optarg, err, errlen);
-		if (rc == 1)
-			continue;
-		if (rc != 0)
-			return rc;
-		if (opt == '?' || opt == ':')
-			return usage(err, errlen, "unknown option or missing value: '%s'; see --help",
-			    argv[optind - 1]);
-		if (handle_option(o, opt, optarg, err, errlen) < 0)
-			return -1;
-	}
-	if (optind < argc)
-		return usage(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	if (rc != 0)
+		return rc;
 	if (o->map == NULL && o->name_count == 0 && o->names_file == NULL)
 		return usage(err, errlen, "give --map FILE, or -H with --name NAME%s", "");
 	if (o->map == NULL && o->endpoint.host == NULL)
@@ -459,7 +448,7 @@ name_config(const struct run *r, const char *sni, double seconds_left)
 static void
 probe_names(struct run *r)
 {
-	size_t total = r->count + 1, batch = r->opts->parallel;
+	size_t total = r->count + 1, batch = r->opts->parallel > 0 ? r->opts->parallel : 1;
 	struct tp_probe **probes = calloc(total, sizeof(*probes));
 	struct tp_config **cfgs = calloc(total, sizeof(*cfgs));
 	double deadline = (double)time(NULL) + r->opts->common.timeout_seconds;
@@ -648,16 +637,8 @@ main(int argc, char **argv)
 	struct check *c;
 	int rc = parse_options(&o, argc, argv, err, sizeof(err));
 
-	if (rc == COMMON_WANTS_HELP) {
-		print_help();
-		return STATE_UNKNOWN;
-	}
-	if (rc == COMMON_WANTS_VERSION) {
-		printf("check_sni_map %s\n", PACKAGE_VERSION);
-		return STATE_UNKNOWN;
-	}
-	if (rc < 0)
-		return check_usage_error(PREFIX, err);
+	if (rc != 0)
+		return plugin_opts_exit(rc, "check_sni_map", PREFIX, print_help, err);
 	common_opts_arm_timeout(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	judge(c, &r);

@@ -1,0 +1,52 @@
+/*
+ * plugin_opts.c - one option loop for every plugin, so that each says the
+ * same sentence for the same mistake and none re-implements getopt glue.
+ */
+#include <stdio.h>
+
+#include "plugin_opts.h"
+
+int
+plugin_opts_parse(const struct plugin_opts_spec *spec, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	int opt;
+
+	common_opts_init(spec->common);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, spec->short_opts, spec->long_opts, NULL)) != -1) {
+		int rc = common_opts_handle(spec->common, opt, optarg, err, errlen);
+
+		if (rc == 0 && spec->endpoint != NULL)
+			rc = endpoint_opts_handle(spec->endpoint, opt, optarg, err, errlen);
+		if (rc == 1)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (opt == '?' || opt == ':') {
+			snprintf(err, errlen, "unknown option or missing value: '%s'; see --help",
+			    argv[optind - 1]);
+			return -1;
+		}
+		if (spec->handle(spec->ctx, opt, optarg, err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+plugin_opts_exit(int rc, const char *name, const char *prefix, void (*print_help)(void),
+    const char *err)
+{
+	if (rc == COMMON_WANTS_HELP)
+		print_help();
+	else if (rc == COMMON_WANTS_VERSION)
+		printf("%s %s\n", name, PACKAGE_VERSION);
+	else
+		return check_usage_error(prefix, err);
+	return STATE_UNKNOWN;
+}

@@ -1,0 +1,44 @@
+/*
+ * plugin_opts.h - the option loop every plugin runs: the common options
+ * (-h -V -t -v --output) and the connection options go to their own
+ * handlers, the plugin's own options to one callback; then what -h, -V or
+ * a usage error mean for the exit.
+ */
+#ifndef TLSPROBE_PLUGIN_OPTS_H
+#define TLSPROBE_PLUGIN_OPTS_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "check.h"
+#include "endpoint_opts.h"
+
+/* A plugin's own option: 0, or -1 with a sentence naming option and value. */
+typedef int (*plugin_option_fn)(void *ctx, int opt, const char *arg, char *err,
+    size_t errlen);
+
+struct plugin_opts_spec {
+	const char *short_opts;		/* all of them, common ones included */
+	const struct option *long_opts;
+	struct common_opts *common;
+	struct endpoint_opts *endpoint;
+	plugin_option_fn handle;
+	void *ctx;
+};
+
+/*
+ * Initialises SPEC->common and parses ARGV. Returns 0, COMMON_WANTS_HELP,
+ * COMMON_WANTS_VERSION, or -1 with a sentence in ERR.
+ */
+int plugin_opts_parse(const struct plugin_opts_spec *spec, int argc, char **argv,
+    char *err, size_t errlen);
+
+/*
+ * For a non-zero result RC of plugin_opts_parse (or a later usage check):
+ * prints the help, the version or "PREFIX UNKNOWN - ERR" and returns the
+ * exit code, 3, as every monitoring plugin does.
+ */
+int plugin_opts_exit(int rc, const char *name, const char *prefix,
+    void (*print_help)(void), const char *err);
+
+#endif

@@ -3,6 +3,7 @@
  * same sentence for the same mistake and none re-implements getopt glue.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "plugin_opts.h"
 
@@ -49,4 +50,23 @@ plugin_opts_exit(int rc, const char *name, const char *prefix, void (*print_help
 	else
 		return check_usage_error(prefix, err);
 	return STATE_UNKNOWN;
+}
+
+int
+opt_error(char *err, size_t errlen, const char *fmt, const char *value)
+{
+	snprintf(err, errlen, fmt, value);
+	return -1;
+}
+
+int
+opt_readable(const char *option, const char *path, const char **out, char *err,
+    size_t errlen)
+{
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "%s: cannot read '%s'", option, path);
+		return -1;
+	}
+	*out = path;
+	return 0;
 }

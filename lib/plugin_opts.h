@@ -41,4 +41,11 @@ int plugin_opts_parse(const struct plugin_opts_spec *spec, int argc, char **argv
 int plugin_opts_exit(int rc, const char *name, const char *prefix,
     void (*print_help)(void), const char *err);
 
+/* Writes FMT with VALUE (one %s) into ERR; returns -1 for a handler to return. */
+int opt_error(char *err, size_t errlen, const char *fmt, const char *value);
+
+/* Sets *OUT to PATH when it is readable, else -1 with "OPTION: cannot read 'PATH'". */
+int opt_readable(const char *option, const char *path, const char **out, char *err,
+    size_t errlen);
+
 #endif

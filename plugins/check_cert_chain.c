@@ -126,13 +126,6 @@ print_help(void)
 }
 
 static int
-usage(char *err, size_t errlen, const char *fmt, const char *value)
-{
-	snprintf(err, errlen, fmt, value);
-	return -1;
-}
-
-static int
 parse_one_port(const char *item, struct port_spec *out, char *err, size_t errlen)
 {
 	char buf[64];
@@ -140,18 +133,18 @@ parse_one_port(const char *item, struct port_spec *out, char *err, size_t errlen
 	long n;
 
 	if (strlen(item) >= sizeof(buf))
-		return usage(err, errlen, "--ports: '%s' is not PORT[/PROTOCOL]", item);
+		return opt_error(err, errlen, "--ports: '%s' is not PORT[/PROTOCOL]", item);
 	snprintf(buf, sizeof(buf), "%s", item);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
 		*slash++ = '\0';
 	if ((n = parse_decimal(buf, 1, 65535)) < 0)
-		return usage(err, errlen, "--ports: '%s' does not start with a port number (1 to 65535)", item);
+		return opt_error(err, errlen, "--ports: '%s' does not start with a port number (1 to 65535)", item);
 	out->port = (unsigned)n;
 	if (slash != NULL && tp_protocol_from_name(slash, &out->proto) < 0)
-		return usage(err, errlen, "--ports: '%s' names an unknown protocol", item);
+		return opt_error(err, errlen, "--ports: '%s' names an unknown protocol", item);
 	if (slash == NULL && tp_protocol_from_port(out->port, &out->proto) < 0)
-		return usage(err, errlen, "--ports: '%s' is not a well-known mail port; write PORT/PROTOCOL", item);
+		return opt_error(err, errlen, "--ports: '%s' is not a well-known mail port; write PORT/PROTOCOL", item);
 	return 0;
 }
 
@@ -162,28 +155,17 @@ parse_ports(struct options *o, const char *list, char *err, size_t errlen)
 	char *save = NULL;
 
 	if (strlen(list) >= sizeof(copy))
-		return usage(err, errlen, "--ports: the list is longer than 511 characters%s", "");
+		return opt_error(err, errlen, "--ports: the list is longer than 511 characters%s", "");
 	snprintf(copy, sizeof(copy), "%s", list);
 	o->port_count = 0;
 	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		if (o->port_count == PORTS_MAX)
-			return usage(err, errlen, "--ports: more than 16 endpoints in '%s'", list);
+			return opt_error(err, errlen, "--ports: more than 16 endpoints in '%s'", list);
 		if (parse_one_port(item, &o->ports[o->port_count++], err, errlen) < 0)
 			return -1;
 	}
 	if (o->port_count == 0)
-		return usage(err, errlen, "--ports: '%s' names no port", list);
-	return 0;
-}
-
-static int
-readable(const char *option, const char *path, const char **out, char *err, size_t errlen)
-{
-	if (access(path, R_OK) != 0) {
-		snprintf(err, errlen, "%s: cannot read '%s'", option, path);
-		return -1;
-	}
-	*out = path;
+		return opt_error(err, errlen, "--ports: '%s' names no port", list);
 	return 0;
 }
 
@@ -195,13 +177,13 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_PORTS:
 		return parse_ports(o, arg, err, errlen);
 	case OPT_FILE:
-		return readable("--file", arg, &o->file, err, errlen);
+		return opt_readable("--file", arg, &o->file, err, errlen);
 	case OPT_KEY:
-		return readable("--key", arg, &o->key, err, errlen);
+		return opt_readable("--key", arg, &o->key, err, errlen);
 	case OPT_LIVE_DIR:
-		return readable("--live-dir", arg, &o->live_dir, err, errlen);
+		return opt_readable("--live-dir", arg, &o->live_dir, err, errlen);
 	case OPT_COMPARE_FILE:
-		return readable("--compare-file", arg, &o->compare_file, err, errlen);
+		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
 		o->days.has_warning = true;
 		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
@@ -221,15 +203,15 @@ complete_options(struct options *o, char *err, size_t errlen)
 	bool live = o->endpoint.host != NULL;
 
 	if (!live && o->file == NULL && o->live_dir == NULL)
-		return usage(err, errlen, "give -H HOST, --file FILE or --live-dir DIR%s", "");
+		return opt_error(err, errlen, "give -H HOST, --file FILE or --live-dir DIR%s", "");
 	if (live && o->file != NULL)
-		return usage(err, errlen, "--file '%s' and -H do not go together: use --compare-file", o->file);
+		return opt_error(err, errlen, "--file '%s' and -H do not go together: use --compare-file", o->file);
 	if (!live && o->port_count > 0)
-		return usage(err, errlen, "--ports needs -H%s", "");
+		return opt_error(err, errlen, "--ports needs -H%s", "");
 	if (!live && o->compare_file != NULL)
-		return usage(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
+		return opt_error(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
 	if (o->key != NULL && o->file == NULL)
-		return usage(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
+		return opt_error(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
 	if (live && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if (live && o->port_count == 0) {
@@ -302,7 +284,7 @@ read_file_source(struct run *r, const char *path, char *err, size_t errlen)
 	s->own_cc = tp_chain_check_new(s->file_chain, r->trust);
 	s->cc = s->own_cc;
 	if (s->cc == NULL)
-		return usage(err, errlen, "out of memory judging '%s'", path);
+		return opt_error(err, errlen, "out of memory judging '%s'", path);
 	return 0;
 }
 

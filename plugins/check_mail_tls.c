@@ -105,13 +105,6 @@ print_help(void)
 }
 
 static int
-usage(char *err, size_t errlen, const char *fmt, const char *value)
-{
-	snprintf(err, errlen, fmt, value);
-	return -1;
-}
-
-static int
 parse_fingerprint(const char *text, char out[65])
 {
 	size_t n = 0;
@@ -134,12 +127,12 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	switch (opt) {
 	case 'm':
 		if (o->match_count == MATCH_MAX)
-			return usage(err, errlen, "-m/--match: too many names (at most 16), at '%s'", arg);
+			return opt_error(err, errlen, "-m/--match: too many names (at most 16), at '%s'", arg);
 		o->match[o->match_count++] = arg;
 		return 0;
 	case 'i':
 		if (regcomp(&o->issuer, arg, REG_EXTENDED | REG_NOSUB) != 0)
-			return usage(err, errlen, "-i/--issuer: '%s' is not a valid extended regular expression", arg);
+			return opt_error(err, errlen, "-i/--issuer: '%s' is not a valid extended regular expression", arg);
 		o->issuer_text = arg;
 		return 0;
 	case 'w':
@@ -154,15 +147,15 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		else if (strcmp(arg, "1.3") == 0)
 			o->min_tls = TP_TLS_1_3;
 		else
-			return usage(err, errlen, "--min-tls: '%s' is not a TLS version this check enforces; use 1.2 or 1.3", arg);
+			return opt_error(err, errlen, "--min-tls: '%s' is not a TLS version this check enforces; use 1.2 or 1.3", arg);
 		return 0;
 	case OPT_FINGERPRINT:
 		if (parse_fingerprint(arg, o->fingerprint) < 0)
-			return usage(err, errlen, "--fingerprint: '%s' is not a SHA-256 fingerprint (64 hex digits, ':' allowed)", arg);
+			return opt_error(err, errlen, "--fingerprint: '%s' is not a SHA-256 fingerprint (64 hex digits, ':' allowed)", arg);
 		return 0;
 	case OPT_CERT_FILE:
 		if (access(arg, R_OK) != 0)
-			return usage(err, errlen, "--cert-file: cannot read '%s'", arg);
+			return opt_error(err, errlen, "--cert-file: cannot read '%s'", arg);
 		o->cert_file = arg;
 		return 0;
 	default:

@@ -126,22 +126,6 @@ print_help(void)
 }
 
 static int
-usage(char *err, size_t errlen, const char *fmt, const char *value)
-{
-	snprintf(err, errlen, fmt, value);
-	return -1;
-}
-
-static int
-readable(const char *option, const char *path, const char **out, char *err, size_t errlen)
-{
-	if (access(path, R_OK) != 0)
-		return snprintf(err, errlen, "%s: cannot read '%s'", option, path), -1;
-	*out = path;
-	return 0;
-}
-
-static int
 handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 {
 	struct options *o = ctx;
@@ -149,27 +133,27 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 
 	switch (opt) {
 	case OPT_MAP:
-		return readable("--map", arg, &o->map, err, errlen);
+		return opt_readable("--map", arg, &o->map, err, errlen);
 	case OPT_MAP_TYPE:
 		if (strcmp(arg, "postfix") == 0)
 			o->map_type = TP_SNI_MAP_POSTFIX;
 		else if (strcmp(arg, "dovecot") == 0)
 			o->map_type = TP_SNI_MAP_DOVECOT;
 		else
-			return usage(err, errlen, "--map-type: '%s' is not postfix or dovecot", arg);
+			return opt_error(err, errlen, "--map-type: '%s' is not postfix or dovecot", arg);
 		return 0;
 	case OPT_NAME:
 		if (o->name_count == EXTRA_NAMES_MAX)
-			return usage(err, errlen, "--name: more than 64 names, at '%s'; use --names-file", arg);
+			return opt_error(err, errlen, "--name: more than 64 names, at '%s'; use --names-file", arg);
 		o->names[o->name_count++] = arg;
 		return 0;
 	case OPT_NAMES_FILE:
-		return readable("--names-file", arg, &o->names_file, err, errlen);
+		return opt_readable("--names-file", arg, &o->names_file, err, errlen);
 	case OPT_EXPECT_CERT:
-		return readable("--expect-cert", arg, &o->expect_cert, err, errlen);
+		return opt_readable("--expect-cert", arg, &o->expect_cert, err, errlen);
 	case OPT_PARALLEL:
 		if ((n = parse_decimal(arg, 1, 64)) < 0)
-			return usage(err, errlen, "--parallel: '%s' is not a number from 1 to 64", arg);
+			return opt_error(err, errlen, "--parallel: '%s' is not a number from 1 to 64", arg);
 		o->parallel = (unsigned)n;
 		return 0;
 	case 'w':
@@ -198,9 +182,9 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	if (rc != 0)
 		return rc;
 	if (o->map == NULL && o->name_count == 0 && o->names_file == NULL)
-		return usage(err, errlen, "give --map FILE, or -H with --name NAME%s", "");
+		return opt_error(err, errlen, "give --map FILE, or -H with --name NAME%s", "");
 	if (o->map == NULL && o->endpoint.host == NULL)
-		return usage(err, errlen, "--name and --names-file need -H to check names live%s", "");
+		return opt_error(err, errlen, "--name and --names-file need -H to check names live%s", "");
 	if (o->endpoint.host != NULL && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	return days_thresholds_complete(&o->days, err, errlen);

@@ -154,10 +154,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 			return opt_error(err, errlen, "--fingerprint: '%s' is not a SHA-256 fingerprint (64 hex digits, ':' allowed)", arg);
 		return 0;
 	case OPT_CERT_FILE:
-		if (access(arg, R_OK) != 0)
-			return opt_error(err, errlen, "--cert-file: cannot read '%s'", arg);
-		o->cert_file = arg;
-		return 0;
+		return opt_readable("--cert-file", arg, &o->cert_file, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_mail_tls --help");
 		return -1;

@@ -36,7 +36,7 @@ expect() {
 	shift 4
 	want=$(state_code "$state")
 	run_plugin "$plugin" "$@"
-	if [ "$RC" = "$want" ] && printf '%s\n' "$LINE1" | grep -Eq -- "^[A-Z_]+ $state - " &&
+	if [ "$RC" = "$want" ] && printf '%s\n' "$LINE1" | grep -Eq -- "^[A-Z0-9_]+ $state - " &&
 	    printf '%s\n' "$LINE1" | grep -Eq -- "$ere"; then
 		tap__result 0 "$test"
 		return 0

@@ -1,0 +1,191 @@
+# zabbix.t - contrib/zabbix: the UserParameter file, run by a real
+# zabbix_agentd (-t, no daemon) against the fixture's Postfix and Dovecot,
+# must print the JSON the template's dependent items read, and the template
+# must name the keys the UserParameter file defines.
+. "$top_srcdir/t/lib/fixture.sh"
+command -v zabbix_agentd >/dev/null 2>&1 || tap_skip_all "zabbix_agentd not installed (zabbix-agent)"
+command -v jq >/dev/null 2>&1 || tap_bail "jq is needed (contrib/setup-debian.sh installs it)"
+fixture_require
+fixture_pki
+fixture_start_postfix
+fixture_start_dovecot
+
+C=$top_srcdir/contrib/zabbix
+Z=$TP_TMP/zabbix
+mkdir -p "$Z"
+# The installed path of the wrapper becomes the source tree's, with the
+# plugins taken from the build tree.
+sed "s|/usr/local/libexec/nagios/plugins/tls_probe_zabbix.sh|TLS_PROBE_PLUGINDIR=$top_builddir/plugins $C/tls_probe_zabbix.sh|" \
+    "$C/userparameter_tls_probe.conf" >"$Z/userparameter_tls_probe.conf"
+cat >"$Z/zabbix_agentd.conf" <<CONF
+# private agent configuration for t/zabbix.t (only used with -t)
+PidFile=$Z/zabbix_agentd.pid
+LogType=console
+Timeout=15
+UnsafeUserParameters=0
+Include=$Z/userparameter_tls_probe.conf
+CONF
+
+# agent KEY: sets LINE (the agent's answer) and VALUE (the text value).
+agent() {
+	LINE=$(zabbix_agentd -c "$Z/zabbix_agentd.conf" -t "$1" 2>&1) || true
+	VALUE=
+	case $LINE in
+	*"[t|"*) VALUE=${LINE#*\[t|}; VALUE=${VALUE%]} ;;
+	esac
+}
+# jqv FILTER: jq on VALUE, compact, "" when VALUE is not JSON.
+jqv() {
+	printf '%s' "$VALUE" | jq -c "$1" 2>/dev/null || true
+}
+# The template's JSONPath items, in jq.
+DAYS='[.perfdata[] | select(.label == "days_left") | .value] | first'
+DAYS_MIN='[.perfdata[] | select(.label == "days_left_min") | .value] | first'
+
+A="-r $PKI/root.crt --sni mail.example.test"
+
+# --- tls_probe.mail_tls on the good port -------------------------------------
+agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,$A]"
+tap_diag "agent: ${LINE:0:400}"
+tap_like "$LINE" '\[t\|\{' "mail_tls: the agent returns a text value holding JSON"
+tap_is "$(jqv 'type')" '"object"' "mail_tls: the value is one JSON object"
+tap_is "$(jqv '.exit_code')" 0 "mail_tls good port: \$.exit_code is 0"
+tap_is "$(jqv '.state')" '"OK"' "mail_tls good port: state OK"
+tap_like "$(jqv '.summary')" "^\"127\.0\.0\.1:$PF_SUBMISSION \(submission\) TLSv1\.[23], cert mail\.example\.test .*expires in [0-9]+ days\"$" \
+    "mail_tls good port: \$.summary is the plugin's summary"
+tap_is "$(jqv "$DAYS | type")" '"number"' "mail_tls good port: the days_left perfdata value is a number"
+d=$(jqv "$DAYS | floor")
+tap_ok "mail_tls good port: days_left ($d) is 80 to 90 (the fixture's 89-day leaf)" \
+    test "${d:-0}" -ge 80 -a "${d:-0}" -le 90
+tap_is "$(jqv "($DAYS) == .facts.chain[0].days_left")" true "mail_tls good port: days_left equals the leaf's facts"
+
+# --- tls_probe.mail_tls on the port without STARTTLS -------------------------
+agent "tls_probe.mail_tls[127.0.0.1,$PF_NOTLS,submission,$A]"
+tap_diag "agent: ${LINE:0:400}"
+tap_is "$(jqv '.exit_code')" 2 "mail_tls no-TLS port: \$.exit_code is 2"
+tap_is "$(jqv '.state')" '"CRITICAL"' "mail_tls no-TLS port: state CRITICAL"
+tap_like "$(jqv '.summary')" 'does not offer STARTTLS' "mail_tls no-TLS port: the summary says why"
+tap_is "$(jqv "$DAYS")" null "mail_tls no-TLS port: no days_left (the template discards the value)"
+
+# --- parameters ----------------------------------------------------------------
+agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,$A -w 100 -c 14]"
+tap_is "$(jqv '.exit_code')" 1 "mail_tls: several words in one EXTRA parameter reach the plugin (-w 100 is WARNING)"
+agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,-w 100 -c 14,$A]"
+tap_is "$(jqv '[.exit_code, .perfdata[0].warning]')" '[1,"100:"]' \
+    "mail_tls: EXTRA spread over two parameters (the template's layout) works"
+agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,$A -w bogus]"
+tap_is "$(jqv '[.exit_code, .state]')" '[3,"UNKNOWN"]' "mail_tls: a usage error becomes UNKNOWN JSON"
+tap_like "$(jqv '.summary')" "-w/--warning: 'bogus'" "mail_tls: ... with the plugin's message as summary"
+agent "tls_probe.mail_tls[127.0.0.1,,submission,-t 2]"
+tap_is "$(jqv '[.facts.port, (.exit_code | type)]')" '[587,"number"]' \
+    "mail_tls: an empty PORT is left out (submission's 587, whatever answers there)"
+agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,-i Let's]"
+tap_like "$LINE" 'ZBX_NOTSUPPORTED.*not allowed in the parameters' \
+    "mail_tls: with UnsafeUserParameters=0 the agent refuses shell characters"
+
+# --- tls_probe.cert_chain and tls_probe.sni_map ------------------------------
+agent "tls_probe.cert_chain[127.0.0.1,\"$PF_SUBMISSION/submission,$DV_IMAPS/imaps\",$A]"
+tap_diag "agent: ${LINE:0:400}"
+tap_is "$(jqv '[.exit_code, .state]')" '[0,"OK"]' "cert_chain: a quoted --ports list, both endpoints OK"
+tap_is "$(jqv "$DAYS_MIN | type")" '"number"' "cert_chain: days_left_min is a number"
+agent "tls_probe.cert_chain[127.0.0.1,\"$PF_SUBMISSION/submission,$PF_NOTLS/submission\",$A]"
+tap_is "$(jqv '.exit_code')" 2 "cert_chain: a port without STARTTLS is exit_code 2"
+agent "tls_probe.sni_map[$PF_DIR/sni,-r $PKI/root.crt]"
+tap_is "$(jqv '[.prefix, (.exit_code | type), ([.perfdata[].label] | index("days_left_min") != null)]')" \
+    '["SNI_MAP","number",true]' "sni_map: the map check answers JSON with days_left_min"
+
+# --- the wrapper alone ---------------------------------------------------------
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/nowhere "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 "$PF_SUBMISSION" submission)
+tap_is "$(jqv '[.exit_code, (.summary | test("not found"))]')" '[3,true]' "wrapper: a missing plugin is UNKNOWN JSON"
+VALUE=$("$C/tls_probe_zabbix.sh" bogus 2>&1)
+tap_is "$(jqv '.exit_code')" 3 "wrapper: an unknown check is UNKNOWN JSON"
+VALUE=$(TLS_PROBE_PLUGINDIR=$top_builddir/plugins "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 "$PF_SUBMISSION" submission "$A -w 100")
+tap_is "$(jqv '.exit_code')" 1 "wrapper: as an external check, one argument of several words is split"
+
+# --- the template ------------------------------------------------------------
+T=$C/template_tls_probe.yaml
+UP=$C/userparameter_tls_probe.conf
+tap_like "$(cat "$T")" "^  version: '6\.0'$" "template: a Zabbix 6.0 export"
+# TP_NO_PYYAML=1 tries the fallback.
+if [ "${TP_NO_PYYAML:-0}" != 1 ] && command -v python3 >/dev/null 2>&1 &&
+    python3 -c "import yaml" 2>/dev/null; then
+	# key|type|master key|JSONPath parameters|error handler, one item a line
+	ITEMS=$(python3 - "$T" <<-'PY'
+	import sys, yaml
+	d = yaml.safe_load(open(sys.argv[1]))["zabbix_export"]
+	assert d["version"] == "6.0"
+	for t in d["templates"]:
+	    for i in t["items"]:
+	        pp = i.get("preprocessing", [])
+	        print("|".join([i["key"], i.get("type", "ZABBIX_PASSIVE"),
+	                        i.get("master_item", {}).get("key", ""),
+	                        ";".join(p for s in pp for p in s["parameters"]),
+	                        ";".join(s.get("error_handler", "") for s in pp)]))
+	PY
+	) || ITEMS=
+	tap_ok "template: the YAML parses (python3 yaml)" test -n "$ITEMS"
+else
+	# No YAML parser: read the same fields with awk (enough for this file's
+	# fixed layout).
+	ITEMS=$(awk '
+	function unq(s) { gsub(/^'\''|'\''$/, "", s); gsub(/'\'''\''/, "'\''", s); return s }
+	function val(s) { sub(/^[^:]*: /, "", s); return unq(s) }
+	function flush() { if (key != "") print key "|" type "|" master "|" pp "|" eh; key = type = master = pp = eh = "" }
+	/^        - uuid:/ { flush(); initem = 1; inpp = 0; next }
+	/^      (macros|valuemaps):/ || /^  triggers:/ { flush(); initem = 0 }
+	initem && /^          key:/ { key = val($0); if (type == "") type = "ZABBIX_PASSIVE" }
+	initem && /^          type:/ { type = val($0) }
+	initem && /^            key:/ { master = val($0) }
+	initem && /^          [a-z_]+:/ { inpp = /^          preprocessing:/ }
+	inpp && /^                - / { p = $0; sub(/^ *- /, "", p); pp = pp (pp == "" ? "" : ";") unq(p) }
+	initem && /^              error_handler:/ { eh = val($0) }
+	END { flush() }' "$T")
+	tap_skip "python3 yaml not available, the template read with awk"
+fi
+tap_diag "template items:" "$ITEMS"
+item() { printf '%s\n' "$ITEMS" | awk -F'|' -v k="$1" '$1 == k'; }
+MASTER_MAIL=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.mail_tls\[/ { print $1 }')
+MASTER_CHAIN=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.cert_chain\[/ { print $1 }')
+tap_is "$(printf '%s\n' "$MASTER_MAIL" | grep -c .)" 1 "template: one master item runs tls_probe.mail_tls[...]"
+tap_is "$(printf '%s\n' "$MASTER_CHAIN" | grep -c .)" 1 "template: one master item runs tls_probe.cert_chain[...]"
+bad=
+for k in $(printf '%s\n' "$ITEMS" | awk -F'|' '$2 == "ZABBIX_PASSIVE" { sub(/\[.*/, "", $1); print $1 }'); do
+	grep -q "^UserParameter=$k\[\*\]," "$UP" || bad="$bad $k"
+done
+tap_is "$bad" "" "template: every agent item key is a UserParameter of userparameter_tls_probe.conf"
+tap_is "$(item tls_probe.mail_tls.state)" "tls_probe.mail_tls.state|DEPENDENT|$MASTER_MAIL|\$.exit_code|" \
+    "template: state = \$.exit_code of the mail_tls master"
+tap_is "$(item tls_probe.mail_tls.summary)" "tls_probe.mail_tls.summary|DEPENDENT|$MASTER_MAIL|\$.summary|" \
+    "template: summary = \$.summary of the mail_tls master"
+tap_is "$(item tls_probe.mail_tls.days_left)" \
+    "tls_probe.mail_tls.days_left|DEPENDENT|$MASTER_MAIL|\$.perfdata[?(@.label=='days_left')].value.first()|DISCARD_VALUE" \
+    "template: days_left = the days_left perfdata value, discarded when absent"
+tap_is "$(item tls_probe.cert_chain.days_left_min)" \
+    "tls_probe.cert_chain.days_left_min|DEPENDENT|$MASTER_CHAIN|\$.perfdata[?(@.label=='days_left_min')].value.first()|DISCARD_VALUE" \
+    "template: cert_chain days_left_min from its perfdata"
+
+# The master keys, with the macros set for the fixture, answered by the agent.
+expand() {
+	local k=$1
+	k=${k//\{\$TLS_PROBE.HOST\}/127.0.0.1}
+	k=${k//\{\$TLS_PROBE.PORT\}/$PF_SUBMISSION}
+	k=${k//\{\$TLS_PROBE.PROTOCOL\}/submission}
+	k=${k//\{\$TLS_PROBE.PORTS\}/$PF_SUBMISSION/submission,$DV_IMAPS/imaps}
+	k=${k//\{\$TLS_PROBE.DAYS.WARN\}/30}
+	k=${k//\{\$TLS_PROBE.DAYS.CRIT\}/14}
+	k=${k//\{\$TLS_PROBE.ARGS\}/$A}
+	printf '%s' "$k"
+}
+agent "$(expand "$MASTER_MAIL")"
+tap_is "$(jqv '[.exit_code, .state, .perfdata[0].critical]')" '[0,"OK","14:"]' \
+    "template: its mail_tls master key, macros expanded, gets OK from the agent"
+agent "$(expand "$MASTER_CHAIN")"
+tap_is "$(jqv '.exit_code')" 0 "template: its cert_chain master key, macros expanded, gets OK from the agent"
+missing=
+for k in $(grep -o "last(/TLS probe mail/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||' | sort -u); do
+	[ -n "$(item "$k")" ] || missing="$missing $k"
+done
+tap_is "$missing" "" "template: every trigger expression names an item of the template"
+tap_like "$(grep -c "priority: HIGH" "$T")" '^[3-9]$' "template: HIGH triggers for state >= 2 and for the days"
+
+tap_done

@@ -12,7 +12,7 @@ top=$(cd "$here/.." && pwd)
 out=${1:-$here/out}
 CC=${FUZZ_CC:-clang}
 lib=${LIBDIR:-$top/lib}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap"}
 
 die() { echo "fuzz/build.sh: $*" >&2; exit 1; }
 
@@ -39,9 +39,12 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" 2>"$probe.
 fi
 rm -f "$probe" "$probe.c" "$probe.log"
 
+# configure's -DPACKAGE_VERSION (lib/plugin_opts.c prints it for --version).
+version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac" 2>/dev/null)
+
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
--Wall -Wextra -I$lib $ssl_cflags"
+-DPACKAGE_VERSION=\"${version:-fuzz}\" -Wall -Wextra -I$lib $ssl_cflags"
 
 # The library's sources, as Makefile.am lists them (falling back to lib/*.c).
 srcs=$(sed -n '/^lib_libtls_probe_la_SOURCES *=/,/[^\\]$/p' "$top/Makefile.am" 2>/dev/null |

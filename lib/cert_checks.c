@@ -33,6 +33,21 @@ cert_label(const struct tp_cert *cert)
 	return cn[0] != '\0' ? cn : tp_cert_subject(cert);
 }
 
+/* Default certificates that proxies and ingress controllers serve when they have no real one. */
+static const char *const proxy_defaults[] = {
+	"TRAEFIK DEFAULT CERT",
+	"Kubernetes Ingress Controller Fake Certificate",
+};
+
+const char *
+cert_proxy_default(const struct tp_cert *cert)
+{
+	for (size_t i = 0; i < sizeof(proxy_defaults) / sizeof(proxy_defaults[0]); i++)
+		if (strcasecmp(tp_cert_subject_cn(cert), proxy_defaults[i]) == 0)
+			return proxy_defaults[i];
+	return NULL;
+}
+
 int
 days_option(const char *option, const char *text, struct range *out, char *err,
     size_t errlen)

@@ -20,6 +20,13 @@ void cert_format_day(time_t t, char *out, size_t size);
 const char *cert_label(const struct tp_cert *cert);
 
 /*
+ * The known default certificate a proxy or ingress controller serves when
+ * it has no real one ("TRAEFIK DEFAULT CERT"...), by CN; NULL when CERT is
+ * not one of them.
+ */
+const char *cert_proxy_default(const struct tp_cert *cert);
+
+/*
  * -w/-c for days: a plain number N means "fewer than N days left" (the
  * range N:); full ranges are taken as given. Returns 0 or -1 with a
  * sentence naming OPTION and the value.

@@ -74,12 +74,6 @@ struct run {
 	double seconds;
 };
 
-/* Default certificates that proxies and ingress controllers serve when they have no real one. */
-static const char *const proxy_defaults[] = {
-	"TRAEFIK DEFAULT CERT",
-	"Kubernetes Ingress Controller Fake Certificate",
-};
-
 /* ------------------------------------------------------------------------ */
 /* options                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -410,15 +404,6 @@ hop_leaf(const struct hop *hop)
 	return chain != NULL ? tp_chain_cert(chain, 0) : NULL;
 }
 
-static const char *
-proxy_default(const struct tp_cert *cert)
-{
-	for (size_t i = 0; i < sizeof(proxy_defaults) / sizeof(proxy_defaults[0]); i++)
-		if (strcasecmp(tp_cert_subject_cn(cert), proxy_defaults[i]) == 0)
-			return proxy_defaults[i];
-	return NULL;
-}
-
 /* TEXT's LEN bytes without surrounding white space: a new start, *LEN shortened. */
 static const char *
 trim(const char *text, size_t *len)
@@ -533,7 +518,7 @@ placeholder_at_end(const struct run *r)
 	if (leaf == NULL || hop->end != HOP_ANSWERED || canary_found(r) ||
 	    tp_cert_matches_name(leaf, r->opts->name))
 		return NULL;
-	return proxy_default(leaf) != NULL || tp_cert_is_self_signed(leaf) ? leaf : NULL;
+	return cert_proxy_default(leaf) != NULL || tp_cert_is_self_signed(leaf) ? leaf : NULL;
 }
 
 static void
@@ -546,8 +531,8 @@ check_final_certificate(struct check *c, const struct run *r)
 	check_add(c, STATE_CRITICAL, "the path ends at hop %zu (%s) on %s certificate "
 	    "'%s'%s, which does not cover %s: the challenge lands on the proxy, not on the "
 	    "server that asks for the certificate", r->count, last_hop(r)->origin,
-	    proxy_default(leaf) ? "the proxy default" : "a self-signed", cert_label(leaf),
-	    proxy_default(leaf) && tp_cert_is_self_signed(leaf) ? " (self-signed)" : "",
+	    cert_proxy_default(leaf) ? "the proxy default" : "a self-signed", cert_label(leaf),
+	    cert_proxy_default(leaf) && tp_cert_is_self_signed(leaf) ? " (self-signed)" : "",
 	    r->opts->name);
 }
 
@@ -680,7 +665,7 @@ hop_facts(struct check *c, const struct run *r, size_t i, time_t now)
 		check_fact_str(c, "tls_subject", tp_cert_subject(leaf));
 		check_fact_str(c, "tls_issuer", tp_cert_issuer(leaf));
 		check_fact_bool(c, "tls_self_signed", tp_cert_is_self_signed(leaf));
-		check_fact_bool(c, "tls_proxy_default", proxy_default(leaf) != NULL);
+		check_fact_bool(c, "tls_proxy_default", cert_proxy_default(leaf) != NULL);
 		check_fact_bool(c, "tls_covers_name", tp_cert_matches_name(leaf, r->opts->name));
 		cert_chain_facts(c, "tls_chain", http_fetch_peer_chain(hop->fetch), now);
 	}

@@ -207,24 +207,16 @@ check_names(struct check *c, const struct facts *f)
 	}
 }
 
-/* Default certificates that proxies and ingress controllers serve when they have no real one. */
-static const char *const proxy_defaults[] = {
-	"TRAEFIK DEFAULT CERT",
-	"Kubernetes Ingress Controller Fake Certificate",
-};
-
 static void
 check_not_a_placeholder(struct check *c, const struct facts *f)
 {
-	const char *cn = tp_cert_subject_cn(f->leaf);
+	const char *placeholder = cert_proxy_default(f->leaf);
 
-	for (size_t i = 0; i < sizeof(proxy_defaults) / sizeof(proxy_defaults[0]); i++) {
-		if (strcasecmp(cn, proxy_defaults[i]) == 0) {
-			check_add(c, STATE_CRITICAL, "the server presents a proxy's default "
-			    "certificate '%s': the proxy in front has no certificate for this "
-			    "name (an ACME renewal that never arrived?)", cn);
-			return;
-		}
+	if (placeholder != NULL) {
+		check_add(c, STATE_CRITICAL, "the server presents a proxy's default "
+		    "certificate '%s': the proxy in front has no certificate for this "
+		    "name (an ACME renewal that never arrived?)", placeholder);
+		return;
 	}
 	if (tp_cert_is_self_signed(f->leaf))
 		check_add(c, STATE_CRITICAL, "the certificate '%s' is self-signed",

@@ -32,7 +32,7 @@ struct sni_entry {
 
 struct tp_sni_map {
 	struct sni_entry *entries;
-	size_t count;
+	size_t count, cap;
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -71,11 +71,15 @@ tp_sni_map_free(struct tp_sni_map *m)
 static struct sni_entry *
 add_entry(struct tp_sni_map *m, const char *name, size_t len, unsigned line)
 {
-	struct sni_entry *grown = realloc(m->entries, (m->count + 1) * sizeof(*grown));
+	struct sni_entry *grown = m->entries;
 
-	if (grown == NULL)
-		return NULL;
-	m->entries = grown;
+	if (m->count == m->cap) {	/* grown geometrically: linear in the names */
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		if ((grown = realloc(m->entries, cap * sizeof(*grown))) == NULL)
+			return NULL;
+		m->entries = grown;
+		m->cap = cap;
+	}
 	memset(&grown[m->count], 0, sizeof(*grown));
 	grown[m->count].name = strndup(name, len);
 	grown[m->count].line = line;
@@ -144,6 +148,7 @@ static int
 parse_postfix(struct tp_sni_map *m, char *text, char *err, size_t errlen)
 {
 	char *logical = NULL;
+	size_t logical_len = 0, logical_cap = 0;
 	unsigned line = 0, logical_line = 0;
 	int rc = 0;
 
@@ -159,17 +164,29 @@ parse_postfix(struct tp_sni_map *m, char *text, char *err, size_t errlen)
 		if (body != cur) {	/* continuation */
 			if (logical == NULL)
 				return syntax(err, errlen, line, "a continuation line with nothing to continue");
-			char *joined;
-			if (asprintf(&joined, "%s %s", logical, body) < 0)
-				return syntax(err, errlen, line, "out of memory");
-			free(logical);
-			logical = joined;
+			/* Grown geometrically: joining is linear in the text. */
+			size_t add = strlen(body);
+			if (logical_len + add + 2 > logical_cap) {
+				size_t cap = 2 * (logical_len + add + 2);
+				char *grown = realloc(logical, cap);
+				if (grown == NULL) {
+					free(logical);
+					return syntax(err, errlen, line, "out of memory");
+				}
+				logical = grown;
+				logical_cap = cap;
+			}
+			logical[logical_len++] = ' ';
+			memcpy(logical + logical_len, body, add + 1);
+			logical_len += add;
 			continue;
 		}
 		if (logical != NULL)
 			rc = postfix_entry(m, logical, logical_line, err, errlen);
 		free(logical);
 		logical = strdup(body);
+		logical_len = strlen(body);
+		logical_cap = logical_len + 1;
 		logical_line = line;
 		if (logical == NULL)
 			return syntax(err, errlen, line, "out of memory");

@@ -82,8 +82,8 @@ name_field(const X509_NAME *name, int nid, char *out, size_t size)
 	}
 }
 
-static time_t
-cert_time(const ASN1_TIME *t)
+time_t
+asn1_time_to_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -209,8 +209,8 @@ cert_new(X509 *x)
 	name_field(X509_get_issuer_name(x), NID_commonName, c->issuer_cn, sizeof(c->issuer_cn));
 	name_field(X509_get_issuer_name(x), NID_organizationName, c->issuer_org,
 	    sizeof(c->issuer_org));
-	c->not_before = cert_time(X509_get0_notBefore(x));
-	c->not_after = cert_time(X509_get0_notAfter(x));
+	c->not_before = asn1_time_to_time(X509_get0_notBefore(x));
+	c->not_after = asn1_time_to_time(X509_get0_notAfter(x));
 	collect_key(c);
 	collect_signature(c);
 	collect_serial_and_digest(c);

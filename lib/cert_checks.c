@@ -49,12 +49,14 @@ cert_proxy_default(const struct tp_cert *cert)
 }
 
 int
-days_option(const char *option, const char *text, struct range *out, char *err,
-    size_t errlen)
+days_option(struct threshold *days, int opt, const char *text, char *err, size_t errlen)
 {
+	const char *option = opt == 'w' ? "-w/--warning" : "-c/--critical";
+	struct range *out = opt == 'w' ? &days->warning : &days->critical;
 	char buf[80], why[200];
 	bool plain = strpbrk(text, ":~@") == NULL;
 
+	*(opt == 'w' ? &days->has_warning : &days->has_critical) = true;
 	if (plain && strlen(text) < sizeof(buf) - 1)
 		snprintf(buf, sizeof(buf), "%s:", text);
 	if (range_parse(plain ? buf : text, out, why, sizeof(why)) == 0)

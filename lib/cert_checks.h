@@ -27,12 +27,12 @@ const char *cert_label(const struct tp_cert *cert);
 const char *cert_proxy_default(const struct tp_cert *cert);
 
 /*
- * -w/-c for days: a plain number N means "fewer than N days left" (the
- * range N:); full ranges are taken as given. Returns 0 or -1 with a
- * sentence naming OPTION and the value.
+ * -w/-c for days (OPT is 'w' or 'c'): a plain number N means "fewer than N
+ * days left" (the range N:); full ranges are taken as given. Returns 0 or
+ * -1 with a sentence naming the option and the value.
  */
-int days_option(const char *option, const char *text, struct range *out,
-    char *err, size_t errlen);
+int days_option(struct threshold *days, int opt, const char *text, char *err,
+    size_t errlen);
 /* Defaults (30 and 14 days) and the order check for plain numbers. */
 int days_thresholds_complete(struct threshold *days, char *err, size_t errlen);
 

@@ -19,16 +19,6 @@
 
 #include "probe_internal.h"
 
-static time_t
-asn1_time_to_time_t(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 static void
 info_callback(const SSL *ssl, int where, int ret)
 {
@@ -226,7 +216,7 @@ ocsp_status_of(struct tp_probe *p, OCSP_BASICRESP *basic, X509 *leaf, X509 *issu
 	if (id != NULL && OCSP_resp_find_status(basic, id, &status, &reason, NULL,
 	    &this_update, &next_update) == 1 &&
 	    OCSP_check_validity(this_update, next_update, 300, -1) == 1) {
-		p->ocsp_next_update = asn1_time_to_time_t(next_update);
+		p->ocsp_next_update = asn1_time_to_time(next_update);
 		result = status == V_OCSP_CERTSTATUS_GOOD ? TP_OCSP_GOOD :
 		    status == V_OCSP_CERTSTATUS_REVOKED ? TP_OCSP_REVOKED : TP_OCSP_UNKNOWN;
 	}

@@ -131,6 +131,8 @@ struct tp_chain *chain_new(void);
 int chain_push(struct tp_chain *chain, X509 *x);
 struct tp_chain *chain_from_stack(STACK_OF(X509) *stack);
 X509 *cert_x509(const struct tp_cert *cert);
+/* An ASN1_TIME as seconds since the epoch (0 when unreadable). */
+time_t asn1_time_to_time(const ASN1_TIME *t);
 
 /* --- trust.c --------------------------------------------------------- */
 

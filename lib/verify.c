@@ -40,16 +40,6 @@ struct tp_chain_check {
 
 /* --- verification --------------------------------------------------------- */
 
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 static void
 name_oneline(const X509_NAME *name, char *out, size_t size)
 {
@@ -77,8 +67,8 @@ note_first_error(int preverify_ok, X509_STORE_CTX *ctx)
 	if (cert != NULL) {
 		name_oneline(X509_get_subject_name(cert), note->subject, sizeof(note->subject));
 		name_oneline(X509_get_issuer_name(cert), note->issuer, sizeof(note->issuer));
-		note->not_before = asn1_time(X509_get0_notBefore(cert));
-		note->not_after = asn1_time(X509_get0_notAfter(cert));
+		note->not_before = asn1_time_to_time(X509_get0_notBefore(cert));
+		note->not_after = asn1_time_to_time(X509_get0_notAfter(cert));
 	}
 	return preverify_ok;
 }

@@ -185,11 +185,8 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
-		o->days.has_warning = true;
-		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
 	case 'c':
-		o->days.has_critical = true;
-		return days_option("-c/--critical", arg, &o->days.critical, err, errlen);
+		return days_option(&o->days, opt, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_cert_chain --help");
 		return -1;

@@ -136,11 +136,8 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		o->issuer_text = arg;
 		return 0;
 	case 'w':
-		o->days.has_warning = true;
-		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
 	case 'c':
-		o->days.has_critical = true;
-		return days_option("-c/--critical", arg, &o->days.critical, err, errlen);
+		return days_option(&o->days, opt, arg, err, errlen);
 	case OPT_MIN_TLS:
 		if (strcmp(arg, "1.2") == 0)
 			o->min_tls = TP_TLS_1_2;

@@ -157,11 +157,8 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		o->parallel = (unsigned)n;
 		return 0;
 	case 'w':
-		o->days.has_warning = true;
-		return days_option("-w/--warning", arg, &o->days.warning, err, errlen);
 	case 'c':
-		o->days.has_critical = true;
-		return days_option("-c/--critical", arg, &o->days.critical, err, errlen);
+		return days_option(&o->days, opt, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_sni_map --help");
 		return -1;

@@ -325,10 +325,11 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
     const struct tp_trust *trust)
 {
 	char name[256];
+	int64_t started = monotonic_ms();	/* after loading the trust store */
 
 	if (net_connect(p, c, cfg) < 0)
 		return -1;
-	p->time_connect = (double)(monotonic_ms() - p->start_ms) / 1000.0;
+	p->time_connect = (double)(monotonic_ms() - started) / 1000.0;
 	if (cfg->proxy != TP_PROXY_NONE && send_proxy_header(p, c, cfg) < 0)
 		return -1;
 	if (!tp_protocol_is_implicit(cfg->proto) &&

@@ -30,6 +30,9 @@ expect "20 days left with -w 30 -c 15 is WARNING" check_mail_tls WARNING \
 mapfile -t A < <(smtp_as expired.example.test)
 expect "an expired certificate is CRITICAL" check_mail_tls CRITICAL \
     "expired on [0-9]{4}-[0-9]{2}-[0-9]{2}" "${A[@]}"
+# It ended a day before the PKI was built (up to a day ago): whole days
+# left round down, so part of a day past the end already counts as -1.
+tap_like "$LINE1" "days_left=-(1|2);" "an expired certificate has negative days left, rounded down"
 mapfile -t A < <(smtp_as wrongname.example.test)
 expect "a certificate for another name is CRITICAL" check_mail_tls CRITICAL \
     "name mismatch: certificate 'wrong\.example\.test' does not cover wrongname\.example\.test" "${A[@]}"
@@ -43,6 +46,17 @@ expect "an untrusted root is CRITICAL and named" check_mail_tls CRITICAL \
     "chain does not verify: .*tls-probe Untrusted Root" "${A[@]}"
 expect "without -r the test root is not trusted (system store)" check_mail_tls CRITICAL \
     "chain does not verify" -H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni mail.example.test
+# The system store: the hashed directory first, the bundle file on demand;
+# SSL_CERT_DIR and SSL_CERT_FILE stand in for them as in OpenSSL.
+mkdir -p "$TP_TMP/no-certs"
+SYSTEM=(-H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni mail.example.test)
+SSL_CERT_DIR=$PKI/trust SSL_CERT_FILE=$TP_TMP/no-such.pem \
+    expect "system store: a root in the hashed directory verifies" check_mail_tls OK "OK - " "${SYSTEM[@]}"
+SSL_CERT_DIR=$TP_TMP/no-certs SSL_CERT_FILE=$PKI/root.crt \
+    expect "system store: a root only in the bundle file verifies" check_mail_tls OK "OK - " "${SYSTEM[@]}"
+SSL_CERT_DIR=$TP_TMP/no-certs SSL_CERT_FILE=$PKI/other-root.crt \
+    expect "system store: a root in neither is CRITICAL" check_mail_tls CRITICAL \
+    "chain does not verify: .*tls-probe Test Root CA" "${SYSTEM[@]}"
 mapfile -t A < <(smtp_as rsa1024.example.test)
 expect "a 1024-bit RSA key is WARNING" check_mail_tls WARNING "1024-bit RSA key" "${A[@]}"
 mapfile -t A < <(smtp_as sha1.example.test)

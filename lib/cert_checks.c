@@ -3,7 +3,7 @@
  * check_mail_tls and check_cert_chain hold a chain to the same rules and
  * word the same problem the same way.
  */
-#include <math.h>
+#include <math.h>		/* INFINITY, a macro: no libm */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,7 +13,10 @@
 long
 cert_days_left(const struct tp_cert *cert, time_t now)
 {
-	return (long)floor(difftime(tp_cert_not_after(cert), now) / 86400.0);
+	double seconds = difftime(tp_cert_not_after(cert), now);
+	long days = (long)(seconds / 86400.0);	/* toward zero */
+
+	return days * 86400.0 > seconds ? days - 1 : days;	/* floor */
 }
 
 void

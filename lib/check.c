@@ -4,9 +4,9 @@
  * The interface and its rules are described in check.h.
  */
 #include <locale.h>
+#include <math.h>		/* isnan(), a macro: no libm */
 #include <signal.h>
 #include <unistd.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +19,14 @@
 #define NUM_MAX		400	/* "%.6f" of -DBL_MAX needs 317 */
 #define FACT_DEPTH	32
 #define TIMEOUT_DEFAULT	10.0
+
+unsigned
+check_ceil(double x)
+{
+	unsigned whole = (unsigned)x;
+
+	return whole < x ? whole + 1 : whole;
+}
 /* An hour-long check is a configuration error, not a slow server. */
 #define TIMEOUT_MAX	3600.0
 #define RANGE_EXAMPLES	"give e.g. 10, 10:, ~:10, 10:20 or @10:20"
@@ -1325,5 +1333,5 @@ common_opts_arm_timeout(const struct common_opts *opts, const char *prefix)
 	signal(SIGALRM, backstop_fire);
 	/* A server that closes first must not kill the plugin in SSL_write. */
 	signal(SIGPIPE, SIG_IGN);
-	alarm((unsigned)ceil(opts->timeout_seconds) + 1);
+	alarm(check_ceil(opts->timeout_seconds) + 1);
 }

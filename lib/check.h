@@ -25,6 +25,9 @@ enum check_state {
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
 const char *check_state_name(enum check_state state);
 
+/* The smallest whole number not below X, for 0 <= X < UINT_MAX (no libm). */
+unsigned check_ceil(double x);
+
 /* Parses "OK", "warning", "2", ...; returns 0 or -1. */
 int check_state_parse(const char *text, enum check_state *out);
 

@@ -3,13 +3,13 @@
  * that check_mail_tls and check_cert_chain read -H -p -P the same way and
  * say the same sentence for the same mistake.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 
+#include "check.h"
 #include "endpoint_opts.h"
 
 long
@@ -123,7 +123,7 @@ endpoint_opts_config(const struct endpoint_opts *e, unsigned port, enum tp_proto
 	    tp_config_set_sni(cfg, endpoint_opts_server_name(e)) < 0 ||
 	    tp_config_set_trust(cfg, e->rootcert) < 0 ||
 	    tp_config_set_proxy(cfg, e->proxy) < 0 ||
-	    tp_config_set_timeout_ms(cfg, (unsigned)ceil(timeout_seconds * 1000)) < 0) {
+	    tp_config_set_timeout_ms(cfg, check_ceil(timeout_seconds * 1000)) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);
 		return NULL;

@@ -375,6 +375,24 @@ test_parse(void)
 	is_int(check_state_parse(NULL, &s), -1, "NULL is no state");
 }
 
+/* check_ceil() rounds -t up to whole seconds (alarm) and milliseconds. */
+static void
+test_ceil(void)
+{
+	static const struct {
+		double x;
+		unsigned want;
+	} cases[] = {
+		{ 0, 0 }, { 0.001, 1 }, { 0.5, 1 }, { 1, 1 }, { 1.000001, 2 },
+		{ 9.999, 10 }, { 10, 10 }, { 250.5, 251 }, { 86400000, 86400000 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int((long)check_ceil(cases[i].x), (long)cases[i].want,
+		    "check_ceil(%g) is %u", cases[i].x, cases[i].want);
+	is_int((long)check_ceil(nextafter(3, 4)), 4, "just above 3 rounds up to 4");
+}
+
 int
 main(void)
 {
@@ -387,5 +405,6 @@ main(void)
 	test_worst();
 	test_names();
 	test_parse();
+	test_ceil();
 	return done_testing();
 }

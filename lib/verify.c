@@ -181,6 +181,20 @@ out:
 
 /* --- order ----------------------------------------------------------------- */
 
+/* True when ISSUER follows C in the verified chain: signature checked. */
+static bool
+verified_pair(const struct tp_chain_check *cc, const struct tp_cert *c,
+    const struct tp_cert *issuer)
+{
+	const struct tp_chain *v = cc->verified_chain;
+
+	for (size_t k = 0; cc->verified && k + 1 < tp_chain_count(v); k++)
+		if (X509_cmp(cert_x509(tp_chain_cert(v, k)), cert_x509(c)) == 0)
+			return X509_cmp(cert_x509(tp_chain_cert(v, k + 1)),
+			    cert_x509(issuer)) == 0;
+	return false;
+}
+
 /* Follows issuers among the sent certificates, from the leaf. */
 static void
 trace_path(struct tp_chain_check *cc, const struct tp_chain *sent)
@@ -201,7 +215,8 @@ trace_path(struct tp_chain_check *cc, const struct tp_chain *sent)
 			break;
 		}
 		for (size_t j = 0; j < n && next == n; j++)
-			if (!used[j] && tp_cert_issued_by(c, tp_chain_cert(sent, j)))
+			if (!used[j] && (verified_pair(cc, c, tp_chain_cert(sent, j)) ||
+			    tp_cert_issued_by(c, tp_chain_cert(sent, j))))
 				next = j;
 		if (next == n)
 			break;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "plugin_opts.h"
 
 int
@@ -69,4 +71,11 @@ opt_readable(const char *option, const char *path, const char **out, char *err,
 	}
 	*out = path;
 	return 0;
+}
+
+void
+plugin_start(const struct common_opts *common, const char *prefix)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	common_opts_arm_timeout(common, prefix);
 }

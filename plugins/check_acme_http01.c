@@ -720,7 +720,7 @@ main(int argc, char **argv)
 
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_acme_http01", PREFIX, print_help, err);
-	common_opts_arm_timeout(&o.common, PREFIX);
+	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	walk(&r, err, sizeof(err));
 	if (err[0] != '\0')

@@ -723,7 +723,7 @@ main(int argc, char **argv)
 
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_cert_chain", PREFIX, print_help, err);
-	common_opts_arm_timeout(&o.common, PREFIX);
+	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	if (gather(&r, err, sizeof(err)) < 0)
 		check_add(c, STATE_CRITICAL, "%s", err);

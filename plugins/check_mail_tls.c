@@ -480,7 +480,7 @@ main(int argc, char **argv)
 
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_mail_tls", PREFIX, print_help, err);
-	common_opts_arm_timeout(&o.common, PREFIX);
+	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");

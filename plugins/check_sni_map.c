@@ -620,7 +620,7 @@ main(int argc, char **argv)
 
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_sni_map", PREFIX, print_help, err);
-	common_opts_arm_timeout(&o.common, PREFIX);
+	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
 	judge(c, &r);
 	summarize(c, &r);

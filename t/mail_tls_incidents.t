@@ -57,6 +57,12 @@ SSL_CERT_DIR=$TP_TMP/no-certs SSL_CERT_FILE=$PKI/root.crt \
 SSL_CERT_DIR=$TP_TMP/no-certs SSL_CERT_FILE=$PKI/other-root.crt \
     expect "system store: a root in neither is CRITICAL" check_mail_tls CRITICAL \
     "chain does not verify: .*tls-probe Test Root CA" "${SYSTEM[@]}"
+printf 'not a certificate\n' >"$TP_TMP/junk.pem"
+expect "-r FILE without a certificate is UNKNOWN and named" check_mail_tls UNKNOWN \
+    "'.*/junk\.pem' holds no trusted certificate" -r "$TP_TMP/junk.pem" "${SYSTEM[@]}"
+expect "... also when the server is down (the bad -r comes first)" check_mail_tls UNKNOWN \
+    "'.*/junk\.pem' holds no trusted certificate" -r "$TP_TMP/junk.pem" \
+    -H 127.0.0.1 -p "$(fixture__freeports 1)" -P smtp
 mapfile -t A < <(smtp_as rsa1024.example.test)
 expect "a 1024-bit RSA key is WARNING" check_mail_tls WARNING "1024-bit RSA key" "${A[@]}"
 mapfile -t A < <(smtp_as sha1.example.test)

@@ -19,6 +19,12 @@
 #define NUM_MAX		400	/* "%.6f" of -DBL_MAX needs 317 */
 #define FACT_DEPTH	32
 #define TIMEOUT_DEFAULT	10.0
+#define LINE_ONE_MAX	199	/* bytes of line one before " | perfdata" */
+
+static char *fit_text(char *text, size_t budget, const char *tail);
+
+/* The format of usage errors: what --output asked for, once seen. */
+static enum check_output usage_output = CHECK_OUTPUT_NAGIOS;
 
 unsigned
 check_ceil(double x)
@@ -537,6 +543,7 @@ output_parse(struct common_opts *opts, const char *arg, char *err,
 		    "format: use nagios or json", arg);
 		return -1;
 	}
+	usage_output = opts->output;
 	return 1;
 }
 
@@ -606,17 +613,59 @@ put_clean(FILE *out, const char *s)
 		putc(nagios_char(*s), out);
 }
 
+void
+check_usage_prescan(int argc, char *const *argv)
+{
+	usage_output = CHECK_OUTPUT_NAGIOS;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return;
+		if (strcmp(argv[i], "--output=json") == 0 ||
+		    (strcmp(argv[i], "--output") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "json") == 0))
+			usage_output = CHECK_OUTPUT_JSON;
+	}
+}
+
+static void json_str(FILE *out, const char *str);
+static void json_result(FILE *out, enum check_state state, const char *text);
+
+/* The JSON object of a verdict reached without a check: the same fields. */
+static void
+put_json_verdict(FILE *out, const char *prefix, enum check_state state,
+    const char *text)
+{
+	fprintf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"prefix\":",
+	    check_state_name(state), (int)state);
+	json_str(out, prefix ? prefix : "");
+	fputs(",\"summary\":", out);
+	json_str(out, text);
+	fputs(",\"results\":[", out);
+	json_result(out, state, text);
+	fputs("],\"details\":[],\"perfdata\":[],\"facts\":{}}\n", out);
+}
+
 int
 check_usage_error(const char *prefix, const char *sentence)
 {
-	if (prefix != NULL && *prefix != '\0') {
-		put_clean(stdout, prefix);
-		putc(' ', stdout);
+	size_t used = (prefix ? strlen(prefix) + 1 : 0) + strlen("UNKNOWN - ");
+	char *text = strdup(sentence ? sentence : "");
+
+	if (text != NULL)	/* a pasted value can be long: line one stays short */
+		text = fit_text(text, used + 40 < LINE_ONE_MAX ? LINE_ONE_MAX - used : 40, "");
+	if (usage_output == CHECK_OUTPUT_JSON)
+		put_json_verdict(stdout, prefix, STATE_UNKNOWN, text ? text : "");
+	else {
+		if (prefix != NULL && *prefix != '\0') {
+			put_clean(stdout, prefix);
+			putc(' ', stdout);
+		}
+		fputs("UNKNOWN - ", stdout);
+		put_clean(stdout, text ? text : "");
+		putc('\n', stdout);
 	}
-	fputs("UNKNOWN - ", stdout);
-	put_clean(stdout, sentence ? sentence : "");
-	putc('\n', stdout);
 	fflush(stdout);
+	free(text);
 	return STATE_UNKNOWN;
 }
 
@@ -934,29 +983,80 @@ summary_append(char **summary, const char *sep, const char *text)
 	return true;
 }
 
-/* Line one from the prefix and the problems, worst first, when none was set. */
+/* " (+N more below)", or "" when N is 0. */
 static void
-compose_summary(struct check *c)
+more_below(char *out, size_t size, size_t n)
+{
+	if (n == 0)
+		out[0] = '\0';
+	else
+		snprintf(out, size, " (+%zu more below)", n);
+}
+
+/*
+ * TEXT (owned) followed by TAIL in at most BUDGET bytes: cut at a space
+ * and marked " ..." when too long.  The long output keeps every text whole.
+ */
+static char *
+fit_text(char *text, size_t budget, const char *tail)
+{
+	size_t len = strlen(text), tail_len = strlen(tail), room, cut;
+	char *fitted;
+
+	if (len + tail_len <= budget) {
+		room = len;
+		tail_len = 0;	/* nothing cut: no " ..." */
+	} else
+		room = budget > tail_len + 4 ? budget - tail_len - 4 : 0;
+	cut = room;
+	if (cut < len) {
+		while (cut > room / 2 && text[cut] != ' ')
+			cut--;
+		if (text[cut] != ' ')	/* no space near: cut a word, not a character */
+			for (cut = room; cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80; )
+				cut--;
+	}
+	fitted = malloc(cut + strlen(tail) + 5);
+	if (fitted == NULL)
+		return text;
+	memcpy(fitted, text, cut);
+	snprintf(fitted + cut, strlen(tail) + 5, "%s%s", cut < len ? " ..." : "", tail);
+	free(text);
+	return fitted;
+}
+
+/* Line one from the prefix and the problems, worst first, in BUDGET bytes. */
+static void
+compose_summary(struct check *c, size_t budget)
 {
 	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
-	char *text = NULL;
+	char *text = NULL, more[48];
 	bool ok = summary_append(&text, "", c->summary_prefix) &&
 	    summary_append(&text, "", ": ");
+	size_t problems = 0, shown = 0;
 
-	size_t shown = 0;
-
+	for (size_t i = 0; i < c->nresults; i++)
+		problems += c->results[i].state != STATE_OK;
 	for (size_t o = 0; ok && o < sizeof(order) / sizeof(order[0]); o++) {
 		for (size_t i = 0; ok && i < c->nresults; i++) {
-			if (c->results[i].state == order[o])
-				ok = summary_append(&text, shown++ ? "; " : "", c->results[i].text);
+			const char *part = c->results[i].text;
+
+			if (c->results[i].state != order[o])
+				continue;
+			more_below(more, sizeof(more), problems - shown - 1);
+			if (shown > 0 && strlen(text) + 2 + strlen(part) + strlen(more) > budget)
+				goto full;
+			ok = summary_append(&text, shown++ ? "; " : "", part);
 		}
 	}
+full:
 	if (!ok) {
 		free(text);
 		c->oom = true;
 		return;
 	}
-	c->summary = text;
+	more_below(more, sizeof(more), problems - shown);
+	c->summary = fit_text(text, budget, more);
 }
 
 void
@@ -1256,6 +1356,34 @@ finish_json(const struct check *c, FILE *out)
 	fputs("}\n", out);
 }
 
+/* Room for the summary on line one: 199 characters before the perfdata. */
+static size_t
+summary_budget(const struct check *c)
+{
+	size_t used = strlen(c->prefix) + (*c->prefix ? 1 : 0) +
+	    strlen(check_state_name(check_state(c))) + strlen(" - ");
+
+	return used + 40 < LINE_ONE_MAX ? LINE_ONE_MAX - used : 40;
+}
+
+/* Line one's text, whichever way it came, within its budget. */
+static void
+fit_summary(struct check *c)
+{
+	const char *text;
+
+	if (c->summary == NULL || *c->summary == '\0') {
+		aggregate(c, &text);
+		free(c->summary);
+		c->summary = strdup(text);
+		if (c->summary == NULL) {
+			c->oom = true;
+			return;
+		}
+	}
+	c->summary = fit_text(c->summary, summary_budget(c), "");
+}
+
 int
 check_finish(struct check *c, enum check_output format, FILE *out)
 {
@@ -1277,7 +1405,8 @@ check_finish(struct check *c, enum check_output format, FILE *out)
 	}
 	if (c->summary == NULL && c->summary_prefix != NULL &&
 	    aggregate(c, NULL) != STATE_OK)
-		compose_summary(c);
+		compose_summary(c, summary_budget(c));
+	fit_summary(c);
 	if (format == CHECK_OUTPUT_JSON)
 		finish_json(c, out);
 	else
@@ -1308,7 +1437,7 @@ check_verbose(const struct common_opts *opts, int level, const char *fmt, ...)
 /* --- the timeout backstop -------------------------------------------------- */
 
 /* Written before the alarm is armed, read only by the handler. */
-static char backstop_line[256];
+static char backstop_line[512];
 static size_t backstop_len;
 static int backstop_state = STATE_CRITICAL;
 
@@ -1321,14 +1450,32 @@ backstop_fire(int sig)
 	_exit(backstop_state);
 }
 
+/* The backstop's line, in the output format asked for; 0 when it did not fit. */
+static size_t
+render_backstop(const struct common_opts *opts, const char *prefix)
+{
+	char text[160];
+	FILE *out = fmemopen(backstop_line, sizeof(backstop_line), "w");
+	long len;
+
+	if (out == NULL)
+		return 0;
+	snprintf(text, sizeof(text), "the check did not finish within its %g s "
+	    "timeout (stuck resolving the host name?)", opts->timeout_seconds);
+	if (opts->output == CHECK_OUTPUT_JSON)
+		put_json_verdict(out, prefix, opts->timeout_state, text);
+	else
+		fprintf(out, "%s %s - %s\n", prefix,
+		    check_state_name(opts->timeout_state), text);
+	len = ftell(out);
+	fclose(out);
+	return len > 0 && (size_t)len < sizeof(backstop_line) ? (size_t)len : 0;
+}
+
 void
 common_opts_arm_timeout(const struct common_opts *opts, const char *prefix)
 {
-	int n = snprintf(backstop_line, sizeof(backstop_line), "%s %s - the check did "
-	    "not finish within its %g s timeout (stuck resolving the host name?)\n",
-	    prefix, check_state_name(opts->timeout_state), opts->timeout_seconds);
-
-	backstop_len = n > 0 && (size_t)n < sizeof(backstop_line) ? (size_t)n : 0;
+	backstop_len = render_backstop(opts, prefix);
 	backstop_state = opts->timeout_state;
 	signal(SIGALRM, backstop_fire);
 	/* A server that closes first must not kill the plugin in SSL_write. */

@@ -115,8 +115,18 @@ void common_opts_arm_timeout(const struct common_opts *opts, const char *prefix)
 /* The help paragraph for the common options, for every plugin's --help. */
 void common_opts_help(FILE *out);
 
-/* Prints "PREFIX UNKNOWN - SENTENCE" and returns 3, for usage errors. */
+/*
+ * Prints "PREFIX UNKNOWN - SENTENCE" and returns 3, for usage errors; one
+ * JSON object instead once --output json was asked for (common_opts_handle
+ * or check_usage_prescan saw it).
+ */
 int check_usage_error(const char *prefix, const char *sentence);
+
+/*
+ * Looks for "--output json" (or "--output=json") anywhere in ARGV, before
+ * the options are parsed, so that an error in an earlier option is JSON too.
+ */
+void check_usage_prescan(int argc, char *const *argv);
 
 struct check;
 

@@ -47,6 +47,11 @@ endpoint_opts_handle(struct endpoint_opts *e, int opt, const char *arg, char *er
 
 	switch (opt) {
 	case 'H':
+		if (arg[0] == '\0' || strlen(arg) > 253) {
+			snprintf(err, errlen, "-H/--hostname: %zu characters is not a "
+			    "host name (1 to 253)", strlen(arg));
+			return -1;
+		}
 		e->host = arg;
 		return 1;
 	case 'p':

@@ -119,10 +119,9 @@ eof_failure(struct tp_probe *p, enum tp_failure kind)
 		    "without --proxy-protocol, or turn PROXY protocol on for this "
 		    "service)", what);
 	return probe_fail(p, kind,
-	    "the server %s the connection during the TLS handshake without a "
-	    "TLS alert; a common cause is a PROXY protocol mismatch: the service "
-	    "expects a PROXY header from a load balancer (e.g. Postfix "
-	    "smtpd_upstream_proxy_protocol=haproxy); try --proxy-protocol v1 or v2", what);
+	    "the server %s the connection mid-handshake, no TLS alert, as services "
+	    "wanting a PROXY protocol header do (try --proxy-protocol v1 or v2)",
+	    what);
 }
 
 /* Reads what is left of the server's plain-text line, briefly. */
@@ -173,9 +172,8 @@ not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 		    "STARTTLS, not implicit TLS; use -P with smtp, submission, imap or pop3",
 		    text);
 	return probe_fail(p, TP_FAIL_TLS,
-	    "the server answered the TLS handshake with plain text: '%s'; a "
-	    "service that expects a PROXY protocol header answers like this (try "
-	    "--proxy-protocol v1 or v2)", text);
+	    "the server answered TLS in plain text, as services expecting a PROXY "
+	    "protocol header do (try --proxy-protocol v1 or v2): '%s'", text);
 }
 
 static int

@@ -16,6 +16,7 @@ plugin_opts_parse(const struct plugin_opts_spec *spec, int argc, char **argv, ch
 	int opt;
 
 	common_opts_init(spec->common);
+	check_usage_prescan(argc, argv);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, spec->short_opts, spec->long_opts, NULL)) != -1) {
 		int rc = common_opts_handle(spec->common, opt, optarg, err, errlen);

@@ -153,6 +153,19 @@ is_domain_name(const char *name)
 	    name[0] != '-' && strstr(name, "..") == NULL;
 }
 
+/* A sentence for a bad --token; a long one is named by its length only. */
+static int
+token_error(const char *arg, char *err, size_t errlen)
+{
+	if (strlen(arg) > TOKEN_MAX)
+		snprintf(err, errlen, "--token: %zu characters is too long for an ACME "
+		    "token (1 to %d base64url characters)", strlen(arg), TOKEN_MAX);
+	else
+		snprintf(err, errlen, "--token '%s' is not an ACME token: 1 to %d "
+		    "base64url characters (A-Z a-z 0-9 - _)", arg, TOKEN_MAX);
+	return -1;
+}
+
 static int
 handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 {
@@ -182,8 +195,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		if (arg[0] == '\0' || strlen(arg) > TOKEN_MAX ||
 		    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789-_") != strlen(arg))
-			return opt_error(err, errlen, "--token '%s' is not an ACME token: 1 to 255 "
-			    "base64url characters (A-Z a-z 0-9 - _)", arg);
+			return token_error(arg, err, errlen);
 		o->token = arg;
 		return 0;
 	case OPT_EXPECT:
@@ -477,8 +489,9 @@ check_redirect_rules(struct check *c, const struct run *r)
 		    hop->next.scheme);
 		break;
 	case HOP_BAD_PORT:
-		check_add(c, STATE_CRITICAL, "hop %zu redirects to %s: port %u is not 80 or "
-		    "443%s, Let's Encrypt refuses to follow it", r->count, to, port, where);
+		check_add(c, STATE_CRITICAL, "hop %zu redirects to port %u, which Let's "
+		    "Encrypt refuses to follow: only 80 and 443%s (%s)", r->count, port,
+		    where, to);
 		break;
 	case HOP_IP_ADDRESS:
 		check_add(c, STATE_CRITICAL, "hop %zu redirects to the IP address %s (%s): "
@@ -528,11 +541,10 @@ check_final_certificate(struct check *c, const struct run *r)
 
 	if (leaf == NULL)
 		return;
-	check_add(c, STATE_CRITICAL, "the path ends at hop %zu (%s) on %s certificate "
-	    "'%s'%s, which does not cover %s: the challenge lands on the proxy, not on the "
-	    "server that asks for the certificate", r->count, last_hop(r)->origin,
-	    cert_proxy_default(leaf) ? "the proxy default" : "a self-signed", cert_label(leaf),
-	    cert_proxy_default(leaf) && tp_cert_is_self_signed(leaf) ? " (self-signed)" : "",
+	check_add(c, STATE_CRITICAL, "the challenge lands on a proxy: hop %zu (%s) "
+	    "ends on %s certificate '%s' (%snot for %s)", r->count, last_hop(r)->origin,
+	    cert_proxy_default(leaf) ? "its default" : "a self-signed", cert_label(leaf),
+	    cert_proxy_default(leaf) && tp_cert_is_self_signed(leaf) ? "self-signed, " : "",
 	    r->opts->name);
 }
 

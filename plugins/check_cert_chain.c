@@ -411,15 +411,18 @@ check_ca_flags(struct check *c, const struct run *r, const struct source *s, con
 	}
 }
 
-/* The table of checks every chain goes through, in the order of their lines. */
+/*
+ * The table of checks every chain goes through, in the order of their
+ * lines; line one names the first problems, the most telling first.
+ */
 static void (*const chain_checks[])(struct check *, const struct run *,
     const struct source *, const char *) = {
 	check_leaf_first,
+	check_ca_flags,		/* explains "invalid CA certificate" below */
 	check_completeness,
 	check_order,
 	check_dates,
 	check_strength,
-	check_ca_flags,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -495,26 +498,29 @@ check_ports_agree(struct check *c, const struct run *r)
 		check_add(c, STATE_OK, "all %zu endpoints serve the same certificate", served);
 }
 
-/* Adds a line when F is not a link to the newest archived version; true then. */
+/*
+ * Adds a line when F is not a link to the newest archived version; true
+ * then.  Line one names the live directory, so the lines name the file.
+ */
 static bool
 check_link(struct check *c, const struct tp_live_dir *d, const struct tp_live_file *f)
 {
 	if (!f->present)
-		check_add(c, STATE_CRITICAL, "%s/%s is missing", d->path, f->name);
+		check_add(c, STATE_CRITICAL, "%s is missing", f->name);
 	else if (f->dangling)
-		check_add(c, STATE_CRITICAL, "%s/%s points to '%s', which does not exist "
+		check_add(c, STATE_CRITICAL, "%s points to '%s', which does not exist "
 		    "(a dangling link: pruned archive, or a container still holding an "
-		    "old mount)", d->path, f->name, f->target);
+		    "old mount)", f->name, f->target);
 	else if (!f->is_link)
-		check_add(c, STATE_WARNING, "%s/%s is a regular file, not a link into the "
-		    "archive: renewals will not update it", d->path, f->name);
+		check_add(c, STATE_WARNING, "%s is a regular file, not a link into the "
+		    "archive: renewals will not update it", f->name);
 	else if (!f->in_archive)
-		check_add(c, STATE_WARNING, "%s/%s points to '%s', outside %s", d->path,
-		    f->name, f->target, d->archive);
+		check_add(c, STATE_WARNING, "%s points outside the archive: '%s'",
+		    f->name, f->target);
 	else if (d->newest_version >= 0 && f->version >= 0 && f->version < d->newest_version)
-		check_add(c, STATE_CRITICAL, "%s/%s points to version %d, but the archive holds "
-		    "version %d: the renewal was written but the link not moved", d->path,
-		    f->name, f->version, d->newest_version);
+		check_add(c, STATE_CRITICAL, "%s points to version %d, the archive's newest "
+		    "is %d: renewed, but the link was not moved", f->name, f->version,
+		    d->newest_version);
 	else
 		return false;
 	return true;
@@ -556,8 +562,8 @@ check_fullchain_parts(struct check *c, const struct run *r)
 			    tp_cert_sha256(tp_chain_cert(parts[2], i))) == 0;
 		}
 		if (!same)
-			check_add(c, STATE_CRITICAL, "%s is not cert.pem followed by chain.pem: "
-			    "the files come from different renewals", path[2]);
+			check_add(c, STATE_CRITICAL, "fullchain.pem is not cert.pem followed "
+			    "by chain.pem: the files come from different renewals");
 	}
 	for (int i = 0; i < 3; i++)
 		tp_chain_free(parts[i]);
@@ -633,7 +639,8 @@ static void
 summarize(struct check *c, const struct run *r)
 {
 	const struct source *s = &r->sources[0];
-	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host : s->label;
+	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
+	    r->opts->live_dir ? r->live.path : s->label;
 
 	if (check_state(c) != STATE_OK || s->sent == NULL) {
 		check_summary_prefix(c, "%s", what);

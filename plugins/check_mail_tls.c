@@ -290,9 +290,9 @@ check_served_file(struct check *c, const struct facts *f)
 	if (strcmp(tp_cert_sha256(want), tp_cert_sha256(f->leaf)) == 0)
 		check_add(c, STATE_OK, "serves the certificate in %s", f->opts->cert_file);
 	else
-		check_add(c, STATE_CRITICAL, "serving a different certificate than %s "
-		    "(served expires %s, file expires %s): reload the service",
-		    f->opts->cert_file, served, on_disk);
+		check_add(c, STATE_CRITICAL, "reload the service: it serves a "
+		    "certificate expiring %s, not the one in %s (expiring %s)",
+		    served, f->opts->cert_file, on_disk);
 	tp_chain_free(file);
 }
 
@@ -309,11 +309,15 @@ check_ocsp(struct check *c, const struct facts *f)
 		check_add(c, STATE_WARNING, "the stapled OCSP response is invalid or stale");
 }
 
-/* The table of checks, in the order their lines appear. */
+/*
+ * The table of checks, in the order their lines appear; line one names the
+ * first problems, so the most telling diagnosis comes first (a proxy's
+ * placeholder explains both an untrusted chain and a wrong name).
+ */
 static void (*const checks[])(struct check *, const struct facts *) = {
+	check_not_a_placeholder,
 	check_verification,
 	check_names,
-	check_not_a_placeholder,
 	check_expiry,
 	check_issuer,
 	check_fingerprint,

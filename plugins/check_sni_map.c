@@ -363,22 +363,22 @@ check_compiled_map(struct check *c, const struct run *r)
 		built = mtime_of(compiled);
 	}
 	if (built == 0) {
-		check_add(c, STATE_WARNING, "no compiled map next to %s: run postmap -F %s",
-		    map, map);
+		check_add(c, STATE_WARNING, "no compiled map (.db, .lmdb or .cdb) next "
+		    "to it: run postmap -F %s", map);
 		return;
 	}
 	if (built < mtime_of(map)) {
-		check_add(c, STATE_WARNING, "%s is older than %s: run postmap -F %s",
-		    compiled, map, map);
+		check_add(c, STATE_WARNING, "%s is older than the map: run postmap -F %s",
+		    compiled, map);
 		return;
 	}
 	for (size_t i = 0; i < tp_sni_map_count(r->map); i++) {
 		for (size_t j = 0; j < tp_sni_map_file_count(r->map, i); j++) {
 			const char *file = tp_sni_map_file(r->map, i, j);
 			if (mtime_of(file) > built) {
-				check_add(c, STATE_WARNING, "%s changed after the last postmap -F: "
-				    "Postfix still uses the old contents for %s; run postmap -F %s",
-				    file, tp_sni_map_name(r->map, i), map);
+				check_add(c, STATE_WARNING, "run postmap -F: %s is newer "
+				    "than the compiled map (Postfix still serves the old one for %s)",
+				    file, tp_sni_map_name(r->map, i));
 				return;
 			}
 		}
@@ -389,20 +389,19 @@ check_compiled_map(struct check *c, const struct run *r)
 static void
 check_map_itself(struct check *c, const struct run *r)
 {
-	const char *map = r->opts->map;
 	size_t n = tp_sni_map_count(r->map);
 
 	if (n == 0 && r->opts->expect_cert != NULL)
-		check_add(c, STATE_CRITICAL, "the SNI map %s is empty although %s exists: every "
-		    "name gets the default certificate", map, r->opts->expect_cert);
+		check_add(c, STATE_CRITICAL, "the SNI map is empty although %s exists: "
+		    "every name gets the default certificate", r->opts->expect_cert);
 	else if (n == 0)
-		check_add(c, STATE_WARNING, "the SNI map %s is empty: every name gets the "
-		    "default certificate", map);
+		check_add(c, STATE_WARNING, "the SNI map is empty: every name gets the "
+		    "default certificate");
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (strcasecmp(tp_sni_map_name(r->map, i), tp_sni_map_name(r->map, j)) == 0)
-				check_add(c, STATE_WARNING, "%s appears twice in %s, lines %u and %u",
-				    tp_sni_map_name(r->map, i), map, tp_sni_map_line(r->map, i),
+				check_add(c, STATE_WARNING, "%s appears twice, lines %u and %u",
+				    tp_sni_map_name(r->map, i), tp_sni_map_line(r->map, i),
 				    tp_sni_map_line(r->map, j));
 	if (r->opts->map_type == TP_SNI_MAP_POSTFIX && n > 0)
 		check_compiled_map(c, r);

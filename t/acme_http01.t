@@ -112,8 +112,10 @@ expect "origin 500: CRITICAL" check_acme_http01 CRITICAL \
 # --- incident 5: a front redirects to HTTPS, a proxy default cert answers ---
 expect "incident 5: redirected to HTTPS onto a self-signed TRAEFIK DEFAULT CERT: CRITICAL" \
     check_acme_http01 CRITICAL \
-    "the path ends at hop 2 \(https://$NAME:${P[TRAEFIK]}\) on the proxy default certificate 'TRAEFIK DEFAULT CERT' \(self-signed\), which does not cover $NAME" \
+    "the challenge lands on a proxy: hop 2 \(https://$NAME:${P[TRAEFIK]}\) ends on its default certificate 'TRAEFIK DEFAULT CERT'" \
     "${A[@]}" $(http TO_HTTPS) --https-port "${P[TRAEFIK]}"
+tap_like "$OUT" "^\[CRITICAL\] the challenge lands on a proxy: .* 'TRAEFIK DEFAULT CERT' \(self-signed, not for $NAME\)$" \
+    "... the long output says it is self-signed and not for the name"
 INCIDENT5=$OUT
 tap_like "$OUT" "^\[WARNING\] hop 1 redirects the challenge to HTTPS \(https://$NAME:${P[TRAEFIK]}\)" \
     "... and says hop 1 redirected it to HTTPS"
@@ -140,8 +142,10 @@ tap_like "$OUT" "^hop 2: .* -> 404; certificate 'mail\.example\.test' from 'tls-
     "... hop 2 shows the proper certificate"
 expect "redirected to HTTPS onto a self-signed certificate for another name: CRITICAL" \
     check_acme_http01 CRITICAL \
-    "the path ends at hop 2 \(https://$NAME:${P[SNAKEOIL]}\) on a self-signed certificate 'localhost\.localdomain', which does not cover $NAME" \
+    "the challenge lands on a proxy: hop 2 \(https://$NAME:${P[SNAKEOIL]}\) ends on a self-signed certificate 'localhost\.localdomain'" \
     "${A[@]}" $(http TO_HTTPS) --https-port "${P[SNAKEOIL]}"
+tap_like "$OUT" "^\[CRITICAL\] the challenge lands on a proxy: .* 'localhost\.localdomain' \(not for $NAME\)$" \
+    "... the long output says it is not for the name"
 expect "redirected to HTTPS onto a self-signed certificate for NAME: only the WARNING" \
     check_acme_http01 WARNING "^[^;]*hop 1 redirects the challenge to HTTPS[^;]*$" \
     "${A[@]}" $(http TO_HTTPS) --https-port "${P[SELF_FOR_NAME]}"
@@ -159,8 +163,10 @@ expect "more than 10 redirects is CRITICAL" check_acme_http01 CRITICAL \
     "more than 10 redirects: hop 11 redirects again" "${A[@]}" $(http ENDLESS)
 tap_like "$LINE1" "\| hops=11 " "... after 11 requests"
 expect "a redirect to another port is CRITICAL, naming the hop" check_acme_http01 CRITICAL \
-    "hop 1 redirects to http://$NAME:81/\.well-known/acme-challenge/[^ ]+: port 81 is not 80 or 443 \(or ${P[OTHER_PORT]} and 443 here\)" \
+    "hop 1 redirects to port 81, which Let's Encrypt refuses to follow: only 80 and 443 \(or ${P[OTHER_PORT]} and 443 here\)" \
     "${A[@]}" $(http OTHER_PORT)
+tap_like "$OUT" "^\[CRITICAL\] hop 1 redirects to port 81, .* \(http://$NAME:81/\.well-known/acme-challenge/[^ ]+\)$" \
+    "... the long output names the whole redirect"
 tap_like "$OUT" "^hop 1: .* -> 301 Location: http://$NAME:81/[^ ]+ \(not followed\)$" "... and does not follow it"
 expect "a redirect to an IP address is CRITICAL (Let's Encrypt refuses)" check_acme_http01 CRITICAL \
     "hop 1 redirects to the IP address 127\.0\.0\.1 \(http://127\.0\.0\.1/\.well-known/acme-challenge/" \

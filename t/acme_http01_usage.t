@@ -27,7 +27,7 @@ usage_error "--token with a slash" "--token '\.\./etc/passwd' is not an ACME tok
 usage_error "--token with a dot" "--token 'a\.b' is not an ACME token" "${N[@]}" --token a.b --expect x
 usage_error "--token with padding" "--token 'abc=' is not an ACME token" "${N[@]}" --token abc= --expect x
 usage_error "--token empty" "--token '' is not an ACME token" "${N[@]}" --token "" --expect x
-usage_error "--token too long" "--token 'a{256}' is not an ACME token" "${N[@]}" --token "$(printf 'a%.0s' {1..256})" --expect x
+usage_error "--token too long" "--token: 256 characters is too long for an ACME token \(1 to 255 base64url characters\)" "${N[@]}" --token "$(printf 'a%.0s' {1..256})" --expect x
 usage_error "-t 0" "-t/--timeout.*'0'" "${N[@]}" -t 0
 usage_error "--output xml" "--output.*'xml'" "${N[@]}" --output xml
 usage_error "a stray argument" "unexpected argument 'extra'" "${N[@]}" extra

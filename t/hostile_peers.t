@@ -142,10 +142,10 @@ probe "sieve_no_starttls" CRITICAL "does not offer \"STARTTLS\": its capabilitie
 # --- the TLS handshake ----------------------------------------------------------
 hs_start close_mid_handshake
 probe "close_mid_handshake" CRITICAL \
-    'closed the connection during the TLS handshake without a TLS alert' -P smtps
+    'closed the connection mid-handshake, no TLS alert' -P smtps
 hs_start rst_mid_handshake
 probe "rst_mid_handshake" CRITICAL \
-    'reset the connection during the TLS handshake without a TLS alert' -P smtps
+    'reset the connection mid-handshake, no TLS alert' -P smtps
 hs_start stall_mid_handshake
 probe "stall_mid_handshake" CRITICAL 'timeout in the TLS handshake phase' -P smtps
 hs_start alert_handshake_failure
@@ -177,7 +177,7 @@ probe_rss "huge_subject" -P smtps --sni hostile.example.test
 # --- PROXY protocol -----------------------------------------------------------
 hs_start proxy_expected "${PKI_SERVER[@]}"
 probe "proxy_expected, no header" CRITICAL \
-    'closed the connection during the TLS handshake.*--proxy-protocol v1 or v2' -P submissions "${PKI_CLIENT[@]}"
+    'closed the connection mid-handshake.*--proxy-protocol v1 or v2' -P submissions "${PKI_CLIENT[@]}"
 probe "proxy_expected, v1 header" OK 'OK - ' -P submissions "${PKI_CLIENT[@]}" --proxy-protocol v1
 probe "proxy_expected, v2 header" OK 'OK - ' -P submissions "${PKI_CLIENT[@]}" --proxy-protocol v2
 hs_stop

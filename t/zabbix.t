@@ -76,6 +76,7 @@ tap_is "$(jqv '[.exit_code, .perfdata[0].warning]')" '[1,"100:"]' \
 agent "tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission,$A -w bogus]"
 tap_is "$(jqv '[.exit_code, .state]')" '[3,"UNKNOWN"]' "mail_tls: a usage error becomes UNKNOWN JSON"
 tap_like "$(jqv '.summary')" "-w/--warning: 'bogus'" "mail_tls: ... with the plugin's message as summary"
+tap_is "$(jqv '.prefix')" '"MAIL_TLS"' "mail_tls: ... in JSON the plugin wrote itself (not the wrapper's stand-in)"
 agent "tls_probe.mail_tls[127.0.0.1,,submission,-t 2]"
 tap_is "$(jqv '[.facts.port, (.exit_code | type)]')" '[587,"number"]' \
     "mail_tls: an empty PORT is left out (submission's 587, whatever answers there)"

@@ -16,10 +16,10 @@
 #  - --output=json comes last, so EXTRA cannot switch it off;
 #  - stderr is dropped (the agent would append it to the value) and the exit
 #    status is always 0: the state is in the JSON's exit_code;
-#  - whatever the plugin prints that is not JSON (a usage error such as a
-#    bad -w, a missing plugin) becomes a JSON object with state UNKNOWN,
-#    exit_code 3 and the message as summary, so the template's dependent
-#    items and triggers still work.
+#  - the plugins answer even usage errors (a bad -w) in JSON; whatever is
+#    not JSON all the same (a missing plugin, a crash) becomes a JSON object
+#    with state UNKNOWN, exit_code 3 and the message as summary, so the
+#    template's dependent items and triggers still work.
 # EXTRA arguments are split on white space, so an external check may give
 # several options in one key parameter ("-r /etc/ssl/my-root.pem --sni
 # mail.example.com").

@@ -30,19 +30,33 @@ state_code() {
 	esac
 }
 
+# output_conventions: empty when OUT keeps the output rules every plugin
+# run must keep (line one's text under 200 characters, no ANSI escape),
+# else what it breaks.
+output_conventions() {
+	local text=${LINE1%% | *}
+	if [ "${#text}" -ge 200 ]; then
+		echo "line one's text has ${#text} characters (200 or more)"
+	elif [[ $OUT == *$'\e'* ]]; then
+		echo "the output holds an ANSI escape"
+	fi
+}
+
 # expect TESTNAME PLUGIN STATE ERE ARGS...
 expect() {
-	local test=$1 plugin=$2 state=$3 ere=$4 want
+	local test=$1 plugin=$2 state=$3 ere=$4 want broken
 	shift 4
 	want=$(state_code "$state")
 	run_plugin "$plugin" "$@"
+	broken=$(output_conventions)
 	if [ "$RC" = "$want" ] && printf '%s\n' "$LINE1" | grep -Eq -- "^[A-Z0-9_]+ $state - " &&
-	    printf '%s\n' "$LINE1" | grep -Eq -- "$ere"; then
+	    printf '%s\n' "$LINE1" | grep -Eq -- "$ere" && [ -z "$broken" ]; then
 		tap__result 0 "$test"
 		return 0
 	fi
 	tap__result 1 "$test"
 	tap_diag "  command: $plugin $*" "  exit code: $RC (want $want)" \
-	    "  want line one matching: $ere" "  output:" "$OUT"
+	    "  want line one matching: $ere" ${broken:+"  broken rule: $broken"} \
+	    "  output:" "$OUT"
 	return 1
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "check.h"
 #include "tap.h"
@@ -642,6 +643,133 @@ test_help_usage_verbose(void)
 	free(out);
 }
 
+/* A text of LEN bytes: words of 9 letters and a space, starting with CH. */
+static char *
+words(char ch, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	for (size_t i = 0; s != NULL && i < len; i++)
+		s[i] = i % 10 == 9 ? ' ' : ch;
+	if (s != NULL)
+		s[len] = '\0';
+	return s;
+}
+
+static void
+test_line_one_budget(void)
+{
+	char *a = words('a', 59), *b = words('b', 59), *c3 = words('c', 80);
+	char *big = words('d', 300), *out, *json;
+	struct check *c = check_new("MAIL_TLS");
+	size_t len;
+
+	check_add(c, STATE_CRITICAL, "%s", a);
+	check_add(c, STATE_OK, "fine");
+	check_add(c, STATE_CRITICAL, "%s", b);
+	check_add(c, STATE_WARNING, "%s", c3);
+	check_summary_prefix(c, "host:25 (smtp)");
+	out = finish(c, CHECK_OUTPUT_NAGIOS, NULL);
+	len = out ? strcspn(out, "\n") : 0;
+	ok(len <= 199, "problems of 59, 59 and 80 bytes: line one has %zu bytes, at most 199", len);
+	ok(out && strncmp(out, "MAIL_TLS CRITICAL - host:25 (smtp): aaaaaaaaa", 45) == 0 &&
+	    strstr(out, "; bbbbbbbbb") != NULL && strstr(out, " (+1 more below)\n") != NULL,
+	    "... whole problems, worst first, then how many more");
+	ok(out && strstr(out, "\n[WARNING] ccccccccc") != NULL &&
+	    strlen(strstr(out, "\n[WARNING] ") + 11) == 81,
+	    "... the long output keeps the third whole");
+	json = finish(c, CHECK_OUTPUT_JSON, NULL);
+	ok(json && out && len > 20 && strstr(json, "\"summary\":\"host:25 (smtp): aaaaaaaaa") != NULL &&
+	    strncmp(strstr(json, "\"summary\":\"") + 11, out + 20, len - 20) == 0,
+	    "... and JSON's summary is line one's text");
+	free(json);
+	free(out);
+	check_free(c);
+
+	c = check_new("MAIL_TLS");
+	check_add(c, STATE_CRITICAL, "%s", big);
+	check_summary_prefix(c, "host:25 (smtp)");
+	out = line_one(c);
+	len = out ? strlen(out) : 0;
+	ok(len <= 199 && len >= 150, "one 300-byte problem: cut to %zu bytes", len);
+	ok(out && len > 4 && strcmp(out + len - 14, "dddddddd ...") != 0 &&
+	    strcmp(out + len - 4, " ...") == 0 && out[len - 5] == 'd',
+	    "... after a whole word, marked ' ...'");
+	free(out);
+
+	c = check_new("P");
+	check_add(c, STATE_OK, "fine");
+	check_summary(c, "%s", big);
+	out = line_one(c);
+	ok(out && strlen(out) <= 199 && strcmp(out + strlen(out) - 4, " ...") == 0,
+	    "a long check_summary is cut the same way");
+	free(out);
+	free(a);
+	free(b);
+	free(c3);
+	free(big);
+}
+
+static void
+test_usage_json(void)
+{
+	char *const json_argv[] = { "p", "-w", "x", "--output", "json", NULL };
+	char *const plain_argv[] = { "p", "--output", "nagios", NULL };
+	char *out;
+	int rc = -1;
+
+	check_usage_prescan(5, json_argv);
+	out = capture_fd(STDOUT_FILENO, stdout, run_usage, &rc);
+	is_str(out, "{\"state\":\"UNKNOWN\",\"exit_code\":3,\"prefix\":\"MAIL_TLS\","
+	    "\"summary\":\"-H: give a host|name\",\"results\":[{\"state\":\"UNKNOWN\","
+	    "\"text\":\"-H: give a host|name\"}],\"details\":[],\"perfdata\":[],"
+	    "\"facts\":{}}\n", "--output json anywhere: a usage error is one JSON object");
+	is_int(rc, 3, "... and returns 3");
+	free(out);
+	check_usage_prescan(3, plain_argv);
+	out = capture_fd(STDOUT_FILENO, stdout, run_usage, &rc);
+	is_str(out, "MAIL_TLS UNKNOWN - -H: give a host/name\n", "without it: plain text again");
+	free(out);
+}
+
+/* The -t backstop fires in a child that hangs; its line is JSON if asked. */
+static void
+test_backstop_json(void)
+{
+	struct common_opts o;
+	char buf[1024] = "";
+	int fds[2], status = 0;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		skip("cannot fork for the backstop test");
+		return;
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		common_opts_init(&o);
+		o.output = CHECK_OUTPUT_JSON;
+		o.timeout_seconds = 0.01;
+		o.timeout_state = STATE_UNKNOWN;
+		common_opts_arm_timeout(&o, "P");
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 3,
+	    "the backstop exits with the -t state (UNKNOWN)");
+	ok(strncmp(buf, "{\"state\":\"UNKNOWN\",\"exit_code\":3,\"prefix\":\"P\",\"summary\":"
+	    "\"the check did not finish within its 0.01 s timeout", 100) == 0 &&
+	    got > 2 && strcmp(buf + got - 2, "}\n") == 0 && strchr(buf, '\n') == buf + got - 1,
+	    "... and, with --output json, prints one JSON object");
+}
+
 static void
 test_locale(void)
 {
@@ -703,6 +831,9 @@ main(void)
 	test_opts_errors();
 	test_opts();
 	test_help_usage_verbose();
+	test_line_one_budget();
+	test_usage_json();
+	test_backstop_json();
 	test_locale();
 	return done_testing();
 }

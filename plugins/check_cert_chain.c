@@ -508,9 +508,9 @@ check_link(struct check *c, const struct tp_live_dir *d, const struct tp_live_fi
 	if (!f->present)
 		check_add(c, STATE_CRITICAL, "%s is missing", f->name);
 	else if (f->dangling)
-		check_add(c, STATE_CRITICAL, "%s points to '%s', which does not exist "
-		    "(a dangling link: pruned archive, or a container still holding an "
-		    "old mount)", f->name, f->target);
+		check_add(c, STATE_CRITICAL, "%s is a dangling link (pruned archive, or "
+		    "a container still holding an old mount): '%s' does not exist",
+		    f->name, f->target);
 	else if (!f->is_link)
 		check_add(c, STATE_WARNING, "%s is a regular file, not a link into the "
 		    "archive: renewals will not update it", f->name);
@@ -635,12 +635,27 @@ add_output(struct check *c, const struct run *r)
 	check_fact_end(c);
 }
 
+/* "live/NAME" of a Let's Encrypt live directory, for line one. */
+static const char *
+live_name(const char *path)
+{
+	size_t len = strlen(path);
+	int slashes = 0;
+
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	for (size_t i = len; i > 0; i--)
+		if (path[i - 1] == '/' && ++slashes == 2)
+			return path + i;
+	return path;
+}
+
 static void
 summarize(struct check *c, const struct run *r)
 {
 	const struct source *s = &r->sources[0];
 	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
-	    r->opts->live_dir ? r->live.path : s->label;
+	    r->opts->live_dir ? live_name(r->live.path) : s->label;
 
 	if (check_state(c) != STATE_OK || s->sent == NULL) {
 		check_summary_prefix(c, "%s", what);

@@ -368,17 +368,17 @@ check_compiled_map(struct check *c, const struct run *r)
 		return;
 	}
 	if (built < mtime_of(map)) {
-		check_add(c, STATE_WARNING, "%s is older than the map: run postmap -F %s",
-		    compiled, map);
+		check_add(c, STATE_WARNING, "the compiled map is older than the map: run "
+		    "postmap -F %s (%s)", map, compiled);
 		return;
 	}
 	for (size_t i = 0; i < tp_sni_map_count(r->map); i++) {
 		for (size_t j = 0; j < tp_sni_map_file_count(r->map, i); j++) {
 			const char *file = tp_sni_map_file(r->map, i, j);
 			if (mtime_of(file) > built) {
-				check_add(c, STATE_WARNING, "run postmap -F: %s is newer "
-				    "than the compiled map (Postfix still serves the old one for %s)",
-				    file, tp_sni_map_name(r->map, i));
+				check_add(c, STATE_WARNING, "run postmap -F: for %s Postfix "
+				    "still serves the copy taken before %s changed",
+				    tp_sni_map_name(r->map, i), file);
 				return;
 			}
 		}
@@ -392,8 +392,8 @@ check_map_itself(struct check *c, const struct run *r)
 	size_t n = tp_sni_map_count(r->map);
 
 	if (n == 0 && r->opts->expect_cert != NULL)
-		check_add(c, STATE_CRITICAL, "the SNI map is empty although %s exists: "
-		    "every name gets the default certificate", r->opts->expect_cert);
+		check_add(c, STATE_CRITICAL, "the SNI map is empty: every name gets the "
+		    "default certificate, although %s exists", r->opts->expect_cert);
 	else if (n == 0)
 		check_add(c, STATE_WARNING, "the SNI map is empty: every name gets the "
 		    "default certificate");
@@ -516,6 +516,15 @@ check_served(struct check *c, const struct run *r, struct name *n)
 /* output                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* Line one names the map by its file name; the long output gives paths. */
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
+}
+
 static void
 summarize(struct check *c, const struct run *r)
 {
@@ -535,7 +544,7 @@ summarize(struct check *c, const struct run *r)
 	if (wrong > 0)
 		check_summary(c, "%zu of %zu names wrong: %s", wrong, r->count, text);
 	else if (check_state(c) != STATE_OK)
-		check_summary_prefix(c, "%s", r->opts->map ? r->opts->map : "names");
+		check_summary_prefix(c, "%s", r->opts->map ? base_name(r->opts->map) : "names");
 	else
 		check_summary(c, "%zu names %s", r->count, r->opts->endpoint.host ?
 		    "serve their own certificates" : "have valid map entries");
@@ -566,6 +575,20 @@ add_perfdata(struct check *c, const struct run *r)
 /* main                                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* "MAP line N: what" as "syntax error, line N: what": line one names MAP. */
+static const char *
+map_error(char *err, const char *map)
+{
+	size_t len = strlen(map);
+	char copy[512];
+
+	if (strncmp(err, map, len) != 0 || strncmp(err + len, " line ", 6) != 0)
+		return err;
+	snprintf(copy, sizeof(copy), "syntax error, %s", err + len + 1);
+	strcpy(err, copy);	/* ERR has room for 512 bytes, COPY is no longer */
+	return err;
+}
+
 static void
 judge(struct check *c, struct run *r)
 {
@@ -574,7 +597,7 @@ judge(struct check *c, struct run *r)
 	if (r->opts->map != NULL) {
 		r->map = tp_sni_map_load(r->opts->map_type, r->opts->map, err, sizeof(err));
 		if (r->map == NULL) {
-			check_add(c, STATE_CRITICAL, "syntax error in %s", err);
+			check_add(c, STATE_CRITICAL, "%s", map_error(err, r->opts->map));
 			return;
 		}
 		check_map_itself(c, r);

@@ -79,9 +79,11 @@ expect "the served certificate equals the file on disk" check_mail_tls OK "OK - 
     -r "$PKI/root.crt" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test \
     --cert-file "$PKI/mail.fullchain.crt"
 expect "renewed on disk but not reloaded is CRITICAL" check_mail_tls CRITICAL \
-    "reload the service: it serves a certificate expiring [0-9-]+, not the one in .*mail-renewed\.fullchain\.crt \(expiring [0-9-]+\)" \
+    "reload the service: it serves a certificate expiring [0-9-]+, not the one in " \
     -r "$PKI/root.crt" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test \
     --cert-file "$PKI/mail-renewed.fullchain.crt"
+tap_like "$OUT" "^\[CRITICAL\] reload the service: it serves a certificate expiring [0-9-]+, not the one in .*/mail-renewed\.fullchain\.crt \(expiring [0-9-]+\)$" \
+    "... the long output names the file and both dates"
 fixture_swap_cert postfix mail-renewed
 expect "Postfix reloaded: submission serves the renewed certificate" check_mail_tls OK "OK - " \
     -r "$PKI/root.crt" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test \

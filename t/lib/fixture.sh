@@ -30,6 +30,7 @@
 
 TP_PKI_VERSION=5	# bump when the PKI contents change
 FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
+FIXTURE_SHORT_DIRS=()	# directories outside TP_TMP, removed at exit too
 FIXTURE_TRAPPED=0
 FIXTURE_MAIN_PID=
 FIXTURE_LEAVES="mail mail-renewed other expired days10 days20 wrongname
@@ -482,6 +483,7 @@ fixture__cleanup() {
 	trap '' INT TERM HUP	# a second Ctrl-C must not leave servers behind
 	fixture__stop "${FIXTURE_PIDFILES[@]}"
 	FIXTURE_PIDFILES=()
+	[ "${TP_KEEP_TMP:-0}" = 1 ] || rm -rf "${FIXTURE_SHORT_DIRS[@]}"
 	if [ -n "${TP_TMP:-}" ] && [ -d "$TP_TMP" ]; then
 		if [ "${TP_KEEP_TMP:-0}" = 1 ]; then
 			tap_diag "kept $TP_TMP"
@@ -647,14 +649,18 @@ fixture_start_dovecot() {
 	fixture__tmp
 	DV_DIR=$TP_TMP/dovecot
 	DV_CONF=$DV_DIR/dovecot.conf
-	export DV_DIR DV_CONF
-	fixture__start dovecot "$DV_DIR/run/master.pid" \
+	# Dovecot's sockets live in base_dir, and a socket path has at most 107
+	# bytes: a deep build directory (make distcheck's) would not do.
+	DV_RUN=$(mktemp -d "/tmp/tp-dovecot.XXXXXX") || tap_bail "cannot create a Dovecot run directory"
+	FIXTURE_SHORT_DIRS+=("$DV_RUN")
+	export DV_DIR DV_CONF DV_RUN
+	fixture__start dovecot "$DV_RUN/master.pid" \
 		"$DV_DIR/start.log" "$DV_DIR/dovecot.log"
 }
 
 fixture__dovecot_try() {
-	rm -rf "$DV_DIR"
-	mkdir -p "$DV_DIR/run" "$DV_DIR/state" "$DV_DIR/home"
+	rm -rf "$DV_DIR" "${DV_RUN:?}"/*
+	mkdir -p "$DV_DIR/state" "$DV_DIR/home"
 	fixture__dovecot_ports
 	fixture__dovecot_conf mail >"$DV_CONF"
 	dovecot -c "$DV_CONF" >"$DV_DIR/start.log" 2>&1 &&
@@ -714,7 +720,7 @@ fixture__dovecot_base() {
 	[ -r /usr/share/dovecot/dh.pem ] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
 	cat <<-EOF
 	# tls-probe test fixture: private Dovecot instance, loopback only
-	base_dir = $DV_DIR/run
+	base_dir = $DV_RUN
 	state_dir = $DV_DIR/state
 	instance_name = dovecot-tp$$
 	log_path = $DV_DIR/dovecot.log

@@ -6,7 +6,7 @@
 #   2. an ASan+UBSan build (_build-asan)
 #   3. the plugins of the server tests under valgrind (definite leaks and
 #      memory errors fail), in _build
-# then a short fuzzing run of every fuzz target, if fuzz/run.sh exists.
+# then `make distcheck` and a short fuzzing run of every fuzz target.
 # Ends with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -50,6 +50,17 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' _build/Makefile)
 pass "valgrind (server tests)" _build TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+
+# The release tarball builds and passes the normal suite on its own.
+echo "== make distcheck"
+if make -s -C _build distcheck >_build/distcheck.log 2>&1; then
+	passed=$((passed + 1))
+	echo "  distcheck                            PASS"
+else
+	failed=$((failed + 1))
+	tail -n 40 _build/distcheck.log
+	echo "  distcheck                            FAIL (_build/distcheck.log)"
+fi
 
 if [ -x fuzz/run.sh ]; then
 	echo "== fuzzing (${FUZZ_SECONDS:-15} s per target)"

@@ -13,7 +13,8 @@ packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev ope
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 	dovecot-managesieved haproxy jq procps iproute2
 	libcurl4-openssl-dev nginx-light icinga2-bin icinga2-common nagios4-core zabbix-agent
-	build-essential dpkg-dev debhelper lintian git bsdutils"
+	build-essential dpkg-dev debhelper lintian git bsdutils
+	libunbound-dev dns-root-data nsd ldnsutils unbound-host"
 [ "${1:-}" = --with-peers ] && packages="$packages monitoring-plugins-basic monitoring-plugins-contrib"
 
 missing=

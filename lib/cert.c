@@ -33,6 +33,7 @@ struct tp_cert {
 	char key_type[16];
 	int key_bits;
 	char sha256[65];
+	char spki_sha256[65];
 };
 
 struct tp_chain {
@@ -163,6 +164,20 @@ collect_signature(struct tp_cert *c)
 		snprintf(c->sig_digest, sizeof(c->sig_digest), "%s", OBJ_nid2sn(md_nid));
 }
 
+/* SHA-256 of the whole SubjectPublicKeyInfo (X509_pubkey_digest() hashes
+ * the key bits only, which is not what TLSA "3 1 1" pins). */
+static void
+spki_digest(const struct tp_cert *c, unsigned char *md, unsigned int *md_len)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->x509), &der);
+
+	*md_len = 0;
+	if (len > 0 && EVP_Digest(der, (size_t)len, md, md_len, EVP_sha256(), NULL) != 1)
+		*md_len = 0;
+	OPENSSL_free(der);
+}
+
 static void
 collect_serial_and_digest(struct tp_cert *c)
 {
@@ -177,6 +192,41 @@ collect_serial_and_digest(struct tp_cert *c)
 	X509_digest(c->x509, EVP_sha256(), md, &md_len);
 	for (unsigned i = 0; i < md_len && i < 32; i++)
 		snprintf(c->sha256 + 2 * i, 3, "%02x", md[i]);
+	spki_digest(c, md, &md_len);
+	for (unsigned i = 0; i < md_len && i < 32; i++)
+		snprintf(c->spki_sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The DER a TLSA selector names: 0 the certificate, 1 its public key. */
+static int
+tlsa_selected(const struct tp_cert *c, uint8_t selector, unsigned char **der)
+{
+	*der = NULL;
+	if (selector == 0)
+		return i2d_X509(c->x509, der);
+	if (selector == 1)
+		return i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->x509), der);
+	return -1;
+}
+
+bool
+tp_cert_tlsa_matches(const struct tp_cert *c, uint8_t selector, uint8_t mtype,
+    const unsigned char *data, size_t len)
+{
+	unsigned char *der, md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	int der_len = tlsa_selected(c, selector, &der);
+	bool match = false;
+
+	if (der_len <= 0)
+		return false;
+	if (mtype == 0)
+		match = (size_t)der_len == len && memcmp(der, data, len) == 0;
+	else if ((mtype == 1 || mtype == 2) && EVP_Digest(der, (size_t)der_len, md, &md_len,
+	    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL) == 1)
+		match = md_len == len && memcmp(md, data, len) == 0;
+	OPENSSL_free(der);
+	return match;
 }
 
 static void
@@ -332,6 +382,7 @@ const char *tp_cert_signature_digest(const struct tp_cert *c) { return c->sig_di
 const char *tp_cert_key_type(const struct tp_cert *c) { return c->key_type; }
 int tp_cert_key_bits(const struct tp_cert *c) { return c->key_bits; }
 const char *tp_cert_sha256(const struct tp_cert *c) { return c->sha256; }
+const char *tp_cert_spki_sha256(const struct tp_cert *c) { return c->spki_sha256; }
 
 const char *
 tp_cert_san(const struct tp_cert *c, size_t i)

@@ -71,9 +71,13 @@ setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 	SSL_CTX_set_security_level(p->ssl_ctx, 0);
 	SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_VERSION);
 	SSL_CTX_set_cipher_list(p->ssl_ctx, "ALL:@SECLEVEL=0");
+	if (dane_setup_ctx(p, cfg) < 0)
+		return -1;
 	p->ssl = SSL_new(p->ssl_ctx);
 	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
+	if (dane_setup_ssl(p, cfg) < 0)
+		return -1;
 	SSL_set_app_data(p->ssl, p);
 	BIO_set_callback_ex(SSL_get_rbio(p->ssl), record_first_bytes);
 	BIO_set_callback_arg(SSL_get_rbio(p->ssl), (char *)p);
@@ -296,6 +300,7 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 			return probe_fail_io(p, st, "TLS handshake");
 	}
 	p->time_tls = (double)(monotonic_ms() - started) / 1000.0;
+	dane_collect(p, cfg);
 	return collect_facts(p, trust);
 }
 

@@ -44,6 +44,10 @@ tp_config_free(struct tp_config *cfg)
 	free(cfg->sni);
 	free(cfg->trust);
 	free(cfg->helo_name);
+	free(cfg->dane_name);
+	for (size_t i = 0; i < cfg->tlsa_count; i++)
+		free(cfg->tlsa[i].data);
+	free(cfg->tlsa);
 	free(cfg);
 }
 
@@ -83,6 +87,12 @@ tp_config_set_host(struct tp_config *cfg, const char *host)
 	if (host == NULL || host[0] == '\0' || strlen(host) > 253)
 		return config_fail(cfg, "the host name must be 1 to 253 characters");
 	return set_string(cfg, &cfg->host, host);
+}
+
+int
+tp_config_set_dane_name(struct tp_config *cfg, const char *name)
+{
+	return set_string(cfg, &cfg->dane_name, name);
 }
 
 int

@@ -33,7 +33,16 @@ struct tp_config {
 	bool proxy_src_set, proxy_dst_set;
 	char *helo_name;
 	unsigned timeout_ms;
+	struct tp_tlsa *tlsa;		/* DANE: records to verify against */
+	size_t tlsa_count;
+	char *dane_name;		/* DANE: the reference name (MX host) */
 	char error[TP_ERROR_MAX];
+};
+
+struct tp_tlsa {
+	uint8_t usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
 };
 
 /* --- net.c: one connection under one deadline ------------------------- */
@@ -124,6 +133,15 @@ int handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol
 /* Sends the quit command over TLS and closes TLS politely. */
 void handshake_close(struct tp_probe *p, struct conn *c, const char *quit);
 
+/* --- dane.c ---------------------------------------------------------- */
+
+/* Before SSL_new(): DANE on the context when CFG has TLSA records. */
+int dane_setup_ctx(struct tp_probe *p, const struct tp_config *cfg);
+/* After SSL_new(): the reference name and the usable records. */
+int dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg);
+/* After the handshake: OpenSSL's DANE verdict into the probe's facts. */
+void dane_collect(struct tp_probe *p, const struct tp_config *cfg);
+
 /* --- cert.c ---------------------------------------------------------- */
 
 struct tp_chain *chain_new(void);
@@ -162,6 +180,10 @@ struct tp_probe {
 	struct tp_chain_check *chain_check;
 	enum tp_ocsp_status ocsp_status;
 	time_t ocsp_next_update;
+	enum tp_dane_result dane_result;
+	int dane_match;			/* index into the config's TLSA records */
+	int dane_depth;			/* chain depth it matched at */
+	char dane_error[128];
 };
 
 /* Records a failure of KIND in the current phase; always returns -1. */

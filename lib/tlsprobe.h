@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* --- protocols -------------------------------------------------------- */
@@ -87,6 +88,15 @@ int tp_config_set_proxy_destination(struct tp_config *cfg, const char *addr, uns
 int tp_config_set_helo_name(struct tp_config *cfg, const char *name);
 /* One deadline for the whole probe: resolve, connect, STARTTLS, handshake. */
 int tp_config_set_timeout_ms(struct tp_config *cfg, unsigned ms);
+/*
+ * DANE (RFC 7672): the handshake is also verified against these TLSA
+ * records by OpenSSL's DANE code, with NAME (the MX host) as reference
+ * name.  Only DANE-TA(2) and DANE-EE(3) are used, as RFC 7672 requires for
+ * SMTP; DANE-EE ignores names and dates.
+ */
+int tp_config_add_tlsa(struct tp_config *cfg, uint8_t usage, uint8_t selector,
+    uint8_t mtype, const unsigned char *data, size_t len);
+int tp_config_set_dane_name(struct tp_config *cfg, const char *name);
 const char *tp_config_error(const struct tp_config *cfg);
 
 /* --- certificates ----------------------------------------------------- */
@@ -125,6 +135,11 @@ int tp_cert_key_bits(const struct tp_cert *cert);
 /* SHA-256 of the DER, 64 lowercase hex digits. */
 const char *tp_cert_sha256(const struct tp_cert *cert);
 bool tp_cert_is_self_signed(const struct tp_cert *cert);
+/* SHA-256 of the public key (SubjectPublicKeyInfo), 64 hex digits: "3 1 1". */
+const char *tp_cert_spki_sha256(const struct tp_cert *cert);
+/* True when a TLSA record's selector, matching type and data match CERT. */
+bool tp_cert_tlsa_matches(const struct tp_cert *cert, uint8_t selector, uint8_t mtype,
+    const unsigned char *data, size_t len);
 bool tp_cert_is_ca(const struct tp_cert *cert);
 /* True when NAME is covered: SANs with wildcards, the CN only without SANs. */
 bool tp_cert_matches_name(const struct tp_cert *cert, const char *name);
@@ -333,6 +348,18 @@ const struct tp_chain_check *tp_probe_chain_check(const struct tp_probe *probe);
 bool tp_probe_verified(const struct tp_probe *probe);
 /* Why verification failed, as a sentence; NULL when it succeeded. */
 const char *tp_probe_verify_error(const struct tp_probe *probe);
+
+enum tp_dane_result {
+	TP_DANE_OFF,		/* no usable TLSA record was given */
+	TP_DANE_VERIFIED,	/* a record matched and the chain verified with it */
+	TP_DANE_FAILED,
+};
+
+enum tp_dane_result tp_probe_dane_result(const struct tp_probe *probe);
+/* The record that matched (index in the order added) and its chain depth. */
+int tp_probe_dane_match(const struct tp_probe *probe, int *depth);
+/* OpenSSL's reason when DANE verification failed, or "". */
+const char *tp_probe_dane_error(const struct tp_probe *probe);
 
 enum tp_ocsp_status tp_probe_ocsp_status(const struct tp_probe *probe);
 time_t tp_probe_ocsp_next_update(const struct tp_probe *probe);

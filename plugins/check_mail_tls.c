@@ -18,6 +18,7 @@
 
 #include "cert_checks.h"
 #include "check.h"
+#include "dane_checks.h"
 #include "endpoint_opts.h"
 #include "plugin_opts.h"
 #include "tlsprobe.h"
@@ -36,6 +37,9 @@ struct options {
 	enum tp_tls_version min_tls;
 	char fingerprint[65];
 	const char *cert_file;
+	bool dane;
+	const char *resolver;
+	const char *trust_anchor;
 };
 
 /* Everything the checks look at, read once from the probe. */
@@ -47,6 +51,8 @@ struct facts {
 	const struct tp_cert *leaf;
 	time_t now;
 	char endpoint[300];
+	const struct dane_lookup *dane;		/* --dane: the DNS side */
+	bool dane_verified;			/* DANE authenticated the server */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -54,7 +60,8 @@ struct facts {
 /* ------------------------------------------------------------------------ */
 
 enum {
-	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE,
+	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
+	OPT_TRUST_ANCHOR,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +74,9 @@ static const struct option long_options[] = {
 	{ "min-tls", required_argument, NULL, OPT_MIN_TLS },
 	{ "fingerprint", required_argument, NULL, OPT_FINGERPRINT },
 	{ "cert-file", required_argument, NULL, OPT_CERT_FILE },
+	{ "dane", no_argument, NULL, OPT_DANE },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -89,7 +99,16 @@ print_help(void)
 	    "     --min-tls=1.2|1.3   critical when the server negotiates less\n"
 	    "     --fingerprint=SHA256  the leaf's SHA-256 fingerprint (hex, ':' allowed)\n"
 	    "     --cert-file=FILE    the certificate the service should serve (e.g. the\n"
-	    "                         renewed fullchain.pem); critical when it serves another\n");
+	    "                         renewed fullchain.pem); critical when it serves another\n"
+	    "     --dane              DANE (RFC 7672): look up TLSA at _PORT._tcp.HOST and\n"
+	    "                         the address of HOST with DNSSEC, verify the handshake\n"
+	    "                         against the records; critical without a secure match,\n"
+	    "                         warning for a rollover hazard (one record, or only\n"
+	    "                         the current leaf key pinned)\n"
+	    "     --resolver=ADDR[@PORT]  DNS resolver for --dane (an IP address; default:\n"
+	    "                         those of /etc/resolv.conf); answers are validated here\n"
+	    "     --trust-anchor=FILE DNSSEC trust anchor, DS or DNSKEY records (default:\n"
+	    "                         /usr/share/dns/root.key from dns-root-data)\n");
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a broken service (no connection, no STARTTLS, chain\n"
 	    "or name does not verify, expired, self-signed or proxy default certificate,\n"
@@ -100,6 +119,7 @@ print_help(void)
 	    "  check_mail_tls -H mail.example.com -P submission -w 30 -c 15 -i \"Let's Encrypt\"\n"
 	    "  check_mail_tls -H 192.0.2.10 -p 993 --sni mail.example.com\n"
 	    "  check_mail_tls -H mx.example.com -p 10465 -P submissions --proxy-protocol v2\n"
+	    "  check_mail_tls -H mx1.example.com -P smtp --dane\n"
 	    "  check_mail_tls -H mail.example.com -P imap \\\n"
 	    "      --cert-file /etc/letsencrypt/live/mail.example.com/fullchain.pem\n");
 }
@@ -152,6 +172,17 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case OPT_CERT_FILE:
 		return opt_readable("--cert-file", arg, &o->cert_file, err, errlen);
+	case OPT_DANE:
+		o->dane = true;
+		return 0;
+	case OPT_RESOLVER:
+		if (!tp_dns_forwarder_valid(arg))
+			return opt_error(err, errlen, "--resolver: '%s' is not ADDR[@PORT] with an "
+			    "IP address", arg);
+		o->resolver = arg;
+		return 0;
+	case OPT_TRUST_ANCHOR:
+		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_mail_tls --help");
 		return -1;
@@ -171,13 +202,25 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		return rc;
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
+	if ((o->resolver || o->trust_anchor) && !o->dane) {
+		snprintf(err, errlen, "--resolver and --trust-anchor are for --dane");
+		return -1;
+	}
+	if (o->dane && is_ip_address(o->endpoint.host)) {
+		snprintf(err, errlen, "--dane needs -H to be the mail host's name (the "
+		    "TLSA records are at _PORT._tcp.NAME), not '%s'", o->endpoint.host);
+		return -1;
+	}
 	return days_thresholds_complete(&o->days, err, errlen);
 }
 
 static void
 check_verification(struct check *c, const struct facts *f)
 {
-	if (tp_probe_verified(f->probe))
+	if (f->dane_verified && !tp_probe_verified(f->probe))
+		check_add(c, STATE_OK, "chain does not verify against the trust store, "
+		    "which DANE makes unneeded: %s", tp_probe_verify_error(f->probe));
+	else if (tp_probe_verified(f->probe))
 		check_add(c, STATE_OK, "chain verifies (%zu certificates sent, %zu in the verified chain)",
 		    tp_chain_count(f->sent), tp_chain_count(f->held));
 	else
@@ -196,6 +239,9 @@ check_names(struct check *c, const struct facts *f)
 	for (size_t i = 0; i < count; i++) {
 		if (tp_cert_matches_name(f->leaf, names[i]))
 			check_add(c, STATE_OK, "certificate covers %s", names[i]);
+		else if (f->dane_verified)
+			check_add(c, STATE_OK, "certificate '%s' does not cover %s, which DANE "
+			    "makes unneeded (DANE-EE binds the key)", cert_label(f->leaf), names[i]);
 		else
 			check_add(c, STATE_CRITICAL, "name mismatch: certificate '%s' does not "
 			    "cover %s (it is for %s%s)", cert_label(f->leaf), names[i],
@@ -215,7 +261,10 @@ check_not_a_placeholder(struct check *c, const struct facts *f)
 		    "name (an ACME renewal that never arrived?)", placeholder);
 		return;
 	}
-	if (tp_cert_is_self_signed(f->leaf))
+	if (tp_cert_is_self_signed(f->leaf) && f->dane_verified)
+		check_add(c, STATE_OK, "the certificate '%s' is self-signed, which DANE "
+		    "makes fine (DANE-EE pins its key)", cert_label(f->leaf));
+	else if (tp_cert_is_self_signed(f->leaf))
 		check_add(c, STATE_CRITICAL, "the certificate '%s' is self-signed",
 		    cert_label(f->leaf));
 }
@@ -404,6 +453,8 @@ evaluate(struct check *c, struct facts *f)
 	}
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		checks[i](c, f);
+	if (f->dane != NULL)
+		dane_judge(c, f->dane, f->probe, f->sent);
 	if (check_state(c) == STATE_OK)
 		summarize_ok(c, f);
 	else
@@ -443,6 +494,17 @@ report_verbose(const struct options *o, const struct tp_probe *probe)
 	}
 }
 
+/* --dane: DNS first, so that the handshake can be verified against TLSA. */
+static int
+prepare_dane(const struct options *o, struct dane_lookup *dane, struct tp_config *cfg,
+    char *err, size_t errlen)
+{
+	const struct endpoint_opts *e = &o->endpoint;
+
+	return dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
+	    (int64_t)(o->common.timeout_seconds * 1000), cfg, err, errlen);
+}
+
 static int
 run(const struct options *o, struct check *c)
 {
@@ -451,6 +513,7 @@ run(const struct options *o, struct check *c)
 	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
 	    o->common.timeout_seconds, err, sizeof(err));
 	struct facts f = { .opts = o, .now = time(NULL) };
+	struct dane_lookup dane = { 0 };
 
 	if (cfg == NULL)
 		return check_usage_error(PREFIX, err);
@@ -461,14 +524,22 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
 	if (f.probe == NULL)
 		check_add(c, STATE_UNKNOWN, "out of memory");
-	else if (tp_probe_run(f.probe, cfg) < 0)
+	else if (o->dane && prepare_dane(o, &dane, cfg, err, sizeof(err)) < 0)
+		check_add(c, STATE_CRITICAL, "%s", err);
+	else if (tp_probe_run(f.probe, cfg) < 0) {
 		probe_failed(c, &f);
-	else
+		if (o->dane)
+			dane_judge(c, &dane, f.probe, NULL);
+	} else {
+		f.dane = o->dane ? &dane : NULL;
+		f.dane_verified = o->dane && tp_probe_dane_result(f.probe) == TP_DANE_VERIFIED;
 		evaluate(c, &f);
+	}
 	if (f.probe != NULL) {
 		report_verbose(o, f.probe);
 		add_timings(c, f.probe);
 	}
+	dane_lookup_free(&dane);
 	tp_probe_free(f.probe);
 	tp_config_free(cfg);
 	return check_finish(c, o->common.output, stdout);

@@ -109,6 +109,7 @@ tap_is "$(dpkg-deb -f "$DEB" Package Version Architecture | tr '\n' ' ')" \
 depends=$(dpkg-deb -f "$DEB" Depends)
 tap_like "$depends" 'libssl3' "Depends names libssl3 (from shlibs)" || tap_diag "Depends: $depends"
 tap_like "$depends" 'libcurl4' "Depends names libcurl4 (check_acme_http01)"
+tap_like "$depends" 'libunbound8' "Depends names libunbound8 (loaded with dlopen for --dane)"
 
 # --- the contents -------------------------------------------------------------
 # dpkg -c: "MODE OWNER SIZE DATE TIME ./PATH" -> "MODE PATH"

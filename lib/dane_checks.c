@@ -1,0 +1,294 @@
+/*
+ * dane_checks.c - DANE for one mail endpoint, the plugin half; see
+ * dane_checks.h.  RFC 7672 is the rule book: only DANE-TA(2) and
+ * DANE-EE(3) count for SMTP, the TLSA answer must be DNSSEC-secure, and a
+ * key change must be announced in DNS before it happens (RFC 7671 8.1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dane_checks.h"
+
+/* One TLSA record as the checks see it. */
+struct record {
+	uint8_t usage, selector, mtype;
+	const unsigned char *data;
+	size_t len;
+	bool wellformed;	/* known parameters, digest of the right length */
+	int depth;		/* the served certificate it matches, or -1 */
+};
+
+static const char *const usage_names[] = { "PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE" };
+
+/* --- lookups ---------------------------------------------------------------- */
+
+static bool
+wellformed(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len)
+{
+	if (usage > 3 || selector > 1 || mtype > 2 || len == 0)
+		return false;
+	return mtype == 0 || len == (mtype == 1 ? 32u : 64u);
+}
+
+/* HOST's first address of FAMILY (A before AAAA when either will do). */
+static int
+lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
+    int64_t timeout_ms, char *err, size_t errlen)
+{
+	enum tp_dns_type types[2] = { TP_DNS_A, TP_DNS_AAAA };
+	size_t first = family == TP_FAMILY_IPV6 ? 1 : 0, last = family == TP_FAMILY_IPV4 ? 0 : 1;
+
+	for (size_t t = first; t <= last; t++) {
+		struct tp_dns_answer *a = tp_dns_query(l->resolver, host, types[t], timeout_ms,
+		    err, errlen);
+		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
+		    tp_dns_address(a, 0, l->address, sizeof(l->address));
+
+		if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
+			snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
+			    tp_dns_answer_why_bogus(a));
+		else if (a != NULL && !found)
+			snprintf(err, errlen, "%s has no %s address in DNS", host,
+			    family == TP_FAMILY_ANY ? "IPv4 or IPv6" :
+			    family == TP_FAMILY_IPV4 ? "IPv4" : "IPv6");
+		tp_dns_answer_free(a);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+static void
+add_records(const struct dane_lookup *l, struct tp_config *cfg)
+{
+	for (size_t i = 0; i < tp_dns_answer_count(l->tlsa); i++) {
+		uint8_t u, s, m;
+		const unsigned char *data;
+		size_t len;
+
+		if (tp_dns_tlsa(l->tlsa, i, &u, &s, &m, &data, &len) && wellformed(u, s, m, len))
+			tp_config_add_tlsa(cfg, u, s, m, data, len);
+	}
+}
+
+int
+dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_anchor,
+    const char *host, unsigned port, enum tp_family family, int64_t timeout_ms,
+    struct tp_config *cfg, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->resolver = tp_resolver_new(resolver, trust_anchor, err, errlen);
+	if (l->resolver == NULL)
+		return -1;
+	if (lookup_address(l, host, family, timeout_ms, err, errlen) < 0)
+		return -1;
+	snprintf(l->tlsa_name, sizeof(l->tlsa_name), "_%u._tcp.%s", port, host);
+	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, timeout_ms,
+	    l->error, sizeof(l->error));
+	if (l->tlsa != NULL && tp_dns_answer_security(l->tlsa) == TP_DNS_SECURE)
+		add_records(l, cfg);
+	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, host) < 0) {
+		snprintf(err, errlen, "%s", tp_config_error(cfg));
+		return -1;
+	}
+	return 0;
+}
+
+void
+dane_lookup_free(struct dane_lookup *l)
+{
+	tp_dns_answer_free(l->tlsa);
+	tp_resolver_free(l->resolver);
+	memset(l, 0, sizeof(*l));
+}
+
+/* --- the records ------------------------------------------------------------- */
+
+static struct record
+record_at(const struct dane_lookup *l, size_t i, const struct tp_chain *sent)
+{
+	struct record r = { .depth = -1 };
+
+	if (!tp_dns_tlsa(l->tlsa, i, &r.usage, &r.selector, &r.mtype, &r.data, &r.len))
+		return r;
+	r.wellformed = wellformed(r.usage, r.selector, r.mtype, r.len);
+	for (size_t k = 0; r.wellformed && sent != NULL && k < tp_chain_count(sent); k++) {
+		/* DANE-EE and PKIX-EE speak of the leaf only. */
+		if ((r.usage == 1 || r.usage == 3) && k > 0)
+			break;
+		if (tp_cert_tlsa_matches(tp_chain_cert(sent, k), r.selector, r.mtype, r.data, r.len)) {
+			r.depth = (int)k;
+			break;
+		}
+	}
+	return r;
+}
+
+/* "3 1 1 1a2b3c4d5e6f..." as in a zone file, the data cut to 16 digits. */
+static void
+record_text(const struct record *r, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%u %u %u ", r->usage, r->selector, r->mtype);
+
+	for (size_t i = 0; i < r->len && i < 8 && n > 0 && (size_t)n + 3 < size; i++)
+		n += snprintf(out + n, size - (size_t)n, "%02x", r->data[i]);
+	if (r->len > 8 && n > 0 && (size_t)n + 4 < size)
+		snprintf(out + n, size - (size_t)n, "...");
+}
+
+/* The long-output line: what the record pins and whether it matched. */
+static void
+describe(struct check *c, const struct record *r, size_t i, size_t n,
+    const struct tp_chain *sent)
+{
+	char text[64];
+	const char *what = r->selector == 1 ? "public key" : "certificate";
+
+	record_text(r, text, sizeof(text));
+	if (!r->wellformed)
+		check_detail(c, "TLSA %zu/%zu %s: malformed or unsupported parameters", i + 1, n, text);
+	else if (r->usage < 2)
+		check_detail(c, "TLSA %zu/%zu %s: %s, unusable for SMTP (RFC 7672 section 3.1.3)",
+		    i + 1, n, text, usage_names[r->usage]);
+	else if (r->depth >= 0)
+		check_detail(c, "TLSA %zu/%zu %s: %s, pins the %s of '%s' (chain depth %d): matches",
+		    i + 1, n, text, usage_names[r->usage], what,
+		    tp_cert_subject_cn(tp_chain_cert(sent, (size_t)r->depth)), r->depth);
+	else
+		check_detail(c, "TLSA %zu/%zu %s: %s, matches nothing the server sent%s", i + 1, n,
+		    text, usage_names[r->usage], sent ? "" : " (no handshake)");
+}
+
+/* Zone-file order: usage, selector, matching type, data; stable output. */
+static int
+record_order(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d;
+
+	if (x->usage != y->usage)
+		return x->usage - y->usage;
+	if (x->selector != y->selector)
+		return x->selector - y->selector;
+	if (x->mtype != y->mtype)
+		return x->mtype - y->mtype;
+	d = n ? memcmp(x->data, y->data, n) : 0;
+	return d != 0 ? d : (x->len > y->len) - (x->len < y->len);
+}
+
+#define RECORDS_MAX 64	/* judged; more in one RRset is not a real zone */
+
+struct tally {
+	size_t total, usable, malformed;
+	size_t pins_leaf;	/* DANE-EE records matching the current leaf */
+	struct record first_match;	/* the first usable record that matches */
+};
+
+static struct tally
+judge_records(struct check *c, const struct dane_lookup *l, const struct tp_chain *sent)
+{
+	struct record records[RECORDS_MAX];
+	struct tally t = { .total = tp_dns_answer_count(l->tlsa), .first_match.depth = -1 };
+	size_t n = t.total < RECORDS_MAX ? t.total : RECORDS_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		records[i] = record_at(l, i, sent);
+	qsort(records, n, sizeof(records[0]), record_order);
+	for (size_t i = 0; i < n; i++) {
+		const struct record *r = &records[i];
+		char text[64];
+
+		describe(c, r, i, t.total, sent);
+		record_text(r, text, sizeof(text));
+		if (!r->wellformed) {
+			t.malformed++;
+			check_add(c, STATE_WARNING, "DANE: TLSA record '%s' at %s is malformed "
+			    "or unsupported: fix or remove it", text, l->tlsa_name);
+		} else if (r->usage >= 2) {
+			t.usable++;
+			t.pins_leaf += r->usage == 3 && r->depth == 0;
+			if (r->depth >= 0 && t.first_match.depth < 0)
+				t.first_match = *r;
+		}
+	}
+	return t;
+}
+
+/* --- verdicts ------------------------------------------------------------------ */
+
+/* False when the TLSA answer itself rules DANE out (a CRITICAL is added). */
+static bool
+judge_answer(struct check *c, const struct dane_lookup *l)
+{
+	const struct tp_dns_answer *a = l->tlsa;
+
+	if (a == NULL)
+		check_add(c, STATE_CRITICAL, "DANE: %s", l->error);
+	else if (tp_dns_answer_security(a) == TP_DNS_BOGUS)
+		check_add(c, STATE_CRITICAL, "DANE: the TLSA answer for %s is bogus (DNSSEC "
+		    "validation failed): validating MTAs defer mail; %s", l->tlsa_name,
+		    tp_dns_answer_why_bogus(a));
+	else if (tp_dns_answer_security(a) == TP_DNS_INSECURE)
+		check_add(c, STATE_CRITICAL, "DANE: the TLSA lookup of %s is insecure (not "
+		    "DNSSEC-signed): DANE needs a signed zone", l->tlsa_name);
+	else if (tp_dns_answer_count(a) == 0)
+		check_add(c, STATE_CRITICAL, "DANE: no TLSA record at %s%s", l->tlsa_name,
+		    tp_dns_answer_nxdomain(a) ? " (the name does not exist)" : "");
+	else
+		return true;
+	return false;
+}
+
+static void
+judge_handshake(struct check *c, const struct dane_lookup *l, const struct tp_probe *p,
+    const struct tp_chain *sent, const struct tally *t)
+{
+	const struct tp_cert *leaf = tp_chain_cert(sent, 0);
+	char text[64];
+
+	record_text(&t->first_match, text, sizeof(text));
+	if (tp_probe_dane_result(p) == TP_DANE_VERIFIED)
+		check_add(c, STATE_OK, "DANE: TLSA %s matches at chain depth %d of %zu "
+		    "records, DNSSEC secure", text, t->first_match.depth, t->total);
+	else
+		check_add(c, STATE_CRITICAL, "DANE: no TLSA record matches the served key, "
+		    "SHA-256 %s: publish '3 1 1 %s' at %s, or serve the pinned key (%s)",
+		    tp_cert_spki_sha256(leaf), tp_cert_spki_sha256(leaf), l->tlsa_name,
+		    tp_probe_dane_error(p));
+}
+
+/* RFC 7671 section 8.1: the next key's record must be published first. */
+static void
+judge_rollover(struct check *c, const struct dane_lookup *l, const struct tally *t)
+{
+	if (t->total == 1)
+		check_add(c, STATE_WARNING, "DANE: a single TLSA record at %s: the next "
+		    "certificate with a new key breaks delivery unless its record is "
+		    "published first (add one for the next key, or a 2 1 1 for the issuer)",
+		    l->tlsa_name);
+	else if (t->pins_leaf > 0 && t->pins_leaf == t->usable)
+		check_add(c, STATE_WARNING, "DANE: every usable TLSA record at %s pins the "
+		    "current leaf key: the next renewal with a new key breaks delivery "
+		    "(publish the next key's record, or a 2 1 1 for the issuer)", l->tlsa_name);
+}
+
+void
+dane_judge(struct check *c, const struct dane_lookup *l, const struct tp_probe *p,
+    const struct tp_chain *sent)
+{
+	struct tally t;
+
+	if (!judge_answer(c, l))
+		return;
+	t = judge_records(c, l, sent);
+	if (t.usable == 0)
+		check_add(c, STATE_CRITICAL, "DANE: none of the %zu TLSA records at %s is "
+		    "usable for SMTP: publish DANE-EE(3) or DANE-TA(2) records", t.total,
+		    l->tlsa_name);
+	else if (sent != NULL && tp_chain_count(sent) > 0)
+		judge_handshake(c, l, p, sent, &t);
+	judge_rollover(c, l, &t);
+	check_fact_num(c, "tlsa_records", (double)t.total);
+}

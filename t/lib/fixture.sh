@@ -28,13 +28,13 @@
 : "${top_builddir:?must be set to the absolute build directory}"
 . "${top_srcdir:-$top_builddir}/t/lib/tap.sh"
 
-TP_PKI_VERSION=5	# bump when the PKI contents change
+TP_PKI_VERSION=6	# bump when the PKI contents change
 FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
 FIXTURE_SHORT_DIRS=()	# directories outside TP_TMP, removed at exit too
 FIXTURE_TRAPPED=0
 FIXTURE_MAIN_PID=
 FIXTURE_LEAVES="mail mail-renewed other expired days10 days20 wrongname
-	rsa1024 sha1 untrusted revoked"
+	rsa1024 sha1 untrusted revoked mta-sts mta-sts-expired"
 
 # ---- generic helpers ---------------------------------------------------
 
@@ -345,6 +345,9 @@ fixture__pki_leaves() {
 	fixture__leaf sha1 sha1.$d "" "" sha1
 	fixture__leaf untrusted mail.$d "" "" "" "" other-root
 	fixture__leaf revoked revoked.$d
+	# the MTA-STS policy host, and its certificate left to expire
+	fixture__leaf mta-sts mta-sts.$d
+	fixture__leaf mta-sts-expired mta-sts.$d "-100 days" "-1 day"
 	openssl ca -batch -config ca.cnf -name ca_inter -revoke revoked.crt \
 		-crl_reason keyCompromise
 }

@@ -1,0 +1,666 @@
+/*
+ * check_mta_sts - will MTA-STS senders (RFC 8461) deliver to this domain?
+ * Reads the _mta-sts TXT record, fetches the policy over HTTPS with full
+ * verification (no redirects), parses it strictly, then checks every MX:
+ * covered by a policy pattern, and STARTTLS with a chain valid for its
+ * name, all MX at once under the one -t.  Also the TLS-RPT record, so that
+ * failures get reported to the owner.
+ *
+ * Flow: options -> DNS, policy, MX probes -> facts -> table of checks.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "cert_checks.h"
+#include "check.h"
+#include "dns.h"
+#include "http_fetch.h"
+#include "mtasts.h"
+#include "plugin_opts.h"
+#include "tlsprobe.h"
+
+#define PREFIX "MTA_STS"
+#define MX_MAX 16
+#define TXT_MAX 8
+#define TXT_LEN 2048
+
+struct options {
+	struct common_opts common;
+	const char *domain;
+	const char *resolver;
+	const char *trust_anchor;
+	const char *rootcert;
+	struct threshold days;
+	unsigned https_port;
+	unsigned smtp_port;
+	const char *state_file;
+};
+
+struct mx_target {
+	char host[256];
+	unsigned preference;
+	char address[64];
+	const char *pattern;		/* the policy's mx pattern covering it, or NULL */
+	char error[400];		/* no address, or the probe's failure */
+	struct tp_config *cfg;
+	struct tp_probe *probe;
+};
+
+/* Everything the checks look at, gathered once. */
+struct run {
+	const struct options *opts;
+	struct tp_resolver *resolver;
+	struct tp_trust *trust;
+	time_t now;
+	int64_t deadline_ms;		/* monotonic: start + -t */
+	char policy_host[300];
+	enum mtasts_select sts;
+	struct mtasts_record record;
+	char record_error[400];
+	enum mtasts_select rpt;
+	struct tlsrpt_record tlsrpt;
+	char tlsrpt_error[400];
+	struct http_fetch *fetch;
+	bool policy_ok;			/* fetched, verified and parsed */
+	struct mtasts_policy policy;
+	char policy_error[1024];
+	char policy_sha256[65];
+	struct mx_target mx[MX_MAX];
+	size_t mx_count;
+	char mx_error[400];
+};
+
+/* ------------------------------------------------------------------------ */
+/* options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum {
+	OPT_RESOLVER = 0x2000, OPT_TRUST_ANCHOR, OPT_HTTPS_PORT, OPT_SMTP_PORT, OPT_STATE_FILE,
+};
+
+static const struct option long_options[] = {
+	COMMON_LONG_OPTS,
+	{ "domain", required_argument, NULL, 'D' },
+	{ "rootcert", required_argument, NULL, 'r' },
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
+	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+	{ "smtp-port", required_argument, NULL, OPT_SMTP_PORT },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_help(void)
+{
+	printf("check_mta_sts %s - will MTA-STS senders deliver to this domain?\n\n",
+	    PACKAGE_VERSION);
+	printf("Checks a domain's MTA-STS (RFC 8461) as a sending MTA applies it: the\n"
+	    "_mta-sts TXT record, the policy at https://mta-sts.DOMAIN/.well-known/\n"
+	    "mta-sts.txt (verified, no redirects, parsed strictly), every MX covered by\n"
+	    "the policy and offering STARTTLS with a valid certificate for its name, and\n"
+	    "the TLS-RPT record (RFC 8460) that reports failures.\n\n");
+	printf("Usage: check_mta_sts -D DOMAIN [options]\n\n");
+	printf("Options:\n"
+	    " -D, --domain=DOMAIN     the mail domain (required)\n"
+	    " -r, --rootcert=FILE|DIR trust these roots instead of the system store\n"
+	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
+	    " -c, --critical=DAYS     critical below this many days left (default 14)\n"
+	    "     --resolver=ADDR[@PORT]  DNS resolver (an IP address; default: those of\n"
+	    "                         /etc/resolv.conf); answers are DNSSEC-validated here\n"
+	    "     --trust-anchor=FILE DNSSEC trust anchor (default: the system's root key)\n"
+	    "     --https-port=PORT   the policy host's port (default 443; for tests)\n"
+	    "     --smtp-port=PORT    the MX port (default 25; for tests)\n"
+	    "     --state-file=FILE   remember the policy id and body here, to warn when\n"
+	    "                         the body changes but the id does not\n");
+	common_opts_help(stdout);
+	printf("\nStates: CRITICAL when senders will not deliver: no or invalid MTA-STS\n"
+	    "record, policy unreachable, unverifiable or invalid, in enforce mode an MX\n"
+	    "not covered by the policy or without valid STARTTLS; WARNING for the same\n"
+	    "MX failures in testing mode, max_age under a day, a changed policy under an\n"
+	    "unchanged id, no TLS-RPT record, days below -w.\n\n");
+	printf("Examples:\n"
+	    "  check_mta_sts -D example.com\n"
+	    "  check_mta_sts -D example.com --state-file /var/lib/nagios/mta-sts-example.com\n");
+}
+
+static int
+parse_port(const char *option, const char *arg, unsigned *out, char *err, size_t errlen)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > 65535) {
+		snprintf(err, errlen, "%s: '%s' is not a port number (1 to 65535)", option, arg);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
+{
+	struct options *o = ctx;
+
+	switch (opt) {
+	case 'D':
+		if (arg[0] == '\0' || strlen(arg) > 253 || strchr(arg, '/') != NULL)
+			return opt_error(err, errlen, "-D/--domain: '%s' is not a domain name", arg);
+		o->domain = arg;
+		return 0;
+	case 'r':
+		return opt_readable("-r/--rootcert", arg, &o->rootcert, err, errlen);
+	case 'w':
+	case 'c':
+		return days_option(&o->days, opt, arg, err, errlen);
+	case OPT_RESOLVER:
+		if (!tp_dns_forwarder_valid(arg))
+			return opt_error(err, errlen, "--resolver: '%s' is not ADDR[@PORT] with an "
+			    "IP address", arg);
+		o->resolver = arg;
+		return 0;
+	case OPT_TRUST_ANCHOR:
+		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
+	case OPT_HTTPS_PORT:
+		return parse_port("--https-port", arg, &o->https_port, err, errlen);
+	case OPT_SMTP_PORT:
+		return parse_port("--smtp-port", arg, &o->smtp_port, err, errlen);
+	case OPT_STATE_FILE:
+		o->state_file = arg;
+		return 0;
+	default:
+		snprintf(err, errlen, "unknown option; see check_mta_sts --help");
+		return -1;
+	}
+}
+
+static int
+parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	const struct plugin_opts_spec spec = {
+		COMMON_SHORT_OPTS "D:r:w:c:", long_options, &o->common, NULL, handle_option, o,
+	};
+	int rc;
+
+	o->https_port = 443;
+	o->smtp_port = 25;
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (o->domain == NULL) {
+		snprintf(err, errlen, "-D/--domain is required: the mail domain to check");
+		return -1;
+	}
+	return days_thresholds_complete(&o->days, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* gathering: DNS, the policy, the MX                                        */
+/* ------------------------------------------------------------------------ */
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What is left of -t for the next step (at least 1 ms: it then times out). */
+static int64_t
+time_left_ms(const struct run *r)
+{
+	int64_t left = r->deadline_ms - monotonic_ms();
+
+	return left > 0 ? left : 1;
+}
+
+/* The TXT records at NAME, joined strings each, into TEXTS; their count. */
+static size_t
+lookup_txt(struct run *r, const char *name, char texts[TXT_MAX][TXT_LEN],
+    struct mtasts_txt *records, char *err, size_t errlen)
+{
+	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT, time_left_ms(r),
+	    err, errlen);
+	size_t n = 0;
+
+	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
+		snprintf(err, errlen, "the TXT answer for %s is bogus (DNSSEC validation "
+		    "failed): %s", name, tp_dns_answer_why_bogus(a));
+	else
+		for (size_t i = 0; a != NULL && i < tp_dns_answer_count(a) && n < TXT_MAX; i++)
+			if (tp_dns_txt(a, i, texts[n], TXT_LEN)) {
+				records[n].text = texts[n];
+				records[n].len = strlen(texts[n]);
+				n++;
+			}
+	tp_dns_answer_free(a);
+	return n;
+}
+
+static void
+gather_records(struct run *r)
+{
+	static char texts[TXT_MAX][TXT_LEN];
+	struct mtasts_txt records[TXT_MAX];
+	char name[300];
+	size_t n;
+
+	snprintf(name, sizeof(name), "_mta-sts.%s", r->opts->domain);
+	r->record_error[0] = '\0';
+	n = lookup_txt(r, name, texts, records, r->record_error, sizeof(r->record_error));
+	r->sts = r->record_error[0] ? MTASTS_SELECT_INVALID :
+	    mtasts_record_select(records, n, &r->record, r->record_error, sizeof(r->record_error));
+	snprintf(name, sizeof(name), "_smtp._tls.%s", r->opts->domain);
+	r->tlsrpt_error[0] = '\0';
+	n = lookup_txt(r, name, texts, records, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	r->rpt = r->tlsrpt_error[0] ? MTASTS_SELECT_INVALID :
+	    tlsrpt_record_select(records, n, &r->tlsrpt, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+}
+
+/* HOST's first IPv4 address, else its first IPv6 one, into ADDR. */
+static int
+lookup_address(struct run *r, const char *host, char *addr, size_t size, char *err,
+    size_t errlen)
+{
+	static const enum tp_dns_type types[] = { TP_DNS_A, TP_DNS_AAAA };
+
+	for (size_t t = 0; t < 2; t++) {
+		struct tp_dns_answer *a = tp_dns_query(r->resolver, host, types[t],
+		    time_left_ms(r), err, errlen);
+		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
+		    tp_dns_address(a, 0, addr, size);
+
+		tp_dns_answer_free(a);
+		if (found)
+			return 0;
+	}
+	if (err[0] == '\0')
+		snprintf(err, errlen, "%s has no address in DNS", host);
+	return -1;
+}
+
+static void
+sha256_hex(const char *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1)
+		return;
+	for (unsigned i = 0; i < md_len && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Why the policy host's chain fails a sender, or NULL when it passes. */
+static const char *
+policy_chain_problem(struct run *r, const struct tp_chain *chain, char *buf, size_t size)
+{
+	struct tp_chain_check *cc = tp_chain_check_new(chain, r->trust);
+	const struct tp_cert *leaf = tp_chain_cert(chain, 0);
+	const char *problem = NULL;
+
+	if (cc == NULL || !tp_chain_check_verified(cc))
+		problem = cc ? tp_chain_check_error(cc) : "out of memory verifying the chain";
+	else if (!tp_cert_matches_name(leaf, r->policy_host))
+		problem = "the certificate does not cover the policy host's name";
+	else if (cert_days_left(leaf, r->now) < 0)
+		problem = "the certificate has expired";
+	if (problem != NULL)
+		snprintf(buf, size, "%s", problem);
+	tp_chain_check_free(cc);
+	return problem ? buf : NULL;
+}
+
+static void
+fetch_policy(struct run *r)
+{
+	char url[400], addr[64], err[400] = "", why[400];
+	struct http_request req = { .url = url, .connect_addr = addr,
+	    .connect_port = r->opts->https_port, .body_max = MTASTS_POLICY_MAX + 1 };
+	const char *body, *problem;
+	size_t len;
+
+	snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", r->policy_host);
+	if (lookup_address(r, r->policy_host, addr, sizeof(addr), err, sizeof(err)) < 0) {
+		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host: %s", err);
+		return;
+	}
+	req.timeout_ms = (unsigned)time_left_ms(r);
+	r->fetch = http_fetch_new();
+	if (r->fetch == NULL || http_fetch_run(r->fetch, &req) < 0) {
+		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s",
+		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory");
+		return;
+	}
+	problem = policy_chain_problem(r, http_fetch_peer_chain(r->fetch), why, sizeof(why));
+	body = http_fetch_body(r->fetch, &len);
+	if (problem != NULL)
+		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host %s fails "
+		    "certificate verification, so senders cannot fetch the policy: %s",
+		    r->policy_host, problem);
+	else if (http_fetch_status(r->fetch) != 200)
+		snprintf(r->policy_error, sizeof(r->policy_error), "%s answers %ld%s, not 200",
+		    url, http_fetch_status(r->fetch), http_fetch_location(r->fetch) ?
+		    " (a redirect, which senders do not follow: RFC 8461 section 3.3)" : "");
+	else if (mtasts_policy_parse(body, len, &r->policy, err, sizeof(err)) < 0)
+		snprintf(r->policy_error, sizeof(r->policy_error), "the policy at %s is "
+		    "invalid: %s", url, err);
+	else {
+		r->policy_ok = true;
+		sha256_hex(body, len, r->policy_sha256);
+	}
+}
+
+static int
+compare_mx(const void *a, const void *b)
+{
+	const struct mx_target *x = a, *y = b;
+
+	return x->preference != y->preference ? (x->preference > y->preference) - (x->preference < y->preference) :
+	    strcmp(x->host, y->host);
+}
+
+static void
+gather_mx(struct run *r)
+{
+	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
+	    time_left_ms(r), r->mx_error, sizeof(r->mx_error));
+
+	for (size_t i = 0; a != NULL && i < tp_dns_answer_count(a) && r->mx_count < MX_MAX; i++) {
+		struct mx_target *m = &r->mx[r->mx_count];
+
+		if (tp_dns_mx(a, i, &m->preference, m->host, sizeof(m->host)) && m->host[0])
+			r->mx_count++;
+	}
+	if (a != NULL && r->mx_count == 0)
+		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
+	tp_dns_answer_free(a);
+	qsort(r->mx, r->mx_count, sizeof(r->mx[0]), compare_mx);
+}
+
+static struct tp_config *
+mx_config(const struct run *r, const struct mx_target *m)
+{
+	struct tp_config *cfg = tp_config_new();
+	if (cfg == NULL || tp_config_set_host(cfg, m->address) < 0 ||
+	    tp_config_set_port(cfg, r->opts->smtp_port) < 0 ||
+	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0 || tp_config_set_sni(cfg, m->host) < 0 ||
+	    tp_config_set_trust(cfg, r->opts->rootcert) < 0 ||
+	    tp_config_set_timeout_ms(cfg, (unsigned)time_left_ms(r)) < 0) {
+		tp_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Every MX with an address is probed at once, under what is left of -t. */
+static void
+probe_mx(struct run *r)
+{
+	struct tp_probe *probes[MX_MAX];
+	const struct tp_config *cfgs[MX_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->mx_count; i++) {
+		struct mx_target *m = &r->mx[i];
+
+		if (r->policy_ok)
+			m->pattern = mtasts_policy_match(&r->policy, m->host);
+		if (lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
+		    sizeof(m->error)) < 0)
+			continue;
+		m->cfg = mx_config(r, m);
+		m->probe = tp_probe_new();
+		if (m->cfg == NULL || m->probe == NULL) {
+			snprintf(m->error, sizeof(m->error), "out of memory");
+			continue;
+		}
+		probes[n] = m->probe;
+		cfgs[n++] = m->cfg;
+	}
+	tp_probe_run_all(probes, cfgs, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the checks                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* How much a broken MX matters: per the policy's mode. */
+static enum check_state
+mx_failure_state(const struct run *r)
+{
+	if (!r->policy_ok || r->policy.mode == MTASTS_MODE_ENFORCE)
+		return STATE_CRITICAL;
+	return r->policy.mode == MTASTS_MODE_TESTING ? STATE_WARNING : STATE_OK;
+}
+
+static void
+check_record(struct check *c, const struct run *r)
+{
+	if (r->sts == MTASTS_SELECT_ONE)
+		check_add(c, STATE_OK, "MTA-STS record: id %s", r->record.id);
+	else
+		check_add(c, STATE_CRITICAL, "%s", r->record_error);
+}
+
+static void
+check_policy(struct check *c, const struct run *r)
+{
+	if (r->sts != MTASTS_SELECT_ONE)
+		return;
+	if (!r->policy_ok) {
+		check_add(c, STATE_CRITICAL, "%s", r->policy_error);
+		return;
+	}
+	check_add(c, STATE_OK, "policy: mode %s, max_age %ld, %zu mx pattern%s",
+	    mtasts_mode_name(r->policy.mode), r->policy.max_age, r->policy.mx_count,
+	    r->policy.mx_count == 1 ? "" : "s");
+	if (r->policy.max_age < 86400)
+		check_add(c, STATE_WARNING, "the policy's max_age is %ld s, under a day: "
+		    "senders refetch it all the time (RFC 8461 suggests weeks)", r->policy.max_age);
+	if (r->policy.warning[0])
+		check_add(c, STATE_WARNING, "the policy: %s", r->policy.warning);
+}
+
+static void
+check_mx_coverage(struct check *c, const struct run *r)
+{
+	if (r->mx_count == 0) {
+		check_add(c, STATE_CRITICAL, "%s", r->mx_error);
+		return;
+	}
+	for (size_t i = 0; r->policy_ok && i < r->mx_count; i++) {
+		const struct mx_target *m = &r->mx[i];
+
+		if (m->pattern == NULL && r->policy.mode != MTASTS_MODE_NONE)
+			check_add(c, mx_failure_state(r), "MX %s is not covered by the "
+			    "policy's mx patterns: %s senders %s", m->host,
+			    mtasts_mode_name(r->policy.mode), r->policy.mode ==
+			    MTASTS_MODE_ENFORCE ? "will not deliver to it" : "report it");
+	}
+}
+
+static void
+check_mx_tls(struct check *c, const struct run *r)
+{
+	for (size_t i = 0; i < r->mx_count; i++) {
+		const struct mx_target *m = &r->mx[i];
+		const struct tp_chain *sent = m->probe ? tp_probe_peer_chain(m->probe) : NULL;
+		const struct tp_cert *leaf = tp_chain_cert(sent, 0);
+		enum check_state bad = mx_failure_state(r);
+		char where[300];
+
+		snprintf(where, sizeof(where), "MX %s: ", m->host);
+		if (m->probe == NULL || leaf == NULL)
+			check_add(c, bad, "MX %s: %s", m->host, m->error[0] ? m->error :
+			    tp_probe_error(m->probe));
+		else if (!tp_probe_verified(m->probe))
+			check_add(c, bad, "MX %s: the chain does not verify: %s", m->host,
+			    tp_probe_verify_error(m->probe));
+		else if (!tp_cert_matches_name(leaf, m->host))
+			check_add(c, bad, "MX %s: the certificate '%s' does not cover the MX name",
+			    m->host, cert_label(leaf));
+		else {
+			check_add(c, STATE_OK, "MX %s (preference %u): STARTTLS, chain valid "
+			    "for its name", m->host, m->preference);
+			cert_check_expiry(c, sent, &r->opts->days, r->now, where);
+		}
+	}
+}
+
+static void
+check_tlsrpt(struct check *c, const struct run *r)
+{
+	if (r->rpt == MTASTS_SELECT_ONE)
+		check_add(c, STATE_OK, "TLS-RPT: reports go to %s%s", r->tlsrpt.rua[0],
+		    r->tlsrpt.rua_count > 1 ? " and more" : "");
+	else
+		check_add(c, STATE_WARNING, "TLS-RPT: %s (senders cannot report "
+		    "delivery failures to the owner)", r->tlsrpt_error);
+}
+
+/* --state-file: "ID SHA256" of the last run; a new body needs a new id. */
+static void
+check_policy_id(struct check *c, const struct run *r)
+{
+	char old_id[MTASTS_ID_MAX + 2] = "", old_sha[66] = "";
+	FILE *f;
+
+	if (r->opts->state_file == NULL || !r->policy_ok || r->sts != MTASTS_SELECT_ONE)
+		return;
+	f = fopen(r->opts->state_file, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%33s %65s", old_id, old_sha) != 2)
+			old_id[0] = '\0';
+		fclose(f);
+	}
+	if (old_id[0] && strcmp(old_id, r->record.id) == 0 && strcmp(old_sha, r->policy_sha256))
+		check_add(c, STATE_WARNING, "the policy changed but its id '%s' did not: "
+		    "senders keep the cached old policy until max_age runs out; change the "
+		    "id in _mta-sts.%s", r->record.id, r->opts->domain);
+	f = fopen(r->opts->state_file, "w");
+	if (f == NULL || fprintf(f, "%s %s\n", r->record.id, r->policy_sha256) < 0 ||
+	    fclose(f) != 0)
+		check_add(c, STATE_UNKNOWN, "--state-file: cannot write '%s'", r->opts->state_file);
+}
+
+/* The table of checks, in the order their lines appear. */
+static void (*const checks[])(struct check *, const struct run *) = {
+	check_record,
+	check_policy,
+	check_mx_coverage,
+	check_mx_tls,
+	check_tlsrpt,
+	check_policy_id,
+};
+
+/* ------------------------------------------------------------------------ */
+/* output and main                                                           */
+/* ------------------------------------------------------------------------ */
+
+static void
+summarize(struct check *c, const struct run *r)
+{
+	if (check_state(c) != STATE_OK)
+		check_summary_prefix(c, "%s", r->opts->domain);
+	else if (!r->policy_ok)
+		check_summary(c, "%s: no usable MTA-STS policy", r->opts->domain);
+	else
+		check_summary(c, "%s: MTA-STS %s, %zu MX covered with valid STARTTLS, policy "
+		    "id %s, max_age %ld", r->opts->domain, mtasts_mode_name(r->policy.mode),
+		    r->mx_count, r->record.id, r->policy.max_age);
+}
+
+static void
+add_perfdata(struct check *c, const struct run *r)
+{
+	size_t ok = 0;
+	double min_days = 1e9;
+
+	for (size_t i = 0; i < r->mx_count; i++) {
+		const struct tp_chain *sent = r->mx[i].probe ?
+		    tp_probe_peer_chain(r->mx[i].probe) : NULL;
+
+		ok += sent != NULL && tp_probe_verified(r->mx[i].probe);
+		if (sent != NULL && chain_min_days(sent, r->now) < min_days)
+			min_days = chain_min_days(sent, r->now);
+	}
+	check_perf(c, "mx", (double)r->mx_count, NULL, NULL, NULL, NULL);
+	check_perf(c, "mx_ok", (double)ok, NULL, NULL, NULL, NULL);
+	if (min_days < 1e9)
+		check_perf(c, "days_left_min", min_days, NULL, &r->opts->days, NULL, NULL);
+}
+
+static void
+free_run(struct run *r)
+{
+	for (size_t i = 0; i < r->mx_count; i++) {
+		tp_probe_free(r->mx[i].probe);
+		tp_config_free(r->mx[i].cfg);
+	}
+	http_fetch_free(r->fetch);
+	tp_trust_free(r->trust);
+	tp_resolver_free(r->resolver);
+}
+
+static int
+run(const struct options *o, struct check *c)
+{
+	struct run r = { .opts = o, .now = time(NULL) };
+	char err[512];
+
+	r.deadline_ms = monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
+	snprintf(r.policy_host, sizeof(r.policy_host), "mta-sts.%s", o->domain);
+	r.resolver = tp_resolver_new(o->resolver, o->trust_anchor, err, sizeof(err));
+	if (r.resolver != NULL)
+		r.trust = tp_trust_load(o->rootcert, err, sizeof(err));
+	if (r.resolver == NULL || r.trust == NULL) {
+		free_run(&r);
+		return check_usage_error(PREFIX, err);
+	}
+	gather_records(&r);
+	if (r.sts == MTASTS_SELECT_ONE)
+		fetch_policy(&r);
+	gather_mx(&r);
+	probe_mx(&r);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		checks[i](c, &r);
+	summarize(c, &r);
+	add_perfdata(c, &r);
+	check_fact_str(c, "domain", o->domain);
+	if (r.policy_ok)
+		check_fact_str(c, "mode", mtasts_mode_name(r.policy.mode));
+	free_run(&r);
+	return check_finish(c, o->common.output, stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	char err[512];
+	struct check *c;
+	int rc = parse_options(&o, argc, argv, err, sizeof(err));
+
+	if (rc != 0)
+		return plugin_opts_exit(rc, "check_mta_sts", PREFIX, print_help, err);
+	plugin_start(&o.common, PREFIX);
+	c = check_new(PREFIX);
+	if (c == NULL)
+		return check_usage_error(PREFIX, "out of memory");
+	rc = run(&o, c);
+	check_free(c);
+	return rc;
+}

@@ -41,8 +41,10 @@ expect "a map edited after postmap -F: WARNING, run postmap -F" check_sni_map WA
 touch -d '-10 seconds' "$T/stale.map"; postmap -F "hash:$T/stale.map"
 touch -d '+2 seconds' "$T/other.fullchain.crt"
 expect "a certificate renewed after postmap -F: WARNING naming the file" check_sni_map WARNING \
-    "stale\.map: run postmap -F: for other\.example\.test Postfix still serves the copy taken before .*other\.fullchain\.crt changed" \
+    "stale\.map: run postmap -F: for other\.example\.test Postfix still serves the copy taken before" \
     "${R[@]}" --map "$T/stale.map"
+tap_like "$OUT" "^\[WARNING\] run postmap -F: .* the copy taken before .*/other\.fullchain\.crt changed$" \
+    "... the long output names the file that changed"
 touch -d '-10 seconds' "$T/other.fullchain.crt"
 
 { entry mail mail; printf 'other.example.test %s/mail.key %s/other.fullchain.crt\n' "$T" "$T"; } >"$T/mismatch.map"

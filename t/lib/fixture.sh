@@ -503,8 +503,13 @@ fixture_start_postfix() {
 	fixture_pki
 	fixture__tmp
 	PF_DIR=$TP_TMP/postfix
-	export PF_DIR
-	fixture__start postfix "$TP_TMP/postfix-queue/pid/master.pid" \
+	# The queue directory holds Postfix's sockets (107 bytes a path at
+	# most): a short directory, like Dovecot's base_dir.
+	PF_QUEUE=$(mktemp -d "/tmp/tp-postfix.XXXXXX") || tap_bail "cannot create a Postfix queue directory"
+	FIXTURE_SHORT_DIRS+=("$PF_QUEUE")
+	chmod 755 "$PF_QUEUE"	# mktemp's 700 would keep Postfix's own processes out
+	export PF_DIR PF_QUEUE
+	fixture__start postfix "$PF_QUEUE/pid/master.pid" \
 		"$PF_DIR/start.log" "$PF_DIR/maillog"
 }
 
@@ -534,8 +539,8 @@ fixture__postfix_settle() {
 # The queue and data directories live outside PF_DIR: "postfix check" wants
 # everything under config_directory owned by root.
 fixture__postfix_dirs() {
-	rm -rf "$PF_DIR" "$TP_TMP/postfix-queue" "$TP_TMP/postfix-data"
-	mkdir -p "$PF_DIR" "$TP_TMP/postfix-queue/pid" "$TP_TMP/postfix-data"
+	rm -rf "$PF_DIR" "${PF_QUEUE:?}"/* "$TP_TMP/postfix-data"
+	mkdir -p "$PF_DIR" "$PF_QUEUE/pid" "$TP_TMP/postfix-data"
 	chown postfix "$TP_TMP/postfix-data"
 	chmod 700 "$TP_TMP/postfix-data"
 }
@@ -567,7 +572,7 @@ fixture__postfix_main() {
 	cat <<-EOF
 	# tls-probe test fixture: private Postfix instance, loopback only
 	compatibility_level = 3.6
-	queue_directory = $TP_TMP/postfix-queue
+	queue_directory = $PF_QUEUE
 	data_directory = $TP_TMP/postfix-data
 	maillog_file = $PF_DIR/maillog
 	maillog_file_prefixes = $PF_DIR

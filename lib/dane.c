@@ -73,6 +73,9 @@ dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg)
 		return 0;
 	if (SSL_dane_enable(p->ssl, name) <= 0)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot enable DANE for %s", name);
+	if (cfg->dane_alt_name != NULL && SSL_add1_host(p->ssl, cfg->dane_alt_name) != 1)
+		return probe_fail(p, TP_FAIL_INTERNAL, "cannot add %s as DANE reference name",
+		    cfg->dane_alt_name);
 	/* RFC 7672 section 3.1.1: DANE-EE(3) binds the key; names do not matter. */
 	SSL_dane_set_flags(p->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	for (size_t i = 0; i < cfg->tlsa_count; i++) {

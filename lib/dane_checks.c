@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dane_checks.h"
 
@@ -31,6 +32,20 @@ wellformed(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len)
 	return mtype == 0 || len == (mtype == 1 ? 32u : 64u);
 }
 
+/* A secure CNAME from HOST to NAME: RFC 7672 2.2.2 looks TLSA up there first. */
+static void
+note_expansion(struct dane_lookup *l, const char *host, const char *name)
+{
+	size_t len = strlen(name), hlen = strlen(host);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (hlen > 0 && host[hlen - 1] == '.')
+		hlen--;
+	if (len > 0 && len < sizeof(l->expanded) && (len != hlen || strncasecmp(name, host, len)))
+		snprintf(l->expanded, sizeof(l->expanded), "%.*s", (int)len, name);
+}
+
 /* HOST's first address of FAMILY (A before AAAA when either will do). */
 static int
 lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
@@ -45,6 +60,9 @@ lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
 		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
 		    tp_dns_address(a, 0, l->address, sizeof(l->address));
 
+		if (found && tp_dns_answer_security(a) == TP_DNS_SECURE)
+			note_expansion(l, host, tp_dns_answer_name(a));
+
 		if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 			snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
 			    tp_dns_answer_why_bogus(a));
@@ -57,6 +75,18 @@ lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
 			return 0;
 	}
 	return -1;
+}
+
+/* The TLSA answer at _PORT._tcp.NAME into L (true when there is one). */
+static bool
+lookup_tlsa(struct dane_lookup *l, const char *name, unsigned port, int64_t timeout_ms)
+{
+	tp_dns_answer_free(l->tlsa);
+	l->error[0] = '\0';
+	snprintf(l->tlsa_name, sizeof(l->tlsa_name), "_%u._tcp.%s", port, name);
+	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, timeout_ms,
+	    l->error, sizeof(l->error));
+	return l->tlsa != NULL;
 }
 
 static void
@@ -83,12 +113,14 @@ dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_anch
 		return -1;
 	if (lookup_address(l, host, family, timeout_ms, err, errlen) < 0)
 		return -1;
-	snprintf(l->tlsa_name, sizeof(l->tlsa_name), "_%u._tcp.%s", port, host);
-	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, timeout_ms,
-	    l->error, sizeof(l->error));
+	/* RFC 7672 2.2.2: the expanded name's records rule, else HOST's own. */
+	if (l->expanded[0] == '\0' || !lookup_tlsa(l, l->expanded, port, timeout_ms) ||
+	    (tp_dns_answer_security(l->tlsa) != TP_DNS_BOGUS && tp_dns_answer_count(l->tlsa) == 0))
+		lookup_tlsa(l, host, port, timeout_ms);
 	if (l->tlsa != NULL && tp_dns_answer_security(l->tlsa) == TP_DNS_SECURE)
 		add_records(l, cfg);
-	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, host) < 0) {
+	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, host) < 0 ||
+	    (l->expanded[0] && tp_config_set_dane_alt_name(cfg, l->expanded) < 0)) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		return -1;
 	}

@@ -18,13 +18,15 @@
 struct dane_lookup {
 	struct tp_resolver *resolver;
 	struct tp_dns_answer *tlsa;	/* NULL when the lookup failed */
-	char tlsa_name[300];		/* _PORT._tcp.HOST */
+	char tlsa_name[300];		/* _PORT._tcp.HOST (or .EXPANDED) */
+	char expanded[256];		/* HOST's secure CNAME target, or "" */
 	char address[64];		/* HOST's address, to connect to */
 	char error[400];		/* why the TLSA lookup failed, or "" */
 };
 
 /*
  * Resolves HOST's address (FAMILY) and its TLSA records at _PORT._tcp.HOST
+ * (first at the CNAME-expanded name when HOST is a secure CNAME, RFC 7672)
  * through RESOLVER ("ADDR[@PORT]" or NULL) validated from TRUST_ANCHOR
  * (NULL: the root key), within TIMEOUT_MS, and puts the address and the
  * records into CFG.  -1 with a sentence in ERR when the check cannot go on

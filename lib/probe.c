@@ -45,6 +45,7 @@ tp_config_free(struct tp_config *cfg)
 	free(cfg->trust);
 	free(cfg->helo_name);
 	free(cfg->dane_name);
+	free(cfg->dane_alt_name);
 	for (size_t i = 0; i < cfg->tlsa_count; i++)
 		free(cfg->tlsa[i].data);
 	free(cfg->tlsa);
@@ -93,6 +94,12 @@ int
 tp_config_set_dane_name(struct tp_config *cfg, const char *name)
 {
 	return set_string(cfg, &cfg->dane_name, name);
+}
+
+int
+tp_config_set_dane_alt_name(struct tp_config *cfg, const char *name)
+{
+	return set_string(cfg, &cfg->dane_alt_name, name);
 }
 
 int

@@ -36,6 +36,7 @@ struct tp_config {
 	struct tp_tlsa *tlsa;		/* DANE: records to verify against */
 	size_t tlsa_count;
 	char *dane_name;		/* DANE: the reference name (MX host) */
+	char *dane_alt_name;		/* ... and its CNAME target, or NULL */
 	char error[TP_ERROR_MAX];
 };
 

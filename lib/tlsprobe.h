@@ -97,6 +97,8 @@ int tp_config_set_timeout_ms(struct tp_config *cfg, unsigned ms);
 int tp_config_add_tlsa(struct tp_config *cfg, uint8_t usage, uint8_t selector,
     uint8_t mtype, const unsigned char *data, size_t len);
 int tp_config_set_dane_name(struct tp_config *cfg, const char *name);
+/* A second reference name for DANE-TA: HOST's CNAME target (RFC 7672 3.2.2). */
+int tp_config_set_dane_alt_name(struct tp_config *cfg, const char *name);
 const char *tp_config_error(const struct tp_config *cfg);
 
 /* --- certificates ----------------------------------------------------- */

@@ -57,6 +57,12 @@ expect "2 1 1 on the intermediate (and one on the root): OK" check_mail_tls OK "
 tap_like "$OUT" "^TLSA [12]/2 2 1 1 ${INTER:0:16}\.\.\.: DANE-TA, pins the public key of 'tls-probe Test Intermediate R1' \(chain depth 1\): matches$" \
     "... the intermediate named as the trust anchor"
 
+# RFC 7672 2.2.2: an MX name that is a secure CNAME: TLSA at the target first.
+dns_reload_zone signed "$(zone "3 1 1 $LEAF" "3 1 1 $NEXT"; echo "mx.example.test. IN CNAME $MX.")"
+expect "an MX name that is a CNAME: the target's TLSA records, OK" check_mail_tls OK "OK - " \
+    -H mx.example.test "${DANE[@]:2}"
+tap_like "$OUT" "^\[OK\] DANE: TLSA 3 1 1 ${LEAF:0:16}\.\.\. matches" "... matched at $TLSA_NAME"
+
 # --- the incidents -------------------------------------------------------------------
 dns_reload_zone signed "$(zone "3 1 1 $OLD" "3 1 1 $NEXT")"
 expect "the key changed, the TLSA records did not: CRITICAL, the served key named" check_mail_tls CRITICAL \

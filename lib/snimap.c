@@ -245,54 +245,121 @@ dovecot_block_start(struct tp_sni_map *m, char *body, unsigned line, size_t *fir
 	return 0;
 }
 
+/* Where the Dovecot parser is: blocks open, and which of them matter. */
+struct dovecot_state {
+	unsigned depth;
+	unsigned local_depth;		/* depth of the open local_name block, or 0 */
+	unsigned protocol_depth;	/* depth of the outermost protocol block, or 0 */
+	size_t first;			/* the open local_name block's first entry */
+};
+
+/* "name ... {" with no '=' before the '{': a block opens (Dovecot's rule). */
+static bool
+opens_block(const char *body)
+{
+	const char *brace = strchr(body, '{'), *eq = strchr(body, '=');
+
+	return brace != NULL && (eq == NULL || brace < eq);
+}
+
+static int
+dovecot_open(struct tp_sni_map *m, struct dovecot_state *st, char *body, unsigned line,
+    char *err, size_t errlen)
+{
+	size_t len = strlen(body);
+	bool local = strncmp(body, "local_name", 10) == 0 && isspace((unsigned char)body[10]);
+
+	if (body[len - 1] != '{')
+		return syntax(err, errlen, line, "text after '{': Dovecot wants a block's "
+		    "settings on lines of their own");
+	if (local && (st->protocol_depth || st->local_depth))
+		return syntax(err, errlen, line, "'local_name' inside a %s block, which "
+		    "Dovecot refuses", st->protocol_depth ? "protocol" : "local_name");
+	st->depth++;
+	if (local) {
+		st->local_depth = st->depth;
+		return dovecot_block_start(m, body, line, &st->first, err, errlen);
+	}
+	if (strncmp(body, "protocol", 8) == 0 && isspace((unsigned char)body[8]) &&
+	    st->protocol_depth == 0)
+		st->protocol_depth = st->depth;
+	return 0;
+}
+
+static int
+dovecot_close(struct dovecot_state *st, const char *body, unsigned line, char *err,
+    size_t errlen)
+{
+	if (body[1] != '\0')
+		return syntax(err, errlen, line, "'%.40s': one '}' a line, alone", body);
+	if (st->depth == 0)
+		return syntax(err, errlen, line, "'}' without an open block");
+	if (st->depth == st->local_depth)
+		st->local_depth = 0;
+	if (st->depth == st->protocol_depth)
+		st->protocol_depth = 0;
+	st->depth--;
+	return 0;
+}
+
+/* ssl_cert and ssl_key of the open local_name block go to its entries. */
+static int
+dovecot_setting(struct tp_sni_map *m, const struct dovecot_state *st, char *body,
+    char *err, size_t errlen)
+{
+	const char *setting, *file = dovecot_file_setting(body, &setting);
+
+	if (st->local_depth == 0 || file == NULL ||
+	    (strcmp(setting, "ssl_key") != 0 && strcmp(setting, "ssl_cert") != 0))
+		return 0;
+	for (size_t i = st->first; i < m->count; i++) {
+		/* The key first, as Postfix orders chain files. */
+		struct sni_entry *e = &m->entries[i];
+		if (add_file(e, file, strlen(file), err, errlen) < 0)
+			return -1;
+		if (strcmp(setting, "ssl_key") == 0 && e->file_count == 2) {
+			char *key = e->files[1];
+			e->files[1] = e->files[0];
+			e->files[0] = key;
+		}
+	}
+	return 0;
+}
+
+/* Dovecot's block syntax as doveconf checks it, settings outside local_name skipped. */
 static int
 parse_dovecot(struct tp_sni_map *m, char *text, char *err, size_t errlen)
 {
-	unsigned line = 0, depth = 0;
-	size_t first = 0;
-	bool in_block = false;
+	struct dovecot_state st = { 0 };
+	unsigned line = 0;
 
 	for (char *next, *cur = text; cur != NULL; cur = next) {
+		char *body, *end;
+		int rc;
+
 		next = strchr(cur, '\n');
 		if (next != NULL)
 			*next++ = '\0';
 		line++;
 		cur[strcspn(cur, "\r#")] = '\0';
-		char *body = cur + strspn(cur, " \t");
-		const char *setting, *file;
-
-		if (!in_block && strncmp(body, "local_name", 10) == 0 && isspace((unsigned char)body[10])) {
-			if (dovecot_block_start(m, body, line, &first, err, errlen) < 0)
-				return -1;
-			in_block = true;
-			depth = 1;
+		body = cur + strspn(cur, " \t");
+		end = body + strlen(body);
+		while (end > body && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (*body == '\0')
 			continue;
-		}
-		if (!in_block)
-			continue;
-		depth += strchr(body, '{') != NULL;
-		if (strchr(body, '}') != NULL && --depth == 0) {
-			in_block = false;
-			continue;
-		}
-		if ((file = dovecot_file_setting(body, &setting)) == NULL)
-			continue;
-		if (strcmp(setting, "ssl_key") != 0 && strcmp(setting, "ssl_cert") != 0)
-			continue;
-		for (size_t i = first; i < m->count; i++) {
-			/* The key first, as Postfix orders chain files. */
-			struct sni_entry *e = &m->entries[i];
-			if (add_file(e, file, strlen(file), err, errlen) < 0)
-				return -1;
-			if (strcmp(setting, "ssl_key") == 0 && e->file_count == 2) {
-				char *key = e->files[1];
-				e->files[1] = e->files[0];
-				e->files[0] = key;
-			}
-		}
+		if (*body == '}')
+			rc = dovecot_close(&st, body, line, err, errlen);
+		else if (opens_block(body))
+			rc = dovecot_open(m, &st, body, line, err, errlen);
+		else
+			rc = dovecot_setting(m, &st, body, err, errlen);
+		if (rc < 0)
+			return -1;
 	}
-	if (in_block)
-		return syntax(err, errlen, line, "the last 'local_name' block is not closed");
+	if (st.depth > 0)
+		return syntax(err, errlen, line, "%s block is not closed",
+		    st.local_depth ? "the last 'local_name'" : "a");
 	return 0;
 }
 

@@ -89,4 +89,26 @@ tap_ok "... within the one -t deadline (took ${SECONDS_TAKEN} ms)" test "$SECOND
 
 expect "Dovecot local_name blocks, live" check_sni_map OK "1 names serve their own certificates" \
     "${R[@]}" --map-type dovecot --map "$DV_CONF" -H 127.0.0.1 -p "$DV_IMAPS" -P imaps
+
+# --- Dovecot's block syntax: what doveconf refuses, the plugin refuses too ---
+# dovecot_conf NAME BLOCK: a config of the fixture's base settings and BLOCK.
+dovecot_conf() {
+	{ printf 'ssl = yes\nssl_cert = <%s\nssl_key = <%s\nbase_dir = %s\n' \
+	    "$PKI/mail.fullchain.crt" "$PKI/mail.key" "$TP_TMP/dv-$1"; printf '%b\n' "$2"; } >"$T/$1.conf"
+}
+# refused NAME LINE ERE BLOCK: doveconf rejects it, check_sni_map names the line.
+refused() {
+	dovecot_conf "$1" "$4"
+	tap_ok "doveconf refuses: $1" bash -c '! doveconf -n -c "$1" >/dev/null 2>&1' _ "$T/$1.conf"
+	expect "... and so does check_sni_map: $1" check_sni_map CRITICAL \
+	    "$1\.conf: syntax error, line $2: $3" "${R[@]}" --map-type dovecot --map "$T/$1.conf"
+}
+refused one-line-block 5 "text after '\{'" "local_name a.example.test { ssl_cert = <$PKI/mail.crt }"
+refused double-brace 7 "'\}\}': one '\}' a line, alone" "local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n}}"
+refused in-protocol 6 "'local_name' inside a protocol block, which Dovecot refuses" \
+    "protocol imap {\\n  local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n  }\\n}"
+dovecot_conf empty-file "local_name a.example.test {\\n  ssl_cert = <\\n  ssl_key = <$PKI/mail.key\\n}"
+tap_ok "doveconf accepts an empty 'ssl_cert = <'" bash -c 'doveconf -n -c "$1" >/dev/null 2>&1' _ "$T/empty-file.conf"
+expect "... which check_sni_map finds unreadable: CRITICAL" check_sni_map CRITICAL \
+    "a\.example\.test \(missing file\)" "${R[@]}" --map-type dovecot --map "$T/empty-file.conf"
 tap_done

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "dns.h"
 #include "plugin_opts.h"
 
 int
@@ -60,6 +61,16 @@ opt_error(char *err, size_t errlen, const char *fmt, const char *value)
 {
 	snprintf(err, errlen, fmt, value);
 	return -1;
+}
+
+int
+opt_resolver(const char *arg, const char **out, char *err, size_t errlen)
+{
+	if (!tp_dns_forwarder_valid(arg))
+		return opt_error(err, errlen, "--resolver: '%s' is not ADDR[@PORT] with an "
+		    "IP address", arg);
+	*out = arg;
+	return 0;
 }
 
 int

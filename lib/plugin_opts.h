@@ -51,6 +51,9 @@ void plugin_start(const struct common_opts *common, const char *prefix);
 /* Writes FMT with VALUE (one %s) into ERR; returns -1 for a handler to return. */
 int opt_error(char *err, size_t errlen, const char *fmt, const char *value);
 
+/* --resolver ADDR[@PORT]: sets *OUT, or -1 with a sentence naming the value. */
+int opt_resolver(const char *arg, const char **out, char *err, size_t errlen);
+
 /* Sets *OUT to PATH when it is readable, else -1 with "OPTION: cannot read 'PATH'". */
 int opt_readable(const char *option, const char *path, const char **out, char *err,
     size_t errlen);

@@ -163,11 +163,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case 'c':
 		return days_option(&o->days, opt, arg, err, errlen);
 	case OPT_RESOLVER:
-		if (!tp_dns_forwarder_valid(arg))
-			return opt_error(err, errlen, "--resolver: '%s' is not ADDR[@PORT] with an "
-			    "IP address", arg);
-		o->resolver = arg;
-		return 0;
+		return opt_resolver(arg, &o->resolver, err, errlen);
 	case OPT_TRUST_ANCHOR:
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	case OPT_HTTPS_PORT:

@@ -335,7 +335,12 @@ check_entry(struct check *c, struct run *r, struct name *n)
 	snprintf(where, sizeof(where), "%s: in the map's files, ", n->text);
 	name_chain_rules(c, r, n, n->map_chain, where);
 	cc = tp_chain_check_new(n->map_chain, r->trust);
-	if (cc != NULL && !tp_chain_check_verified(cc))
+	if (cc != NULL && !tp_chain_check_verified(cc) && tp_chain_check_missing_issuer(cc))
+		name_result(c, n, STATE_CRITICAL, "chain", "the map's files lack the "
+		    "intermediate '%s' (map line %u): name the full chain (fullchain.pem, "
+		    "not cert.pem)", tp_chain_check_missing_issuer(cc),
+		    tp_sni_map_line(r->map, n->entry));
+	else if (cc != NULL && !tp_chain_check_verified(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the chain in the map's files does "
 		    "not verify: %s", tp_chain_check_error(cc));
 	tp_chain_check_free(cc);

@@ -53,7 +53,7 @@ expect "a key that does not match its certificate: CRITICAL, named" check_sni_ma
 { entry mail mail; printf 'other.example.test %s/other.key %s/other.crt\n' "$T" "$T"; } >"$T/leafonly.map"
 expect "an entry naming cert.pem instead of fullchain.pem: CRITICAL" check_sni_map CRITICAL \
     "other\.example\.test \(chain\)" "${R[@]}" --map "$T/leafonly.map"
-tap_like "$OUT" "other\.example\.test: the chain in the map's files does not verify: the issuer 'CN=tls-probe Test Intermediate R1" "... the missing intermediate named"
+tap_like "$OUT" "other\.example\.test: the map's files lack the intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' \(map line 2\): name the full chain" "... the missing intermediate named"
 { entry mail mail; printf 'other.example.test %s/other.key %s/gone.pem\n' "$T" "$T"; } >"$T/missing.map"
 expect "a file that does not exist: CRITICAL with the map line" check_sni_map CRITICAL \
     "other\.example\.test \(missing file\)" "${R[@]}" --map "$T/missing.map"

@@ -94,6 +94,9 @@ tap_is "$(jqv '.exit_code')" 2 "cert_chain: a port without STARTTLS is exit_code
 agent "tls_probe.sni_map[$PF_DIR/sni,-r $PKI/root.crt]"
 tap_is "$(jqv '[.prefix, (.exit_code | type), ([.perfdata[].label] | index("days_left_min") != null)]')" \
     '["SNI_MAP","number",true]' "sni_map: the map check answers JSON with days_left_min"
+agent "tls_probe.mta_sts[example.test,--https-port 0]"
+tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("--https-port"))]')" '["MTA_STS",3,true]' \
+    "mta_sts: the key reaches check_mta_sts (-D from the first parameter, options after)"
 
 # --- the wrapper alone ---------------------------------------------------------
 VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/nowhere "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 "$PF_SUBMISSION" submission)

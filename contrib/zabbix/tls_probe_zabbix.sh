@@ -4,6 +4,7 @@
 #   tls_probe_zabbix.sh mail_tls   HOST PORT PROTOCOL [EXTRA...]
 #   tls_probe_zabbix.sh cert_chain HOST PORTS [EXTRA...]
 #   tls_probe_zabbix.sh sni_map    MAP [EXTRA...]
+#   tls_probe_zabbix.sh mta_sts    DOMAIN [EXTRA...]
 #
 # Used by userparameter_tls_probe.conf (Zabbix agent) and usable as an
 # external check on the Zabbix server or proxy (copy it into ExternalScripts,
@@ -62,8 +63,14 @@ sni_map)
 	if [ $# -ge 1 ]; then shift; fi
 	set -- ${map:+--map="$map"} "$@"
 	;;
+mta_sts)
+	plugin=check_mta_sts
+	domain=${1:-}
+	if [ $# -ge 1 ]; then shift; fi
+	set -- ${domain:+-D "$domain"} "$@"
+	;;
 *)
-	json_unknown "tls_probe_zabbix.sh: unknown check '$what' (use mail_tls, cert_chain or sni_map)"
+	json_unknown "tls_probe_zabbix.sh: unknown check '$what' (use mail_tls, cert_chain, sni_map or mta_sts)"
 	exit 0
 	;;
 esac

@@ -120,6 +120,16 @@ dane_collect(struct tp_probe *p, const struct tp_config *cfg)
 	verify = SSL_get_verify_result(p->ssl);
 	p->dane_depth = SSL_get0_dane_authority(p->ssl, NULL, NULL);
 	p->dane_match = matched_record(p, cfg);
+	if (p->dane_match >= 0) {
+		const struct tp_tlsa *t = &cfg->tlsa[p->dane_match];
+
+		p->dane_params[0] = t->usage;
+		p->dane_params[1] = t->selector;
+		p->dane_params[2] = t->mtype;
+		p->dane_len = t->len;
+		memcpy(p->dane_data, t->data, t->len < sizeof(p->dane_data) ?
+		    t->len : sizeof(p->dane_data));
+	}
 	p->dane_result = verify == X509_V_OK && p->dane_depth >= 0 ?
 	    TP_DANE_VERIFIED : TP_DANE_FAILED;
 	if (p->dane_result == TP_DANE_FAILED)
@@ -137,4 +147,16 @@ tp_probe_dane_match(const struct tp_probe *p, int *depth)
 	if (depth != NULL)
 		*depth = p->dane_depth;
 	return p->dane_match;
+}
+
+bool
+tp_probe_dane_record(const struct tp_probe *p, uint8_t params[3],
+    const unsigned char **data, size_t *len)
+{
+	if (p->dane_match < 0 || p->dane_result != TP_DANE_VERIFIED)
+		return false;
+	memcpy(params, p->dane_params, 3);
+	*data = p->dane_data;
+	*len = p->dane_len;
+	return true;
 }

@@ -32,6 +32,15 @@ wellformed(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len)
 	return mtype == 0 || len == (mtype == 1 ? 32u : 64u);
 }
 
+/* What is left until DEADLINE_MS (at least 1 ms: the query then times out). */
+static int64_t
+time_left(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - tp_monotonic_ms();
+
+	return left > 0 ? left : 1;
+}
+
 /* A secure CNAME from HOST to NAME: RFC 7672 2.2.2 looks TLSA up there first. */
 static void
 note_expansion(struct dane_lookup *l, const char *host, const char *name)
@@ -46,30 +55,43 @@ note_expansion(struct dane_lookup *l, const char *host, const char *name)
 		snprintf(l->expanded, sizeof(l->expanded), "%.*s", (int)len, name);
 }
 
-/* HOST's first address of FAMILY (A before AAAA when either will do). */
+/* Why answer A (or its absence, WHY) gives HOST no address, into ERR. */
+static void
+address_problem(const struct tp_dns_answer *a, const char *why, const char *host,
+    enum tp_family family, char *err, size_t errlen)
+{
+	if (a == NULL)
+		snprintf(err, errlen, "%s", why);
+	else if (tp_dns_answer_security(a) == TP_DNS_BOGUS)
+		snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
+		    tp_dns_answer_why_bogus(a));
+	else
+		snprintf(err, errlen, "%s has no %s address in DNS", host,
+		    family == TP_FAMILY_ANY ? "IPv4 or IPv6" :
+		    family == TP_FAMILY_IPV4 ? "IPv4" : "IPv6");
+}
+
+/* HOST's first address of FAMILY (A before AAAA when either will do); the
+ * first problem is the one reported. */
 static int
 lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
-    int64_t timeout_ms, char *err, size_t errlen)
+    int64_t deadline_ms, char *err, size_t errlen)
 {
 	enum tp_dns_type types[2] = { TP_DNS_A, TP_DNS_AAAA };
 	size_t first = family == TP_FAMILY_IPV6 ? 1 : 0, last = family == TP_FAMILY_IPV4 ? 0 : 1;
 
-	for (size_t t = first; t <= last; t++) {
-		struct tp_dns_answer *a = tp_dns_query(l->resolver, host, types[t], timeout_ms,
-		    err, errlen);
+	err[0] = '\0';
+	for (size_t t = first; t <= last && !tp_resolver_unusable(l->resolver); t++) {
+		char why[400] = "";
+		struct tp_dns_answer *a = tp_dns_query(l->resolver, host, types[t],
+		    time_left(deadline_ms), why, sizeof(why));
 		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
 		    tp_dns_address(a, 0, l->address, sizeof(l->address));
 
 		if (found && tp_dns_answer_security(a) == TP_DNS_SECURE)
 			note_expansion(l, host, tp_dns_answer_name(a));
-
-		if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
-			snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
-			    tp_dns_answer_why_bogus(a));
-		else if (a != NULL && !found)
-			snprintf(err, errlen, "%s has no %s address in DNS", host,
-			    family == TP_FAMILY_ANY ? "IPv4 or IPv6" :
-			    family == TP_FAMILY_IPV4 ? "IPv4" : "IPv6");
+		if (!found && err[0] == '\0')
+			address_problem(a, why, host, family, err, errlen);
 		tp_dns_answer_free(a);
 		if (found)
 			return 0;
@@ -79,12 +101,12 @@ lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
 
 /* The TLSA answer at _PORT._tcp.NAME into L (true when there is one). */
 static bool
-lookup_tlsa(struct dane_lookup *l, const char *name, unsigned port, int64_t timeout_ms)
+lookup_tlsa(struct dane_lookup *l, const char *name, unsigned port, int64_t deadline_ms)
 {
 	tp_dns_answer_free(l->tlsa);
 	l->error[0] = '\0';
 	snprintf(l->tlsa_name, sizeof(l->tlsa_name), "_%u._tcp.%s", port, name);
-	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, timeout_ms,
+	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, time_left(deadline_ms),
 	    l->error, sizeof(l->error));
 	return l->tlsa != NULL;
 }
@@ -102,25 +124,41 @@ add_records(const struct dane_lookup *l, struct tp_config *cfg)
 	}
 }
 
+/* A secure "no such records" at the CNAME target sends the lookup back to HOST. */
+static bool
+secure_denial(const struct tp_dns_answer *a)
+{
+	return a != NULL && tp_dns_answer_security(a) == TP_DNS_SECURE &&
+	    tp_dns_answer_count(a) == 0;
+}
+
 int
 dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_anchor,
-    const char *host, unsigned port, enum tp_family family, int64_t timeout_ms,
+    const char *host, unsigned port, enum tp_family family, int64_t deadline_ms,
     struct tp_config *cfg, char *err, size_t errlen)
 {
+	const char *base = host;
+
 	memset(l, 0, sizeof(*l));
 	l->resolver = tp_resolver_new(resolver, trust_anchor, err, errlen);
 	if (l->resolver == NULL)
 		return -1;
-	if (lookup_address(l, host, family, timeout_ms, err, errlen) < 0)
-		return -1;
-	/* RFC 7672 2.2.2: the expanded name's records rule, else HOST's own. */
-	if (l->expanded[0] == '\0' || !lookup_tlsa(l, l->expanded, port, timeout_ms) ||
-	    (tp_dns_answer_security(l->tlsa) != TP_DNS_BOGUS && tp_dns_answer_count(l->tlsa) == 0))
-		lookup_tlsa(l, host, port, timeout_ms);
+	if (lookup_address(l, host, family, deadline_ms, err, errlen) < 0)
+		return tp_resolver_unusable(l->resolver) ? -1 : -2;
+	/* RFC 7672 2.2.2: the target's records first; a lookup that fails there
+	 * stops (as a validating MTA defers), only a secure denial goes on. */
+	if (l->expanded[0] != '\0') {
+		base = l->expanded;
+		if (lookup_tlsa(l, l->expanded, port, deadline_ms) && secure_denial(l->tlsa))
+			base = host;
+	}
+	if (base == host)
+		lookup_tlsa(l, host, port, deadline_ms);
 	if (l->tlsa != NULL && tp_dns_answer_security(l->tlsa) == TP_DNS_SECURE)
 		add_records(l, cfg);
-	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, host) < 0 ||
-	    (l->expanded[0] && tp_config_set_dane_alt_name(cfg, l->expanded) < 0)) {
+	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, base) < 0 ||
+	    (l->expanded[0] && tp_config_set_dane_alt_name(cfg, base == host ?
+	    l->expanded : host) < 0)) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		return -1;
 	}
@@ -278,17 +316,28 @@ judge_handshake(struct check *c, const struct dane_lookup *l, const struct tp_pr
     const struct tp_chain *sent, const struct tally *t)
 {
 	const struct tp_cert *leaf = tp_chain_cert(sent, 0);
+	struct record used = { .depth = -1 };
+	uint8_t params[3];
 	char text[64];
+	int depth;
 
-	record_text(&t->first_match, text, sizeof(text));
-	if (tp_probe_dane_result(p) == TP_DANE_VERIFIED)
+	tp_probe_dane_match(p, &depth);
+	if (tp_probe_dane_record(p, params, &used.data, &used.len)) {
+		used.usage = params[0];
+		used.selector = params[1];
+		used.mtype = params[2];
+		record_text(&used, text, sizeof(text));
 		check_add(c, STATE_OK, "DANE: TLSA %s matches at chain depth %d of %zu "
-		    "records, DNSSEC secure", text, t->first_match.depth, t->total);
-	else
-		check_add(c, STATE_CRITICAL, "DANE: no TLSA record matches the served key, "
-		    "SHA-256 %s: publish '3 1 1 %s' at %s, or serve the pinned key (%s)",
-		    tp_cert_spki_sha256(leaf), tp_cert_spki_sha256(leaf), l->tlsa_name,
+		    "records, DNSSEC secure", text, depth, t->total);
+	} else if (t->first_match.depth >= 0) {
+		record_text(&t->first_match, text, sizeof(text));
+		check_add(c, STATE_CRITICAL, "DANE: TLSA %s matches the served chain, but DANE "
+		    "verification fails: %s (check the names and dates of the chain)", text,
 		    tp_probe_dane_error(p));
+	} else
+		check_add(c, STATE_CRITICAL, "DANE: no TLSA record matches the served key: "
+		    "publish '3 1 1 %s' at %s, or serve the pinned key", tp_cert_spki_sha256(leaf),
+		    l->tlsa_name);
 }
 
 /* RFC 7671 section 8.1: the next key's record must be published first. */
@@ -297,9 +346,8 @@ judge_rollover(struct check *c, const struct dane_lookup *l, const struct tally 
 {
 	if (t->total == 1)
 		check_add(c, STATE_WARNING, "DANE: a single TLSA record at %s: the next "
-		    "certificate with a new key breaks delivery unless its record is "
-		    "published first (add one for the next key, or a 2 1 1 for the issuer)",
-		    l->tlsa_name);
+		    "change of what it pins (a new key, a new issuer) breaks delivery unless "
+		    "a second record is published first", l->tlsa_name);
 	else if (t->pins_leaf > 0 && t->pins_leaf == t->usable)
 		check_add(c, STATE_WARNING, "DANE: every usable TLSA record at %s pins the "
 		    "current leaf key: the next renewal with a new key breaks delivery "

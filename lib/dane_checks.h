@@ -28,12 +28,13 @@ struct dane_lookup {
  * Resolves HOST's address (FAMILY) and its TLSA records at _PORT._tcp.HOST
  * (first at the CNAME-expanded name when HOST is a secure CNAME, RFC 7672)
  * through RESOLVER ("ADDR[@PORT]" or NULL) validated from TRUST_ANCHOR
- * (NULL: the root key), within TIMEOUT_MS, and puts the address and the
- * records into CFG.  -1 with a sentence in ERR when the check cannot go on
- * (bad options, no address); a failed TLSA lookup is judged later.
+ * (NULL: the root key), before DEADLINE_MS (tp_monotonic_ms() time), and
+ * puts the address and the records into CFG.  With a sentence in ERR: -1
+ * when the resolver cannot be set up (libunbound, trust anchor), -2 when
+ * HOST has no usable address; a failed TLSA lookup is judged later.
  */
 int dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_anchor,
-    const char *host, unsigned port, enum tp_family family, int64_t timeout_ms,
+    const char *host, unsigned port, enum tp_family family, int64_t deadline_ms,
     struct tp_config *cfg, char *err, size_t errlen);
 
 /*

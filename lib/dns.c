@@ -19,6 +19,7 @@
 #include <unbound.h>
 
 #include "dns.h"
+#include "tlsprobe.h"
 
 #ifndef LIBUNBOUND_SONAME
 #define LIBUNBOUND_SONAME "libunbound.so.8"
@@ -88,6 +89,7 @@ ub_load(void)
 
 struct tp_resolver {
 	struct ub_ctx *ctx;
+	bool unusable;		/* libunbound could not start with these settings */
 	char where[80];		/* "127.0.0.1@5353" or "the system's resolvers" */
 };
 
@@ -179,6 +181,12 @@ tp_resolver_new(const char *forward_to, const char *trust_anchor, char *err, siz
 	return r;
 }
 
+bool
+tp_resolver_unusable(const struct tp_resolver *r)
+{
+	return r->unusable;
+}
+
 void
 tp_resolver_free(struct tp_resolver *r)
 {
@@ -212,15 +220,6 @@ query_done(void *arg, int err, struct ub_result *result)
 	p->result = result;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *
 type_name(enum tp_dns_type type)
 {
@@ -234,20 +233,32 @@ type_name(enum tp_dns_type type)
 	return "?";
 }
 
+static const char *
+rcode_name(int rcode)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+	    "NOTIMP", "REFUSED" };
+
+	return rcode >= 0 && rcode < 6 ? names[rcode] : "an error rcode";
+}
+
 /* Waits for P until DEADLINE; false on timeout (the query is cancelled). */
 static bool
 wait_for(struct tp_resolver *r, struct pending *p, int id, int64_t deadline)
 {
 	while (!p->done) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - tp_monotonic_ms();
 		struct pollfd pfd = { .fd = ub.fd(r->ctx), .events = POLLIN };
 
 		if (left <= 0) {
 			ub.cancel(r->ctx, id);
 			return false;
 		}
-		if (poll(&pfd, 1, (int)left) > 0 && ub.process(r->ctx) != 0)
-			return p->done;
+		if (poll(&pfd, 1, (int)left) > 0 && ub.process(r->ctx) != 0 && !p->done) {
+			/* P lives on the caller's stack: no callback may come later. */
+			ub.cancel(r->ctx, id);
+			return false;
+		}
 	}
 	return true;
 }
@@ -261,16 +272,29 @@ tp_dns_query(struct tp_resolver *r, const char *name, enum tp_dns_type type,
 	int id, rc;
 
 	rc = ub.resolve_async(r->ctx, name, (int)type, 1, &p, query_done, &id);
-	if (rc == 0 && !wait_for(r, &p, id, now_ms() + timeout_ms)) {
+	if (rc == 0 && !wait_for(r, &p, id, tp_monotonic_ms() + timeout_ms)) {
 		snprintf(err, errlen, "no DNS answer for %s %s from %s within %lld ms",
 		    name, type_name(type), r->where, (long long)timeout_ms);
 		return NULL;
 	}
 	if (rc == 0)
 		rc = p.err;
+	if (rc == UB_INITFAIL) {
+		r->unusable = true;
+		snprintf(err, errlen, "the DNS resolver cannot start with these settings: is "
+		    "the trust anchor a file of DS or DNSKEY records, and %s reachable?", r->where);
+		return NULL;
+	}
 	if (rc != 0 || p.result == NULL) {
 		snprintf(err, errlen, "the DNS lookup of %s %s failed: %s", name,
 		    type_name(type), rc ? ub.strerror(rc) : "no result");
+		return NULL;
+	}
+	/* A failure that is not a DNSSEC verdict (SERVFAIL, REFUSED) is no answer. */
+	if (!p.result->bogus && p.result->rcode != 0 && p.result->rcode != 3) {
+		snprintf(err, errlen, "the DNS lookup of %s %s failed: %s from %s", name,
+		    type_name(type), rcode_name(p.result->rcode), r->where);
+		ub.resolve_free(p.result);
 		return NULL;
 	}
 	a = calloc(1, sizeof(*a));

@@ -30,6 +30,12 @@ monotonic_ms(void)
 }
 
 int64_t
+tp_monotonic_ms(void)
+{
+	return monotonic_ms();
+}
+
+int64_t
 conn_remaining_ms(const struct conn *c)
 {
 	int64_t left = c->deadline_ms - monotonic_ms();

@@ -184,6 +184,9 @@ struct tp_probe {
 	enum tp_dane_result dane_result;
 	int dane_match;			/* index into the config's TLSA records */
 	int dane_depth;			/* chain depth it matched at */
+	uint8_t dane_params[3];		/* the matched record: usage, selector, type */
+	unsigned char dane_data[64];	/* ... the start of its data */
+	size_t dane_len;		/* ... and that data's whole length */
 	char dane_error[128];
 };
 

@@ -101,6 +101,9 @@ int tp_config_set_dane_name(struct tp_config *cfg, const char *name);
 int tp_config_set_dane_alt_name(struct tp_config *cfg, const char *name);
 const char *tp_config_error(const struct tp_config *cfg);
 
+/* Milliseconds of a monotonic clock: for deadlines that span several steps. */
+int64_t tp_monotonic_ms(void);
+
 /* --- certificates ----------------------------------------------------- */
 
 struct tp_cert;
@@ -360,6 +363,13 @@ enum tp_dane_result {
 enum tp_dane_result tp_probe_dane_result(const struct tp_probe *probe);
 /* The record that matched (index in the order added) and its chain depth. */
 int tp_probe_dane_match(const struct tp_probe *probe, int *depth);
+/*
+ * The record OpenSSL verified the chain with: usage, selector, matching
+ * type, and the first bytes of its data (*LEN is the data's whole length;
+ * at most 64 bytes are kept).  False when DANE did not verify.
+ */
+bool tp_probe_dane_record(const struct tp_probe *probe, uint8_t params[3],
+    const unsigned char **data, size_t *len);
 /* OpenSSL's reason when DANE verification failed, or "". */
 const char *tp_probe_dane_error(const struct tp_probe *probe);
 

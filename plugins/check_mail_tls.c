@@ -490,15 +490,43 @@ report_verbose(const struct options *o, const struct tp_probe *probe)
 	}
 }
 
-/* --dane: DNS first, so that the handshake can be verified against TLSA. */
-static int
-prepare_dane(const struct options *o, struct dane_lookup *dane, struct tp_config *cfg,
-    char *err, size_t errlen)
+static void
+probe_and_evaluate(struct check *c, struct facts *f, const struct tp_config *cfg,
+    const struct dane_lookup *dane)
+{
+	if (tp_probe_run(f->probe, cfg) < 0) {
+		probe_failed(c, f);
+		if (dane != NULL)
+			dane_judge(c, dane, f->probe, NULL);
+		return;
+	}
+	f->dane = dane;
+	f->dane_verified = dane != NULL && tp_probe_dane_result(f->probe) == TP_DANE_VERIFIED;
+	evaluate(c, f);
+}
+
+/*
+ * --dane: DNS first, so that the handshake can be verified against TLSA;
+ * one deadline for both, the probe gets what the lookups left.  False
+ * with a result on C when the check cannot go on.
+ */
+static bool
+prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
+    struct tp_config *cfg)
 {
 	const struct endpoint_opts *e = &o->endpoint;
+	int64_t deadline = tp_monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
+	char err[512];
+	int rc = dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
+	    deadline, cfg, err, sizeof(err));
+	int64_t left = deadline - tp_monotonic_ms();
 
-	return dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
-	    (int64_t)(o->common.timeout_seconds * 1000), cfg, err, errlen);
+	if (rc < 0) {
+		check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "%s", err);
+		return false;
+	}
+	tp_config_set_timeout_ms(cfg, left > 1 ? (unsigned)left : 1);
+	return true;
 }
 
 static int
@@ -520,17 +548,8 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
 	if (f.probe == NULL)
 		check_add(c, STATE_UNKNOWN, "out of memory");
-	else if (o->dane && prepare_dane(o, &dane, cfg, err, sizeof(err)) < 0)
-		check_add(c, STATE_CRITICAL, "%s", err);
-	else if (tp_probe_run(f.probe, cfg) < 0) {
-		probe_failed(c, &f);
-		if (o->dane)
-			dane_judge(c, &dane, f.probe, NULL);
-	} else {
-		f.dane = o->dane ? &dane : NULL;
-		f.dane_verified = o->dane && tp_probe_dane_result(f.probe) == TP_DANE_VERIFIED;
-		evaluate(c, &f);
-	}
+	else if (!o->dane || prepare_dane(c, o, &dane, cfg))
+		probe_and_evaluate(c, &f, cfg, o->dane ? &dane : NULL);
 	if (f.probe != NULL) {
 		report_verbose(o, f.probe);
 		add_timings(c, f.probe);

@@ -73,6 +73,7 @@ struct run {
 	char policy_sha256[65];
 	struct mx_target mx[MX_MAX];
 	size_t mx_count;
+	size_t mx_skipped;		/* MX beyond MX_MAX, by preference: unchecked */
 	char mx_error[400];
 };
 
@@ -203,20 +204,11 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* gathering: DNS, the policy, the MX                                        */
 /* ------------------------------------------------------------------------ */
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What is left of -t for the next step (at least 1 ms: it then times out). */
 static int64_t
 time_left_ms(const struct run *r)
 {
-	int64_t left = r->deadline_ms - monotonic_ms();
+	int64_t left = r->deadline_ms - tp_monotonic_ms();
 
 	return left > 0 ? left : 1;
 }
@@ -371,19 +363,32 @@ compare_mx(const void *a, const void *b)
 static void
 gather_mx(struct run *r)
 {
+	struct mx_target all[MX_MAX * 4];
+	size_t n = 0;
 	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
 	    time_left_ms(r), r->mx_error, sizeof(r->mx_error));
 
-	for (size_t i = 0; a != NULL && i < tp_dns_answer_count(a) && r->mx_count < MX_MAX; i++) {
-		struct mx_target *m = &r->mx[r->mx_count];
-
-		if (tp_dns_mx(a, i, &m->preference, m->host, sizeof(m->host)) && m->host[0])
-			r->mx_count++;
+	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
+		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
+		    "(DNSSEC validation failed): %s", r->opts->domain, tp_dns_answer_why_bogus(a));
+	for (size_t i = 0; a != NULL && !r->mx_error[0] && i < tp_dns_answer_count(a) &&
+	    n < sizeof(all) / sizeof(all[0]); i++) {
+		memset(&all[n], 0, sizeof(all[n]));
+		if (tp_dns_mx(a, i, &all[n].preference, all[n].host, sizeof(all[n].host)))
+			n++;
 	}
-	if (a != NULL && r->mx_count == 0)
+	if (n == 1 && all[0].host[0] == '\0')
+		snprintf(r->mx_error, sizeof(r->mx_error), "%s has a null MX (RFC 7505): it "
+		    "accepts no mail, so an MTA-STS policy serves no purpose", r->opts->domain);
+	else if (a != NULL && !r->mx_error[0] && n == 0)
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
 	tp_dns_answer_free(a);
-	qsort(r->mx, r->mx_count, sizeof(r->mx[0]), compare_mx);
+	if (r->mx_error[0])
+		return;
+	qsort(all, n, sizeof(all[0]), compare_mx);
+	r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
+	r->mx_count = n - r->mx_skipped;
+	memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
 }
 
 static struct tp_config *
@@ -426,6 +431,10 @@ probe_mx(struct run *r)
 		probes[n] = m->probe;
 		cfgs[n++] = m->cfg;
 	}
+	/* The lookups above took time: every probe gets what is left now. */
+	for (size_t i = 0; i < r->mx_count; i++)
+		if (r->mx[i].cfg != NULL)
+			tp_config_set_timeout_ms(r->mx[i].cfg, (unsigned)time_left_ms(r));
 	tp_probe_run_all(probes, cfgs, n);
 }
 
@@ -445,9 +454,11 @@ mx_failure_state(const struct run *r)
 static void
 check_record(struct check *c, const struct run *r)
 {
-	if (r->sts == MTASTS_SELECT_ONE)
+	if (r->sts == MTASTS_SELECT_ONE) {
 		check_add(c, STATE_OK, "MTA-STS record: id %s", r->record.id);
-	else
+		if (r->record.warning[0])
+			check_add(c, STATE_WARNING, "the MTA-STS record: %s", r->record.warning);
+	} else
 		check_add(c, STATE_CRITICAL, "%s", r->record_error);
 }
 
@@ -477,6 +488,9 @@ check_mx_coverage(struct check *c, const struct run *r)
 		check_add(c, STATE_CRITICAL, "%s", r->mx_error);
 		return;
 	}
+	if (r->mx_skipped > 0)
+		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
+		    "this check looks at %d", r->mx_skipped, MX_MAX);
 	for (size_t i = 0; r->policy_ok && i < r->mx_count; i++) {
 		const struct mx_target *m = &r->mx[i];
 
@@ -519,15 +533,40 @@ check_mx_tls(struct check *c, const struct run *r)
 static void
 check_tlsrpt(struct check *c, const struct run *r)
 {
-	if (r->rpt == MTASTS_SELECT_ONE)
+	if (r->rpt == MTASTS_SELECT_ONE) {
 		check_add(c, STATE_OK, "TLS-RPT: reports go to %s%s", r->tlsrpt.rua[0],
 		    r->tlsrpt.rua_count > 1 ? " and more" : "");
-	else
-		check_add(c, STATE_WARNING, "TLS-RPT: %s (senders cannot report "
-		    "delivery failures to the owner)", r->tlsrpt_error);
+		if (r->tlsrpt.warning[0])
+			check_add(c, STATE_WARNING, "the TLS-RPT record: %s", r->tlsrpt.warning);
+	} else
+		check_add(c, STATE_WARNING, "%s (senders cannot report delivery failures "
+		    "to the owner)", r->tlsrpt_error);
 }
 
-/* --state-file: "ID SHA256" of the last run; a new body needs a new id. */
+/* Writes "ID SHA256" to PATH through a temporary file and rename(). */
+static int
+write_state(const char *path, const char *id, const char *sha)
+{
+	char tmp[4200];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return -1;
+	if (fprintf(f, "%s %s\n", id, sha) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+		remove(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --state-file holds "ID SHA256": the policy body first seen under the
+ * current id.  A different body under the same id warns until the id
+ * changes (senders keep the cached body until max_age runs out), so the
+ * warning stays up for the monitoring system to notify.
+ */
 static void
 check_policy_id(struct check *c, const struct run *r)
 {
@@ -542,13 +581,14 @@ check_policy_id(struct check *c, const struct run *r)
 			old_id[0] = '\0';
 		fclose(f);
 	}
-	if (old_id[0] && strcmp(old_id, r->record.id) == 0 && strcmp(old_sha, r->policy_sha256))
-		check_add(c, STATE_WARNING, "the policy changed but its id '%s' did not: "
-		    "senders keep the cached old policy until max_age runs out; change the "
-		    "id in _mta-sts.%s", r->record.id, r->opts->domain);
-	f = fopen(r->opts->state_file, "w");
-	if (f == NULL || fprintf(f, "%s %s\n", r->record.id, r->policy_sha256) < 0 ||
-	    fclose(f) != 0)
+	if (old_id[0] && strcmp(old_id, r->record.id) == 0) {
+		if (strcmp(old_sha, r->policy_sha256) != 0)
+			check_add(c, STATE_WARNING, "the policy changed but its id '%s' did not: "
+			    "senders keep the cached old policy until max_age runs out; change "
+			    "the id in _mta-sts.%s", r->record.id, r->opts->domain);
+		return;
+	}
+	if (write_state(r->opts->state_file, r->record.id, r->policy_sha256) < 0)
 		check_add(c, STATE_UNKNOWN, "--state-file: cannot write '%s'", r->opts->state_file);
 }
 
@@ -573,6 +613,9 @@ summarize(struct check *c, const struct run *r)
 		check_summary_prefix(c, "%s", r->opts->domain);
 	else if (!r->policy_ok)
 		check_summary(c, "%s: no usable MTA-STS policy", r->opts->domain);
+	else if (r->policy.mode == MTASTS_MODE_NONE)
+		check_summary(c, "%s: MTA-STS mode none (the policy is being withdrawn), "
+		    "policy id %s, max_age %ld", r->opts->domain, r->record.id, r->policy.max_age);
 	else
 		check_summary(c, "%s: MTA-STS %s, %zu MX covered with valid STARTTLS, policy "
 		    "id %s, max_age %ld", r->opts->domain, mtasts_mode_name(r->policy.mode),
@@ -617,7 +660,7 @@ run(const struct options *o, struct check *c)
 	struct run r = { .opts = o, .now = time(NULL) };
 	char err[512];
 
-	r.deadline_ms = monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
+	r.deadline_ms = tp_monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
 	snprintf(r.policy_host, sizeof(r.policy_host), "mta-sts.%s", o->domain);
 	r.resolver = tp_resolver_new(o->resolver, o->trust_anchor, err, sizeof(err));
 	if (r.resolver != NULL)
@@ -627,6 +670,11 @@ run(const struct options *o, struct check *c)
 		return check_usage_error(PREFIX, err);
 	}
 	gather_records(&r);
+	if (tp_resolver_unusable(r.resolver)) {
+		snprintf(err, sizeof(err), "%s", r.record_error);
+		free_run(&r);
+		return check_usage_error(PREFIX, err);
+	}
 	if (r.sts == MTASTS_SELECT_ONE)
 		fetch_policy(&r);
 	gather_mx(&r);

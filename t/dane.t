@@ -61,18 +61,30 @@ tap_like "$OUT" "^TLSA [12]/2 2 1 1 ${INTER:0:16}\.\.\.: DANE-TA, pins the publi
 dns_reload_zone signed "$(zone "3 1 1 $LEAF" "3 1 1 $NEXT"; echo "mx.example.test. IN CNAME $MX.")"
 expect "an MX name that is a CNAME: the target's TLSA records, OK" check_mail_tls OK "OK - " \
     -H mx.example.test "${DANE[@]:2}"
-tap_like "$OUT" "^\[OK\] DANE: TLSA 3 1 1 ${LEAF:0:16}\.\.\. matches" "... matched at $TLSA_NAME"
+tap_like "$OUT" "^\[OK\] DANE: TLSA 3 1 1 ${LEAF:0:16}\.\.\. matches" "... matched with the target's record"
+dns_reload_zone signed "$(zone; echo "mx.example.test. IN CNAME $MX."
+	echo "_$PF_SMTP._tcp.mx.example.test. IN TLSA 3 1 1 $LEAF"
+	echo "_$PF_SMTP._tcp.mx.example.test. IN TLSA 3 1 1 $NEXT")"
+expect "... no records at the target (a secure denial): the MX name's own, OK" check_mail_tls OK "OK - " \
+    -H mx.example.test "${DANE[@]:2}"
+dns_reload_zone signed "$(zone "3 1 1 $OLD" "3 1 1 $NEXT"; echo "mx.example.test. IN CNAME $MX."
+	echo "_$PF_SMTP._tcp.mx.example.test. IN TLSA 3 1 1 $LEAF"
+	echo "_$PF_SMTP._tcp.mx.example.test. IN TLSA 3 1 1 $NEXT")"
+expect "... records at both names: the target's rule (here: no match, CRITICAL)" check_mail_tls CRITICAL \
+    "" -H mx.example.test "${DANE[@]:2}"
+tap_like "$OUT" "^\[CRITICAL\] DANE: no TLSA record matches the served key: publish '3 1 1 $LEAF' at $TLSA_NAME," \
+    "... and the target is where to publish"
 
 # --- the incidents -------------------------------------------------------------------
 dns_reload_zone signed "$(zone "3 1 1 $OLD" "3 1 1 $NEXT")"
 expect "the key changed, the TLSA records did not: CRITICAL, the served key named" check_mail_tls CRITICAL \
-    "DANE: no TLSA record matches the served key, SHA-256 $LEAF" "${DANE[@]}"
-tap_like "$OUT" "^\[CRITICAL\] DANE: .*: publish '3 1 1 $LEAF' at $TLSA_NAME, or serve the pinned key \(.*\)$" \
-    "... and says which record would match"
+    "DANE: no TLSA record matches the served key: publish '3 1 1 $LEAF'" "${DANE[@]}"
+tap_like "$OUT" "^\[CRITICAL\] DANE: .*: publish '3 1 1 $LEAF' at $TLSA_NAME, or serve the pinned key$" \
+    "... the long output says where to publish it"
 
 dns_reload_zone signed "$(zone "3 1 1 $LEAF")"
 expect "a single 3 1 1 record: WARNING, rollover hazard" check_mail_tls WARNING \
-    "DANE: a single TLSA record at $TLSA_NAME: the next certificate with a new key breaks delivery" "${DANE[@]}"
+    "DANE: a single TLSA record at $TLSA_NAME: the next change of what it pins \(a new key, a new issuer\) breaks delivery" "${DANE[@]}"
 
 dns_reload_zone signed "$(zone "3 1 1 $LEAF" "3 0 1 $(cert_sha mail)")"
 expect "every record pins the current leaf: WARNING" check_mail_tls WARNING \
@@ -118,6 +130,14 @@ done
 expect "DANE-EE on a self-signed certificate: OK, PKIX not needed" check_mail_tls OK "OK - " "${DANE[@]}"
 tap_like "$OUT" "^\[OK\] chain does not verify against the trust store, which DANE makes unneeded" \
     "... the chain problem is said, as not needed"
+
+# --- DNS failures ----------------------------------------------------------------------
+expect "a name outside the zone (SERVFAIL from the resolver): CRITICAL, said as such" check_mail_tls CRITICAL \
+    "the DNS lookup of mail\.example\.org A failed: (SERVFAIL|REFUSED) from 127\.0\.0\.1@$DNS_PORT" \
+    -H mail.example.org "${DANE[@]:2}"
+expect "a trust anchor that is no DNSSEC key: UNKNOWN (the check cannot run)" check_mail_tls UNKNOWN \
+    "the DNS resolver cannot start with these settings: is the trust anchor a file of DS or DNSKEY records" \
+    "${DANE[@]}" --trust-anchor "$PKI/root.crt"
 
 # --- usage --------------------------------------------------------------------------------
 expect "--dane with an address for -H: UNKNOWN" check_mail_tls UNKNOWN \

@@ -114,7 +114,7 @@ expect "... the same MX in enforce mode: CRITICAL" check_mta_sts CRITICAL \
 policy enforce 604800 mail.example.test
 dns_reload_zone signed "$(zone -rpt)"
 expect "no TLS-RPT record: WARNING" check_mta_sts WARNING \
-    "TLS-RPT: no TLS-RPT record: .* \(senders cannot report delivery failures to the owner\)" "${STS[@]}"
+    "WARNING - example\.test: no TLS-RPT record: .* \(senders cannot report delivery failures to the owner\)" "${STS[@]}"
 policy enforce 3600 mail.example.test
 dns_reload_zone signed "$(zone)"
 expect "max_age under a day: WARNING" check_mta_sts WARNING "the policy's max_age is 3600 s, under a day" \
@@ -127,6 +127,11 @@ tap_ok "... in the file it was given" test -s "$TP_TMP/state"
 policy enforce 1209600 mail.example.test
 expect "the policy changed, its id did not: WARNING" check_mta_sts WARNING \
     "the policy changed but its id '20261125T1' did not" "${STS[@]}" --state-file "$TP_TMP/state"
+expect "... and still on the next run (until the id changes)" check_mta_sts WARNING \
+    "the policy changed but its id '20261125T1' did not" "${STS[@]}" --state-file "$TP_TMP/state"
+dns_reload_zone signed "$(zone -sts; echo '_mta-sts.example.test. IN TXT "v=STSv1; id=20261125T2"')"
+expect "a new id with the new policy: OK again" check_mta_sts OK "policy id 20261125T2" \
+    "${STS[@]}" --state-file "$TP_TMP/state"
 
 dns_reload_zone signed "$(zone -sts)"
 expect "no MTA-STS record: CRITICAL" check_mta_sts CRITICAL "no MTA-STS record" "${STS[@]}"

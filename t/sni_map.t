@@ -96,17 +96,22 @@ dovecot_conf() {
 	{ printf 'ssl = yes\nssl_cert = <%s\nssl_key = <%s\nbase_dir = %s\n' \
 	    "$PKI/mail.fullchain.crt" "$PKI/mail.key" "$TP_TMP/dv-$1"; printf '%b\n' "$2"; } >"$T/$1.conf"
 }
-# refused NAME LINE ERE BLOCK: doveconf rejects it, check_sni_map names the line.
+# refused NAME LINE ERE BLOCK DOVECONF_ERE: doveconf rejects it with an error
+# matching DOVECONF_ERE, check_sni_map names the line.
 refused() {
 	dovecot_conf "$1" "$4"
-	tap_ok "doveconf refuses: $1" bash -c '! doveconf -n -c "$1" >/dev/null 2>&1' _ "$T/$1.conf"
+	tap_like "$(doveconf -n -c "$T/$1.conf" 2>&1 >/dev/null)" "Fatal: Error in configuration file .*$1\.conf line $2: $5" \
+	    "doveconf refuses: $1"
 	expect "... and so does check_sni_map: $1" check_sni_map CRITICAL \
 	    "$1\.conf: syntax error, line $2: $3" "${R[@]}" --map-type dovecot --map "$T/$1.conf"
 }
-refused one-line-block 5 "text after '\{'" "local_name a.example.test { ssl_cert = <$PKI/mail.crt }"
-refused double-brace 7 "'\}\}': one '\}' a line, alone" "local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n}}"
+refused one-line-block 5 "text after '\{'" "local_name a.example.test { ssl_cert = <$PKI/mail.crt }" \
+    "Garbage after '\{'"
+refused double-brace 7 "'\}\}': one '\}' a line, alone" "local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n}}" \
+    "Expecting '\{'"
 refused in-protocol 6 "'local_name' inside a protocol block, which Dovecot refuses" \
-    "protocol imap {\\n  local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n  }\\n}"
+    "protocol imap {\\n  local_name a.example.test {\\n  ssl_cert = <$PKI/mail.crt\\n  }\\n}" \
+    "protocol \{ local_name \{ \.\. \} \} not allowed"
 dovecot_conf empty-file "local_name a.example.test {\\n  ssl_cert = <\\n  ssl_key = <$PKI/mail.key\\n}"
 tap_ok "doveconf accepts an empty 'ssl_cert = <'" bash -c 'doveconf -n -c "$1" >/dev/null 2>&1' _ "$T/empty-file.conf"
 expect "... which check_sni_map finds unreadable: CRITICAL" check_sni_map CRITICAL \

@@ -298,8 +298,8 @@ judge_answer(struct check *c, const struct dane_lookup *l)
 		check_add(c, STATE_CRITICAL, "DANE: %s", l->error);
 	else if (tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		check_add(c, STATE_CRITICAL, "DANE: the TLSA answer for %s is bogus (DNSSEC "
-		    "validation failed): validating MTAs defer mail; %s", l->tlsa_name,
-		    tp_dns_answer_why_bogus(a));
+		    "validation failed): validating MTAs defer mail; %s%s", l->tlsa_name,
+		    tp_dns_answer_why_bogus(a), tp_resolver_bogus_hint(l->resolver));
 	else if (tp_dns_answer_security(a) == TP_DNS_INSECURE)
 		check_add(c, STATE_CRITICAL, "DANE: the TLSA lookup of %s is insecure (not "
 		    "DNSSEC-signed): DANE needs a signed zone", l->tlsa_name);

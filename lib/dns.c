@@ -90,6 +90,7 @@ ub_load(void)
 struct tp_resolver {
 	struct ub_ctx *ctx;
 	bool unusable;		/* libunbound could not start with these settings */
+	bool system;		/* the resolvers of /etc/resolv.conf */
 	char where[80];		/* "127.0.0.1@5353" or "the system's resolvers" */
 };
 
@@ -173,12 +174,21 @@ tp_resolver_new(const char *forward_to, const char *trust_anchor, char *err, siz
 	}
 	snprintf(r->where, sizeof(r->where), "%s", forward_to ? forward_to :
 	    "the resolvers of /etc/resolv.conf");
+	r->system = forward_to == NULL;
 	if (resolver_configure(r, forward_to, trust_anchor ? trust_anchor : ROOT_KEY,
 	    err, errlen) < 0) {
 		tp_resolver_free(r);
 		return NULL;
 	}
 	return r;
+}
+
+/* A hint for bogus answers: a system resolver may strip DNSSEC records. */
+const char *
+tp_resolver_bogus_hint(const struct tp_resolver *r)
+{
+	return r->system ? " (if every signed domain looks bogus, the resolver in "
+	    "/etc/resolv.conf drops DNSSEC records: give --resolver)" : "";
 }
 
 bool

@@ -42,6 +42,8 @@ struct tp_dns_answer;
 struct tp_resolver *tp_resolver_new(const char *forward_to, const char *trust_anchor,
     char *err, size_t errlen);
 void tp_resolver_free(struct tp_resolver *resolver);
+/* "" or a hint to add to a bogus verdict (a system resolver may strip DNSSEC). */
+const char *tp_resolver_bogus_hint(const struct tp_resolver *resolver);
 /* True once a query showed the settings unusable (a bad trust anchor file). */
 bool tp_resolver_unusable(const struct tp_resolver *resolver);
 /* True for "ADDR[@PORT]" with ADDR an IP address, as FORWARD_TO wants it. */

@@ -7,6 +7,7 @@
  * are cheap and never fail.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #define SAN_MAX 256	/* names we keep per certificate */
 
 struct tp_cert {
+	atomic_int refs;	/* chains holding it: a verified chain shares the sent one's */
 	X509 *x509;
 	char *subject, *issuer;
 	char subject_cn[256], issuer_cn[256], issuer_org[256];
@@ -179,6 +181,18 @@ spki_digest(const struct tp_cert *c, unsigned char *md, unsigned int *md_len)
 }
 
 static void
+hex_encode(char *out, const unsigned char *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static void
 collect_serial_and_digest(struct tp_cert *c)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
@@ -189,12 +203,11 @@ collect_serial_and_digest(struct tp_cert *c)
 	snprintf(c->serial, sizeof(c->serial), "%s", hex ? hex : "");
 	OPENSSL_free(hex);
 	BN_free(bn);
-	X509_digest(c->x509, EVP_sha256(), md, &md_len);
-	for (unsigned i = 0; i < md_len && i < 32; i++)
-		snprintf(c->sha256 + 2 * i, 3, "%02x", md[i]);
+	if (X509_digest(c->x509, EVP_sha256(), md, &md_len) == 1 && md_len == 32)
+		hex_encode(c->sha256, md, md_len);
 	spki_digest(c, md, &md_len);
-	for (unsigned i = 0; i < md_len && i < 32; i++)
-		snprintf(c->spki_sha256 + 2 * i, 3, "%02x", md[i]);
+	if (md_len == 32)
+		hex_encode(c->spki_sha256, md, md_len);
 }
 
 /* The DER a TLSA selector names: 0 the certificate, 1 its public key. */
@@ -232,7 +245,7 @@ tp_cert_tlsa_matches(const struct tp_cert *c, uint8_t selector, uint8_t mtype,
 static void
 cert_free(struct tp_cert *c)
 {
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
 	for (size_t i = 0; i < c->san_count; i++)
 		free(c->sans[i]);
@@ -252,6 +265,7 @@ cert_new(X509 *x)
 		free(c);
 		return NULL;
 	}
+	atomic_init(&c->refs, 1);
 	c->x509 = x;
 	c->subject = name_string(X509_get_subject_name(x));
 	c->issuer = name_string(X509_get_issuer_name(x));
@@ -279,30 +293,64 @@ chain_new(void)
 	return calloc(1, sizeof(struct tp_chain));
 }
 
-int
-chain_push(struct tp_chain *chain, X509 *x)
+/* Appends C, taking over the caller's reference to it. */
+static int
+chain_append(struct tp_chain *chain, struct tp_cert *c)
 {
 	struct tp_cert **grown;
-	struct tp_cert *c;
 
 	grown = realloc(chain->certs, (chain->count + 1) * sizeof(*grown));
-	if (grown == NULL)
+	if (grown == NULL) {
+		cert_free(c);
 		return -1;
+	}
 	chain->certs = grown;
-	c = cert_new(x);
-	if (c == NULL)
-		return -1;
 	chain->certs[chain->count++] = c;
 	return 0;
 }
 
+int
+chain_push(struct tp_chain *chain, X509 *x)
+{
+	struct tp_cert *c = cert_new(x);
+
+	return c != NULL ? chain_append(chain, c) : -1;
+}
+
+/*
+ * The facts of a certificate never change once made, so chains share them;
+ * the reference count is the one mutable part, atomic because const chains
+ * may be read, and so shared, from several threads.
+ */
+int
+chain_push_cert(struct tp_chain *chain, const struct tp_cert *c)
+{
+	struct tp_cert *shared = (struct tp_cert *)c;
+
+	atomic_fetch_add(&shared->refs, 1);
+	return chain_append(chain, shared);
+}
+
+/* The certificate of KNOWN that is X itself, if any. */
+static const struct tp_cert *
+chain_find(const struct tp_chain *known, const X509 *x)
+{
+	for (size_t i = 0; i < tp_chain_count(known); i++)
+		if (known->certs[i]->x509 == x)
+			return known->certs[i];
+	return NULL;
+}
+
 struct tp_chain *
-chain_from_stack(STACK_OF(X509) *stack)
+chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known)
 {
 	struct tp_chain *chain = chain_new();
 
 	for (int i = 0; chain != NULL && i < sk_X509_num(stack); i++) {
-		if (chain_push(chain, sk_X509_value(stack, i)) < 0) {
+		X509 *x = sk_X509_value(stack, i);
+		const struct tp_cert *seen = chain_find(known, x);
+
+		if ((seen != NULL ? chain_push_cert(chain, seen) : chain_push(chain, x)) < 0) {
 			tp_chain_free(chain);
 			return NULL;
 		}

@@ -59,8 +59,13 @@ is_ip_literal(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
-static int
-setup_ssl(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+/*
+ * Builds the TLS context and session for C.  The probe calls it right
+ * after connecting: building a context costs about a millisecond of
+ * OpenSSL set-up, which then overlaps the server composing its greeting.
+ */
+int
+handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 {
 	const char *sni = cfg->sni ? cfg->sni : cfg->host;
 
@@ -261,7 +266,7 @@ collect_facts(struct tp_probe *p, const struct tp_trust *trust)
 	snprintf(p->tls_version, sizeof(p->tls_version), "%s", SSL_get_version(p->ssl));
 	p->tls_version_number = SSL_version(p->ssl);
 	snprintf(p->cipher, sizeof(p->cipher), "%s", SSL_get_cipher_name(p->ssl));
-	p->peer_chain = sent ? chain_from_stack(sent) : chain_new();
+	p->peer_chain = sent ? chain_from_stack(sent, NULL) : chain_new();
 	if (p->peer_chain == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory reading the chain");
 	if (tp_chain_count(p->peer_chain) > 0 &&
@@ -271,15 +276,27 @@ collect_facts(struct tp_probe *p, const struct tp_trust *trust)
 	return 0;
 }
 
+/*
+ * Decodes the trust store while the server computes its reply to the
+ * ClientHello (key exchange and signature, most of a millisecond on its
+ * side): decoding the roots costs about as much and overlaps it.
+ */
+static int
+decode_trust(struct tp_probe *p, struct tp_trust *trust)
+{
+	char err[TP_ERROR_MAX];
+
+	return trust_decode(trust, err, sizeof(err)) == 0 ? 0 :
+	    probe_fail(p, TP_FAIL_CONFIG, "%s", err);
+}
+
 int
 handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    const struct tp_trust *trust)
+    struct tp_trust *trust)
 {
 	int64_t started = monotonic_ms();
 
 	p->phase = TP_PHASE_HANDSHAKE;
-	if (setup_ssl(p, c, cfg) < 0)
-		return -1;
 	for (;;) {
 		int rc, err;
 		enum io_status st;
@@ -290,9 +307,11 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 		if (rc == 1)
 			break;
 		err = SSL_get_error(p->ssl, rc);
-		if (err == SSL_ERROR_WANT_READ)
+		if (err == SSL_ERROR_WANT_READ) {
+			if (decode_trust(p, trust) < 0)
+				return -1;
 			st = conn_wait(c, POLLIN);
-		else if (err == SSL_ERROR_WANT_WRITE)
+		} else if (err == SSL_ERROR_WANT_WRITE)
 			st = conn_wait(c, POLLOUT);
 		else
 			return ssl_failure(p, c, cfg, err);
@@ -300,6 +319,13 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 			return probe_fail_io(p, st, "TLS handshake");
 	}
 	p->time_tls = (double)(monotonic_ms() - started) / 1000.0;
+	return decode_trust(p, trust);
+}
+
+int
+handshake_collect_facts(struct tp_probe *p, const struct tp_config *cfg,
+    const struct tp_trust *trust)
+{
 	dane_collect(p, cfg);
 	return collect_facts(p, trust);
 }
@@ -434,23 +460,29 @@ drain_until_close(struct tp_probe *p, struct conn *c)
 	}
 }
 
-void
-handshake_close(struct tp_probe *p, struct conn *c, const char *quit)
+int
+handshake_send_quit(struct tp_probe *p, const char *quit)
 {
 	char line[64];
+	int n;
 
-	if (p->ssl == NULL)
-		return;
+	if (p->ssl == NULL || quit == NULL)
+		return 0;
+	n = snprintf(line, sizeof(line), "%s\r\n", quit);
+	if (SSL_write(p->ssl, line, n) > 0)
+		return 1;
+	ERR_clear_error();
+	return -1;
+}
+
+void
+handshake_close(struct tp_probe *p, struct conn *c, int quit_sent)
+{
 	/* Best effort within the deadline: servers log fewer errors this way. */
-	if (quit != NULL) {
-		int n = snprintf(line, sizeof(line), "%s\r\n", quit);
-		if (SSL_write(p->ssl, line, n) <= 0) {
-			ERR_clear_error();
-			return;
-		}
-		if (!drain_until_close(p, c))
-			return;
-	}
+	if (p->ssl == NULL || quit_sent < 0)
+		return;
+	if (quit_sent > 0 && !drain_until_close(p, c))
+		return;
 	if (conn_remaining_ms(c) > 0 && SSL_shutdown(p->ssl) < 0)
 		ERR_clear_error();
 }

@@ -337,17 +337,27 @@ helo_name(const struct tp_config *cfg, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The phases in order, each under the one deadline in C.  OpenSSL's own
+ * work runs where the check would otherwise wait for the server: the TLS
+ * context is built while the greeting is composed, the trust store decoded
+ * while the server answers the ClientHello (see handshake.c), and the
+ * chain verified while it answers QUIT.
+ */
 static int
 run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    const struct tp_trust *trust)
+    struct tp_trust *trust)
 {
 	char name[256];
-	int64_t started = monotonic_ms();	/* after loading the trust store */
+	int64_t started = monotonic_ms();
+	int quit_sent;
 
 	if (net_connect(p, c, cfg) < 0)
 		return -1;
 	p->time_connect = (double)(monotonic_ms() - started) / 1000.0;
 	if (cfg->proxy != TP_PROXY_NONE && send_proxy_header(p, c, cfg) < 0)
+		return -1;
+	if (handshake_prepare(p, c, cfg) < 0)
 		return -1;
 	if (!tp_protocol_is_implicit(cfg->proto) &&
 	    starttls_negotiate(p, c, cfg->proto, helo_name(cfg, name, sizeof(name))) < 0)
@@ -355,9 +365,14 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	if (handshake_run(p, c, cfg, trust) < 0)
 		return -1;
 	if (tp_protocol_is_implicit(cfg->proto) && starttls_has_dialect(cfg->proto) &&
-	    handshake_read_greeting(p, c, cfg->proto) < 0)
+	    handshake_read_greeting(p, c, cfg->proto) < 0) {
+		(void)handshake_collect_facts(p, cfg, trust);	/* the chain is still news */
 		return -1;
-	handshake_close(p, c, starttls_quit_command(cfg->proto));
+	}
+	quit_sent = handshake_send_quit(p, starttls_quit_command(cfg->proto));
+	if (handshake_collect_facts(p, cfg, trust) < 0)
+		return -1;
+	handshake_close(p, c, quit_sent);
 	p->phase = TP_PHASE_DONE;
 	return 0;
 }
@@ -374,7 +389,7 @@ tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
 	p->start_ms = monotonic_ms();
 	if (cfg->host == NULL || cfg->port == 0)
 		return probe_fail(p, TP_FAIL_CONFIG, "no host or port was given");
-	trust = tp_trust_load(cfg->trust, err, sizeof(err));
+	trust = trust_open(cfg->trust, err, sizeof(err));	/* decoded while waiting */
 	if (trust == NULL)
 		return probe_fail(p, TP_FAIL_CONFIG, "%s", err);
 	conn_init(&c, p->start_ms + cfg->timeout_ms);

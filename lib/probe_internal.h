@@ -126,13 +126,23 @@ bool capability_has(const char *caps, const char *token);
 
 /* --- handshake.c ----------------------------------------------------- */
 
-/* Runs the TLS handshake on C and fills the probe's TLS facts. */
+/* Builds the TLS context and session on C; -1 sets the failure. */
+int handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
+/*
+ * Runs the TLS handshake on C, decoding TRUST while it waits for the
+ * server; -1 sets the failure.
+ */
 int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    struct tp_trust *trust);
+/* After the handshake: the chain verified against TRUST, DANE, OCSP. */
+int handshake_collect_facts(struct tp_probe *p, const struct tp_config *cfg,
     const struct tp_trust *trust);
 /* Implicit TLS: reads the service's greeting over TLS; -1 sets the failure. */
 int handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol proto);
-/* Sends the quit command over TLS and closes TLS politely. */
-void handshake_close(struct tp_probe *p, struct conn *c, const char *quit);
+/* Sends QUIT (NULL: none) over TLS: 1 sent, 0 none, -1 the connection failed. */
+int handshake_send_quit(struct tp_probe *p, const char *quit);
+/* Reads the answer to what handshake_send_quit() sent and closes TLS politely. */
+void handshake_close(struct tp_probe *p, struct conn *c, int quit_sent);
 
 /* --- dane.c ---------------------------------------------------------- */
 
@@ -148,13 +158,21 @@ void dane_collect(struct tp_probe *p, const struct tp_config *cfg);
 struct tp_chain *chain_new(void);
 /* Appends a reference to X (the chain takes its own reference). */
 int chain_push(struct tp_chain *chain, X509 *x);
-struct tp_chain *chain_from_stack(STACK_OF(X509) *stack);
+/* Appends C itself: the chains share its facts. */
+int chain_push_cert(struct tp_chain *chain, const struct tp_cert *c);
+/* The chain of STACK; certificates that are in KNOWN (or NULL) share its facts. */
+struct tp_chain *chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known);
 X509 *cert_x509(const struct tp_cert *cert);
 /* An ASN1_TIME as seconds since the epoch (0 when unreadable). */
 time_t asn1_time_to_time(const ASN1_TIME *t);
 
 /* --- trust.c --------------------------------------------------------- */
 
+/* Checks what FILE_OR_DIR (NULL: the system store) names; decodes nothing. */
+struct tp_trust *trust_open(const char *file_or_dir, char *err, size_t errlen);
+/* Loads the roots trust_open() checked (once): 0, or -1 with ERR set. */
+int trust_decode(struct tp_trust *trust, char *err, size_t errlen);
+/* The decoded store. */
 X509_STORE *trust_store(const struct tp_trust *trust);
 
 /* --- probe.c: shared by the phases ----------------------------------- */

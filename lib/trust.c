@@ -9,6 +9,10 @@
  * when needed, rather than from the bundle file: OpenSSL 3.0 decodes every
  * key of a bundle it loads, some 0.3 ms a certificate, 40 ms of each check
  * for Debian's 144.
+ *
+ * Opening and decoding are two steps for the probe: trust_open() checks
+ * what was named before anything is sent (a wrong -r is the first thing
+ * said), trust_decode() does the costly part while the server is busy.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,11 +23,14 @@
 #include <sys/stat.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "probe_internal.h"
 
 struct tp_trust {
 	X509_STORE *store;
+	char *file_or_dir;	/* NULL: the system store */
+	bool is_dir, decoded;
 };
 
 /* "0a1b2c3d.0": a link "openssl rehash" or update-ca-certificates made. */
@@ -76,35 +83,95 @@ load_system_store(X509_STORE *store)
 	return 1;
 }
 
+/* True when PATH holds a PEM certificate block (its contents not decoded). */
+static bool
+file_has_pem_certificate(const char *path)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long len;
+	bool found = false;
+
+	while (bio != NULL && !found && PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
+		found = strcmp(name, PEM_STRING_X509) == 0 ||
+		    strcmp(name, PEM_STRING_X509_OLD) == 0 ||
+		    strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return found;
+}
+
+static void
+no_certificate_error(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "'%s' holds no trusted certificate: give a PEM file "
+	    "or a directory prepared with openssl rehash", path);
+}
+
 struct tp_trust *
-tp_trust_load(const char *file_or_dir, char *err, size_t errlen)
+trust_open(const char *file_or_dir, char *err, size_t errlen)
 {
 	struct tp_trust *t = calloc(1, sizeof(*t));
 	struct stat st;
-	int ok = 0;
 
-	if (t == NULL || (t->store = X509_STORE_new()) == NULL) {
+	if (t == NULL || (t->store = X509_STORE_new()) == NULL ||
+	    (file_or_dir != NULL && (t->file_or_dir = strdup(file_or_dir)) == NULL)) {
 		snprintf(err, errlen, "out of memory loading the trust store");
 		tp_trust_free(t);
 		return NULL;
 	}
-	if (errlen > 0)
-		err[0] = '\0';
 	if (file_or_dir == NULL)
-		ok = load_system_store(t->store);
-	else if (stat(file_or_dir, &st) != 0)
+		return t;
+	if (stat(file_or_dir, &st) != 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", file_or_dir, strerror(errno));
-	else if (S_ISDIR(st.st_mode))
-		ok = X509_STORE_load_path(t->store, file_or_dir);
+		tp_trust_free(t);
+		return NULL;
+	}
+	t->is_dir = S_ISDIR(st.st_mode);
+	if (!t->is_dir && !file_has_pem_certificate(file_or_dir)) {
+		no_certificate_error(file_or_dir, err, errlen);
+		tp_trust_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+trust_decode(struct tp_trust *t, char *err, size_t errlen)
+{
+	int ok;
+
+	if (t->decoded)
+		return 0;
+	if (t->file_or_dir == NULL)
+		ok = load_system_store(t->store);
+	else if (t->is_dir)
+		ok = X509_STORE_load_path(t->store, t->file_or_dir);
 	else
-		ok = X509_STORE_load_file(t->store, file_or_dir);
+		ok = X509_STORE_load_file(t->store, t->file_or_dir);
 	ERR_clear_error();
 	if (ok != 1) {
-		if (errlen > 0 && err[0] == '\0')
-			snprintf(err, errlen, file_or_dir ? "'%s' holds no trusted "
-			    "certificate: give a PEM file or a directory prepared with "
-			    "openssl rehash" : "cannot load the system trust store%s",
-			    file_or_dir ? file_or_dir : "");
+		if (t->file_or_dir != NULL)
+			no_certificate_error(t->file_or_dir, err, errlen);
+		else
+			snprintf(err, errlen, "cannot load the system trust store");
+		return -1;
+	}
+	t->decoded = true;
+	return 0;
+}
+
+struct tp_trust *
+tp_trust_load(const char *file_or_dir, char *err, size_t errlen)
+{
+	struct tp_trust *t = trust_open(file_or_dir, err, errlen);
+
+	if (t != NULL && trust_decode(t, err, errlen) < 0) {
 		tp_trust_free(t);
 		return NULL;
 	}
@@ -117,6 +184,7 @@ tp_trust_free(struct tp_trust *t)
 	if (t == NULL)
 		return;
 	X509_STORE_free(t->store);
+	free(t->file_or_dir);
 	free(t);
 }
 

@@ -137,7 +137,7 @@ collect_from_store(struct tp_chain_check *cc, const struct tp_chain *sent)
 		for (size_t j = 0; j < tp_chain_count(sent) && !was_sent; j++)
 			was_sent = strcmp(tp_cert_sha256(tp_chain_cert(sent, j)),
 			    tp_cert_sha256(c)) == 0;
-		if (!was_sent && chain_push(cc->from_store, cert_x509(c)) < 0)
+		if (!was_sent && chain_push_cert(cc->from_store, c) < 0)
 			return -1;
 	}
 	return 0;
@@ -169,7 +169,7 @@ run_verification(struct tp_chain_check *cc, const struct tp_chain *sent,
 		describe_error(cc, &note);
 		cc->verified_chain = chain_new();
 	} else
-		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx));
+		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx), sent);
 	rc = cc->verified_chain != NULL && (!cc->verified ||
 	    collect_from_store(cc, sent) == 0) ? 0 : -1;
 out:

@@ -63,6 +63,13 @@ expect "-r FILE without a certificate is UNKNOWN and named" check_mail_tls UNKNO
 expect "... also when the server is down (the bad -r comes first)" check_mail_tls UNKNOWN \
     "'.*/junk\.pem' holds no trusted certificate" -r "$TP_TMP/junk.pem" \
     -H 127.0.0.1 -p "$(fixture__freeports 1)" -P smtp
+# A certificate block whose contents do not decode passes the first look
+# (before connecting) and fails when the roots are decoded mid-handshake.
+printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n' \
+    >"$TP_TMP/broken.pem"
+expect "-r FILE with a certificate that does not decode is UNKNOWN and named" \
+    check_mail_tls UNKNOWN "'.*/broken\.pem' holds no trusted certificate" \
+    -r "$TP_TMP/broken.pem" "${SYSTEM[@]}"
 mapfile -t A < <(smtp_as rsa1024.example.test)
 expect "a 1024-bit RSA key is WARNING" check_mail_tls WARNING "1024-bit RSA key" "${A[@]}"
 mapfile -t A < <(smtp_as sha1.example.test)

@@ -74,6 +74,36 @@ tap_is "$(fact tls_version)" TLSv1.2 "... and the JSON facts have tls_version TL
 mapfile -t A < <(tls "$HT_OCSP_GOOD" mail.example.test --min-tls 1.3)
 expect "TLSv1.3 server with --min-tls 1.3 is OK" check_mail_tls OK "OK - .* TLSv1\.3" "${A[@]}"
 
+# --- the monitoring host's OpenSSL configuration ------------------------------
+# A system policy capping TLS at 1.2 is the host's business, not a fact
+# about the server: the plugins leave the system openssl.cnf out, and read
+# a configuration only when OPENSSL_CONF names one.
+cat >"$TP_TMP/cap12.cnf" <<'EOF_CNF'
+openssl_conf = tp_init
+[tp_init]
+ssl_conf = tp_ssl
+[tp_ssl]
+system_default = tp_system
+[tp_system]
+MaxProtocol = TLSv1.2
+EOF_CNF
+mapfile -t A < <(tls "$HT_OCSP_GOOD" mail.example.test)
+OPENSSL_CONF=$TP_TMP/cap12.cnf expect "OPENSSL_CONF names a configuration: it applies (TLSv1.2)" \
+    check_mail_tls OK "OK - .* TLSv1\.2, cert" "${A[@]}"
+system_cnf=$(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')/openssl.cnf
+if unshare -m true 2>/dev/null; then
+	# In a private mount namespace the system file reads as the cap; the
+	# real file is not touched.
+	# shellcheck disable=SC2086
+	OUT=$(unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+	    "$TP_TMP/cap12.cnf" "$system_cnf" ${TP_WRAPPER:-} "$(plugin_path check_mail_tls)" \
+	    "${A[@]}" 2>&1)
+	tap_like "${OUT%%$'\n'*}" "^MAIL_TLS OK - .* TLSv1\.3, cert" \
+	    "the system openssl.cnf capping TLS at 1.2 does not change what the check sees"
+else
+	tap_skip "unshare -m is not permitted here: cannot shadow $system_cnf"
+fi
+
 # --- a server that closes right after the handshake ------------------------
 # HAProxy with no backend closes as soon as the handshake is done: the
 # QUIT sent then must not kill the plugin with SIGPIPE (exit 141, no output).

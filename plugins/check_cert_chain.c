@@ -318,6 +318,10 @@ check_completeness(struct check *c, const struct run *r, const struct source *s,
 		check_add(c, STATE_CRITICAL, "%s%s only the leaf; intermediate '%s' (issuer of "
 		    "the leaf) is missing: serve the full chain (fullchain.pem, not cert.pem)",
 		    w, who, missing);
+	else if (missing != NULL && s->probe == NULL)
+		check_add(c, STATE_CRITICAL, "%sintermediate '%s' is missing from the file's "
+		    "chain: put the full chain in the file (fullchain.pem, not cert.pem), or "
+		    "the issuing CA is not in the trust store", w, missing);
 	else if (missing != NULL)
 		check_add(c, STATE_CRITICAL, "%sintermediate '%s' is missing from the chain; %s",
 		    w, missing, tp_chain_check_error(s->cc));

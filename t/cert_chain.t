@@ -21,6 +21,12 @@ tap_like "$LINE1" "\| days_left_min=(8[89]|90);30:;14: chain_length=2$" "perfdat
 expect "a leaf without its intermediate is CRITICAL and names it" check_cert_chain CRITICAL \
     "the file holds only the leaf; intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' \(issuer of the leaf\) is missing" \
     "${R[@]}" --file "$PKI/mail.crt"
+cat "$PKI/mail.crt" "$PKI/other-root.crt" >"$T/wrong-inter.pem"
+expect "a leaf with an unrelated CA instead of its intermediate: CRITICAL, the file named" \
+    check_cert_chain CRITICAL \
+    "intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' is missing from the file's chain: put the full chain in the file" \
+    "${R[@]}" --file "$T/wrong-inter.pem"
+tap_unlike "$OUT" "sent by the server" "... and says nothing of a server"
 cat "$PKI/mail.crt" "$PKI/root.crt" "$PKI/inter.crt" >"$T/misordered.pem"
 expect "leaf, root, intermediate: WARNING, where the order breaks" check_cert_chain WARNING \
     "out of order: the issuer of 'mail\.example\.test' is certificate #3, it should come right after it as #2" \

@@ -618,11 +618,18 @@ check_usage_prescan(int argc, char *const *argv)
 {
 	usage_output = CHECK_OUTPUT_NAGIOS;
 	for (int i = 1; i < argc; i++) {
+		const char *name = argv[i] + 2;
+		size_t len = strcspn(name, "=");
+		const char *value;
+
 		if (strcmp(argv[i], "--") == 0)
 			return;
-		if (strcmp(argv[i], "--output=json") == 0 ||
-		    (strcmp(argv[i], "--output") == 0 && i + 1 < argc &&
-		    strcmp(argv[i + 1], "json") == 0))
+		/* --output or an abbreviation of it, as getopt_long takes them */
+		if (strncmp(argv[i], "--", 2) != 0 || len == 0 ||
+		    strncmp(name, "output", len) != 0 || len > strlen("output"))
+			continue;
+		value = name[len] == '=' ? name + len + 1 : i + 1 < argc ? argv[i + 1] : "";
+		if (strcmp(value, "json") == 0)
 			usage_output = CHECK_OUTPUT_JSON;
 	}
 }

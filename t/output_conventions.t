@@ -41,6 +41,8 @@ json_path "check_mail_tls timeout as UNKNOWN" UNKNOWN check_mail_tls --output js
     -H 127.0.0.1 -p "$PF_PROXY_SMTP" -P smtp
 json_path "check_mail_tls usage error after --output" UNKNOWN check_mail_tls --output json -H 127.0.0.1 -p 0
 json_path "check_mail_tls usage error before --output" UNKNOWN check_mail_tls -p 0 -H 127.0.0.1 --output json
+json_path "check_mail_tls usage error, --output abbreviated (--out json)" UNKNOWN check_mail_tls --out json -p 0 -H 127.0.0.1
+json_path "check_mail_tls usage error, --outp=json" UNKNOWN check_mail_tls -p 0 --outp=json -H 127.0.0.1
 json_path "check_mail_tls missing -H" UNKNOWN check_mail_tls --output json
 json_path "check_cert_chain OK (live)" OK check_cert_chain --output json "${R[@]}" "${SUB[@]}"
 json_path "check_cert_chain CRITICAL (leaf only)" CRITICAL check_cert_chain --output json "${R[@]}" \

@@ -150,8 +150,10 @@ tap_diag "template items:" "$ITEMS"
 item() { printf '%s\n' "$ITEMS" | awk -F'|' -v k="$1" '$1 == k'; }
 MASTER_MAIL=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.mail_tls\[/ { print $1 }')
 MASTER_CHAIN=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.cert_chain\[/ { print $1 }')
+MASTER_STS=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.mta_sts\[/ { print $1 }')
 tap_is "$(printf '%s\n' "$MASTER_MAIL" | grep -c .)" 1 "template: one master item runs tls_probe.mail_tls[...]"
 tap_is "$(printf '%s\n' "$MASTER_CHAIN" | grep -c .)" 1 "template: one master item runs tls_probe.cert_chain[...]"
+tap_is "$(printf '%s\n' "$MASTER_STS" | grep -c .)" 1 "template: one master item runs tls_probe.mta_sts[...]"
 bad=
 for k in $(printf '%s\n' "$ITEMS" | awk -F'|' '$2 == "ZABBIX_PASSIVE" { sub(/\[.*/, "", $1); print $1 }'); do
 	grep -q "^UserParameter=$k\[\*\]," "$UP" || bad="$bad $k"
@@ -164,6 +166,10 @@ tap_is "$(item tls_probe.mail_tls.summary)" "tls_probe.mail_tls.summary|DEPENDEN
 tap_is "$(item tls_probe.mail_tls.days_left)" \
     "tls_probe.mail_tls.days_left|DEPENDENT|$MASTER_MAIL|\$.perfdata[?(@.label=='days_left')].value.first()|DISCARD_VALUE" \
     "template: days_left = the days_left perfdata value, discarded when absent"
+tap_is "$(item tls_probe.mta_sts.state)" "tls_probe.mta_sts.state|DEPENDENT|$MASTER_STS|\$.exit_code|" \
+    "template: MTA-STS state = \$.exit_code of the mta_sts master"
+tap_is "$(item tls_probe.mta_sts.summary)" "tls_probe.mta_sts.summary|DEPENDENT|$MASTER_STS|\$.summary|" \
+    "template: MTA-STS summary = \$.summary of the mta_sts master"
 tap_is "$(item tls_probe.cert_chain.days_left_min)" \
     "tls_probe.cert_chain.days_left_min|DEPENDENT|$MASTER_CHAIN|\$.perfdata[?(@.label=='days_left_min')].value.first()|DISCARD_VALUE" \
     "template: cert_chain days_left_min from its perfdata"
@@ -178,6 +184,8 @@ expand() {
 	k=${k//\{\$TLS_PROBE.DAYS.WARN\}/30}
 	k=${k//\{\$TLS_PROBE.DAYS.CRIT\}/14}
 	k=${k//\{\$TLS_PROBE.ARGS\}/$A}
+	k=${k//\{\$TLS_PROBE.DOMAIN\}/example.test}
+	k=${k//\{\$TLS_PROBE.MTA_STS.ARGS\}/--https-port 0}
 	printf '%s' "$k"
 }
 agent "$(expand "$MASTER_MAIL")"
@@ -185,8 +193,11 @@ tap_is "$(jqv '[.exit_code, .state, .perfdata[0].critical]')" '[0,"OK","14:"]' \
     "template: its mail_tls master key, macros expanded, gets OK from the agent"
 agent "$(expand "$MASTER_CHAIN")"
 tap_is "$(jqv '.exit_code')" 0 "template: its cert_chain master key, macros expanded, gets OK from the agent"
+agent "$(expand "$MASTER_STS")"
+tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("--https-port"))]')" '["MTA_STS",3,true]' \
+    "template: its mta_sts master key, macros expanded, reaches check_mta_sts with the domain and options"
 missing=
-for k in $(grep -o "last(/TLS probe mail/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||' | sort -u); do
+for k in $(grep -o "last(/TLS probe [^/]*/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||' | sort -u); do
 	[ -n "$(item "$k")" ] || missing="$missing $k"
 done
 tap_is "$missing" "" "template: every trigger expression names an item of the template"

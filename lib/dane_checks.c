@@ -32,15 +32,6 @@ wellformed(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len)
 	return mtype == 0 || len == (mtype == 1 ? 32u : 64u);
 }
 
-/* What is left until DEADLINE_MS (at least 1 ms: the query then times out). */
-static int64_t
-time_left(int64_t deadline_ms)
-{
-	int64_t left = deadline_ms - tp_monotonic_ms();
-
-	return left > 0 ? left : 1;
-}
-
 /* A secure CNAME from HOST to NAME: RFC 7672 2.2.2 looks TLSA up there first. */
 static void
 note_expansion(struct dane_lookup *l, const char *host, const char *name)
@@ -55,48 +46,19 @@ note_expansion(struct dane_lookup *l, const char *host, const char *name)
 		snprintf(l->expanded, sizeof(l->expanded), "%.*s", (int)len, name);
 }
 
-/* Why answer A (or its absence, WHY) gives HOST no address, into ERR. */
-static void
-address_problem(const struct tp_dns_answer *a, const char *why, const char *host,
-    enum tp_family family, char *err, size_t errlen)
-{
-	if (a == NULL)
-		snprintf(err, errlen, "%s", why);
-	else if (tp_dns_answer_security(a) == TP_DNS_BOGUS)
-		snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
-		    tp_dns_answer_why_bogus(a));
-	else
-		snprintf(err, errlen, "%s has no %s address in DNS", host,
-		    family == TP_FAMILY_ANY ? "IPv4 or IPv6" :
-		    family == TP_FAMILY_IPV4 ? "IPv4" : "IPv6");
-}
-
-/* HOST's first address of FAMILY (A before AAAA when either will do); the
- * first problem is the one reported. */
+/* HOST's first address of FAMILY into L, noting a secure CNAME on the way. */
 static int
 lookup_address(struct dane_lookup *l, const char *host, enum tp_family family,
     int64_t deadline_ms, char *err, size_t errlen)
 {
-	enum tp_dns_type types[2] = { TP_DNS_A, TP_DNS_AAAA };
-	size_t first = family == TP_FAMILY_IPV6 ? 1 : 0, last = family == TP_FAMILY_IPV4 ? 0 : 1;
+	char name[256];
 
-	err[0] = '\0';
-	for (size_t t = first; t <= last && !tp_resolver_unusable(l->resolver); t++) {
-		char why[400] = "";
-		struct tp_dns_answer *a = tp_dns_query(l->resolver, host, types[t],
-		    time_left(deadline_ms), why, sizeof(why));
-		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
-		    tp_dns_address(a, 0, l->address, sizeof(l->address));
-
-		if (found && tp_dns_answer_security(a) == TP_DNS_SECURE)
-			note_expansion(l, host, tp_dns_answer_name(a));
-		if (!found && err[0] == '\0')
-			address_problem(a, why, host, family, err, errlen);
-		tp_dns_answer_free(a);
-		if (found)
-			return 0;
-	}
-	return -1;
+	if (tp_dns_first_address(l->resolver, host, family, deadline_ms, l->address,
+	    sizeof(l->address), name, sizeof(name), err, errlen) < 0)
+		return -1;
+	if (name[0] != '\0')
+		note_expansion(l, host, name);
+	return 0;
 }
 
 /* The TLSA answer at _PORT._tcp.NAME into L (true when there is one). */
@@ -106,7 +68,7 @@ lookup_tlsa(struct dane_lookup *l, const char *name, unsigned port, int64_t dead
 	tp_dns_answer_free(l->tlsa);
 	l->error[0] = '\0';
 	snprintf(l->tlsa_name, sizeof(l->tlsa_name), "_%u._tcp.%s", port, name);
-	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, time_left(deadline_ms),
+	l->tlsa = tp_dns_query(l->resolver, l->tlsa_name, TP_DNS_TLSA, tp_ms_left(deadline_ms),
 	    l->error, sizeof(l->error));
 	return l->tlsa != NULL;
 }

@@ -466,3 +466,50 @@ tp_dns_security_name(enum tp_dns_security security)
 	}
 	return "?";
 }
+
+/* Why answer A (or its absence, WHY) gives HOST no address, into ERR. */
+static void
+address_problem(const struct tp_dns_answer *a, const char *why, const char *host,
+    enum tp_family family, char *err, size_t errlen)
+{
+	if (a == NULL)
+		snprintf(err, errlen, "%s", why);
+	else if (tp_dns_answer_security(a) == TP_DNS_BOGUS)
+		snprintf(err, errlen, "the address of %s is bogus in DNS (%s)", host,
+		    tp_dns_answer_why_bogus(a));
+	else
+		snprintf(err, errlen, "%s has no %s address in DNS", host,
+		    family == TP_FAMILY_ANY ? "IPv4 or IPv6" :
+		    family == TP_FAMILY_IPV4 ? "IPv4" : "IPv6");
+}
+
+int
+tp_dns_first_address(struct tp_resolver *resolver, const char *host,
+    enum tp_family family, int64_t deadline_ms, char *addr, size_t size,
+    char *secure_name, size_t name_size, char *err, size_t errlen)
+{
+	static const enum tp_dns_type types[2] = { TP_DNS_A, TP_DNS_AAAA };
+	size_t first = family == TP_FAMILY_IPV6 ? 1 : 0, last = family == TP_FAMILY_IPV4 ? 0 : 1;
+
+	err[0] = '\0';
+	if (secure_name != NULL && name_size > 0)
+		secure_name[0] = '\0';
+	for (size_t t = first; t <= last && !tp_resolver_unusable(resolver); t++) {
+		char why[400] = "";
+		struct tp_dns_answer *a = tp_dns_query(resolver, host, types[t],
+		    tp_ms_left(deadline_ms), why, sizeof(why));
+		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
+		    tp_dns_address(a, 0, addr, size);
+
+		if (found && secure_name != NULL && tp_dns_answer_security(a) == TP_DNS_SECURE)
+			snprintf(secure_name, name_size, "%s", tp_dns_answer_name(a));
+		if (!found && err[0] == '\0')
+			address_problem(a, why, host, family, err, errlen);
+		tp_dns_answer_free(a);
+		if (found)
+			return 0;
+	}
+	if (err[0] == '\0')	/* the resolver was unusable from the start */
+		snprintf(err, errlen, "no resolver to look %s up with", host);
+	return -1;
+}

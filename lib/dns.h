@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsprobe.h"
+
 enum tp_dns_type {
 	TP_DNS_A = 1,
 	TP_DNS_MX = 15,
@@ -81,6 +83,17 @@ bool tp_dns_mx(const struct tp_dns_answer *answer, size_t i, unsigned *preferenc
 bool tp_dns_txt(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
 /* An A or AAAA record as an address literal. */
 bool tp_dns_address(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
+
+/*
+ * HOST's first address of FAMILY (A before AAAA when either will do) into
+ * ADDR, the queries ending by DEADLINE_MS (tp_monotonic_ms()).  When the
+ * answer was validated, its owner name (a CNAME target, or HOST) goes to
+ * SECURE_NAME if that is not NULL, else "".  -1 with the first problem in
+ * ERR: a failed query, a bogus answer, or no such address.
+ */
+int tp_dns_first_address(struct tp_resolver *resolver, const char *host,
+    enum tp_family family, int64_t deadline_ms, char *addr, size_t size,
+    char *secure_name, size_t name_size, char *err, size_t errlen);
 
 /* "secure", "insecure (not signed)", "bogus: WHY" for messages. */
 const char *tp_dns_security_name(enum tp_dns_security security);

@@ -36,6 +36,14 @@ tp_monotonic_ms(void)
 }
 
 int64_t
+tp_ms_left(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - monotonic_ms();
+
+	return left > 0 ? left : 1;
+}
+
+int64_t
 conn_remaining_ms(const struct conn *c)
 {
 	int64_t left = c->deadline_ms - monotonic_ms();

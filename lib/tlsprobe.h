@@ -103,6 +103,9 @@ const char *tp_config_error(const struct tp_config *cfg);
 
 /* Milliseconds of a monotonic clock: for deadlines that span several steps. */
 int64_t tp_monotonic_ms(void);
+/* What is left until DEADLINE_MS of that clock, at least 1 ms (a step given
+ * it then times out at once rather than waiting without a limit). */
+int64_t tp_ms_left(int64_t deadline_ms);
 
 /* --- certificates ----------------------------------------------------- */
 

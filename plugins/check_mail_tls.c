@@ -519,13 +519,12 @@ prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
 	char err[512];
 	int rc = dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
 	    deadline, cfg, err, sizeof(err));
-	int64_t left = deadline - tp_monotonic_ms();
 
 	if (rc < 0) {
 		check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "%s", err);
 		return false;
 	}
-	tp_config_set_timeout_ms(cfg, left > 1 ? (unsigned)left : 1);
+	tp_config_set_timeout_ms(cfg, (unsigned)tp_ms_left(deadline));
 	return true;
 }
 

@@ -204,22 +204,13 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* gathering: DNS, the policy, the MX                                        */
 /* ------------------------------------------------------------------------ */
 
-/* What is left of -t for the next step (at least 1 ms: it then times out). */
-static int64_t
-time_left_ms(const struct run *r)
-{
-	int64_t left = r->deadline_ms - tp_monotonic_ms();
-
-	return left > 0 ? left : 1;
-}
-
 /* The TXT records at NAME, joined strings each, into TEXTS; their count. */
 static size_t
 lookup_txt(struct run *r, const char *name, char texts[TXT_MAX][TXT_LEN],
     struct mtasts_txt *records, char *err, size_t errlen)
 {
-	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT, time_left_ms(r),
-	    err, errlen);
+	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT,
+	    tp_ms_left(r->deadline_ms), err, errlen);
 	size_t n = 0;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
@@ -261,21 +252,8 @@ static int
 lookup_address(struct run *r, const char *host, char *addr, size_t size, char *err,
     size_t errlen)
 {
-	static const enum tp_dns_type types[] = { TP_DNS_A, TP_DNS_AAAA };
-
-	for (size_t t = 0; t < 2; t++) {
-		struct tp_dns_answer *a = tp_dns_query(r->resolver, host, types[t],
-		    time_left_ms(r), err, errlen);
-		bool found = a != NULL && tp_dns_answer_security(a) != TP_DNS_BOGUS &&
-		    tp_dns_address(a, 0, addr, size);
-
-		tp_dns_answer_free(a);
-		if (found)
-			return 0;
-	}
-	if (err[0] == '\0')
-		snprintf(err, errlen, "%s has no address in DNS", host);
-	return -1;
+	return tp_dns_first_address(r->resolver, host, TP_FAMILY_ANY, r->deadline_ms, addr,
+	    size, NULL, 0, err, errlen);
 }
 
 static void
@@ -325,7 +303,7 @@ fetch_policy(struct run *r)
 		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host: %s", err);
 		return;
 	}
-	req.timeout_ms = (unsigned)time_left_ms(r);
+	req.timeout_ms = (unsigned)tp_ms_left(r->deadline_ms);
 	r->fetch = http_fetch_new();
 	if (r->fetch == NULL || http_fetch_run(r->fetch, &req) < 0) {
 		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s",
@@ -366,7 +344,7 @@ gather_mx(struct run *r)
 	struct mx_target all[MX_MAX * 4];
 	size_t n = 0;
 	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
-	    time_left_ms(r), r->mx_error, sizeof(r->mx_error));
+	    tp_ms_left(r->deadline_ms), r->mx_error, sizeof(r->mx_error));
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
@@ -398,8 +376,7 @@ mx_config(const struct run *r, const struct mx_target *m)
 	if (cfg == NULL || tp_config_set_host(cfg, m->address) < 0 ||
 	    tp_config_set_port(cfg, r->opts->smtp_port) < 0 ||
 	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0 || tp_config_set_sni(cfg, m->host) < 0 ||
-	    tp_config_set_trust(cfg, r->opts->rootcert) < 0 ||
-	    tp_config_set_timeout_ms(cfg, (unsigned)time_left_ms(r)) < 0) {
+	    tp_config_set_trust(cfg, r->opts->rootcert) < 0) {
 		tp_config_free(cfg);
 		return NULL;
 	}
@@ -434,7 +411,7 @@ probe_mx(struct run *r)
 	/* The lookups above took time: every probe gets what is left now. */
 	for (size_t i = 0; i < r->mx_count; i++)
 		if (r->mx[i].cfg != NULL)
-			tp_config_set_timeout_ms(r->mx[i].cfg, (unsigned)time_left_ms(r));
+			tp_config_set_timeout_ms(r->mx[i].cfg, (unsigned)tp_ms_left(r->deadline_ms));
 	tp_probe_run_all(probes, cfgs, n);
 }
 

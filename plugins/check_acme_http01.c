@@ -734,6 +734,8 @@ main(int argc, char **argv)
 		return plugin_opts_exit(rc, "check_acme_http01", PREFIX, print_help, err);
 	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
+	if (c == NULL)
+		return check_usage_error(PREFIX, "out of memory");
 	walk(&r, err, sizeof(err));
 	if (err[0] != '\0')
 		check_add(c, STATE_UNKNOWN, "%s", err);

@@ -751,6 +751,8 @@ main(int argc, char **argv)
 		return plugin_opts_exit(rc, "check_cert_chain", PREFIX, print_help, err);
 	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
+	if (c == NULL)
+		return check_usage_error(PREFIX, "out of memory");
 	if (gather(&r, err, sizeof(err)) < 0)
 		check_add(c, STATE_CRITICAL, "%s", err);
 	else

@@ -649,6 +649,8 @@ main(int argc, char **argv)
 		return plugin_opts_exit(rc, "check_sni_map", PREFIX, print_help, err);
 	plugin_start(&o.common, PREFIX);
 	c = check_new(PREFIX);
+	if (c == NULL)
+		return check_usage_error(PREFIX, "out of memory");
 	judge(c, &r);
 	summarize(c, &r);
 	add_perfdata(c, &r);

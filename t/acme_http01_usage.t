@@ -1,16 +1,7 @@
 # acme_http01_usage.t - bad command lines for check_acme_http01: exit 3
 # with one sentence naming the option and the value, before any request.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/plugin.sh"
-TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
-mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
-
-usage_error() {
-	local name=$1 ere=$2
-	shift 2
-	expect "$name" check_acme_http01 UNKNOWN "$ere" "$@"
-	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
-}
+USAGE_PLUGIN=check_acme_http01
+. "$top_srcdir/t/lib/usage.sh"
 N=(-H mail.example.test --ip 127.0.0.1)
 usage_error "no -H" "-H NAME is required: the domain name being validated"
 usage_error "-H an IP address" "-H '192\.0\.2\.1' is an IP address: give the domain name" -H 192.0.2.1

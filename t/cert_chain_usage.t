@@ -1,16 +1,7 @@
 # cert_chain_usage.t - bad command lines for check_cert_chain: exit 3 with
 # one sentence naming the option and the value.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/plugin.sh"
-TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
-mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
-
-usage_error() {
-	local name=$1 ere=$2
-	shift 2
-	expect "$name" check_cert_chain UNKNOWN "$ere" "$@"
-	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
-}
+USAGE_PLUGIN=check_cert_chain
+. "$top_srcdir/t/lib/usage.sh"
 usage_error "no source" "give -H HOST, --file FILE or --live-dir DIR"
 usage_error "missing file" "--file: cannot read '/nonexistent.pem'" --file /nonexistent.pem
 usage_error "missing live dir" "--live-dir: cannot read '/nonexistent'" --live-dir /nonexistent

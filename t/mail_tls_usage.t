@@ -1,16 +1,7 @@
 # mail_tls_usage.t - bad command lines: exit 3 (UNKNOWN) with one sentence
 # naming the option and the value, and nothing else happens.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/plugin.sh"
-TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
-mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
-
-usage_error() {
-	local name=$1 ere=$2
-	shift 2
-	expect "$name" check_mail_tls UNKNOWN "$ere" "$@"
-	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
-}
+USAGE_PLUGIN=check_mail_tls
+. "$top_srcdir/t/lib/usage.sh"
 
 usage_error "missing -H" '-H/--hostname is required'
 usage_error "unknown -P" "-P/--protocol: 'smtpx' is not a known protocol" -H 127.0.0.1 -P smtpx

@@ -1,16 +1,7 @@
 # sni_map_usage.t - bad command lines for check_sni_map: exit 3 with one
 # sentence naming the option and the value.
-. "$top_srcdir/t/lib/tap.sh"
-. "$top_srcdir/t/lib/plugin.sh"
-TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
-mkdir "$TP_TMP/cwd" && cd "$TP_TMP/cwd"	# bad input must write nothing, here or anywhere
-
-usage_error() {
-	local name=$1 ere=$2
-	shift 2
-	expect "$name" check_sni_map UNKNOWN "$ere" "$@"
-	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
-}
+USAGE_PLUGIN=check_sni_map
+. "$top_srcdir/t/lib/usage.sh"
 usage_error "nothing to check" "give --map FILE, or -H with --name NAME"
 usage_error "--map that does not exist" "--map: cannot read '/nonexistent/sni.map'" --map /nonexistent/sni.map
 usage_error "--map-type nginx" "--map-type: 'nginx' is not postfix or dovecot" --map /etc/hostname --map-type nginx

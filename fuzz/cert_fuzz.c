@@ -1,7 +1,8 @@
 /*
  * cert_fuzz - feeds the input to d2i_X509 (DER) and to a PEM_read_bio_X509
  * loop on a memory BIO, pushes every certificate into a struct tp_chain with
- * chain_push() (and chain_from_stack()) and calls every tp_cert_* accessor.
+ * chain_push() (and chain_from_stack(), own and shared) and calls every tp_cert_*
+ * accessor.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -104,13 +105,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	exercise(chain);
 	{
-		struct tp_chain *copy = chain_from_stack(stack);
-		if (copy == NULL || tp_chain_count(copy) != (size_t)sk_X509_num(stack))
+		/* A chain of its own, and one sharing CHAIN's facts (freed first,
+		 * then after CHAIN: a shared certificate outlives either holder). */
+		struct tp_chain *copy = chain_from_stack(stack, NULL);
+		struct tp_chain *shared = chain_from_stack(stack, chain);
+
+		if (copy == NULL || tp_chain_count(copy) != (size_t)sk_X509_num(stack) ||
+		    shared == NULL || tp_chain_count(shared) != tp_chain_count(chain))
 			abort();
+		for (size_t i = 0; i < tp_chain_count(shared); i++)
+			if (tp_chain_cert(shared, i) != tp_chain_cert(chain, i) ||
+			    strcmp(tp_cert_sha256(tp_chain_cert(copy, i)),
+			    tp_cert_sha256(tp_chain_cert(shared, i))) != 0)
+				abort();
 		exercise(copy);
 		tp_chain_free(copy);
+		tp_chain_free(chain);
+		exercise(shared);
+		tp_chain_free(shared);
 	}
-	tp_chain_free(chain);
 	sk_X509_pop_free(stack, X509_free);
 	ERR_clear_error();
 	return 0;

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "probe_internal.h"
 
@@ -72,6 +73,16 @@ conn_wait(struct conn *c, short events)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = events };
 
+#ifdef TCP_QUICKACK
+	/*
+	 * Acknowledge at once what arrives: a server that writes twice in a
+	 * row (a TLS session ticket, then its greeting) with Nagle's algorithm
+	 * on would otherwise wait for our delayed ACK, 40 ms on Linux.  The
+	 * kernel may fall back to delayed ACKs, so this is said before each wait.
+	 */
+	if (events & POLLIN)
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
+#endif
 	for (;;) {
 		int64_t left = conn_remaining_ms(c);
 		int n;

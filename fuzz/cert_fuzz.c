@@ -105,14 +105,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	exercise(chain);
 	{
-		/* A chain of its own, and one sharing CHAIN's facts (freed first,
-		 * then after CHAIN: a shared certificate outlives either holder). */
+		/* A chain of its own, and two sharing CHAIN's facts: one freed
+		 * before CHAIN, one after (a shared certificate outlives any holder). */
 		struct tp_chain *copy = chain_from_stack(stack, NULL);
+		struct tp_chain *early = chain_from_stack(stack, chain);
 		struct tp_chain *shared = chain_from_stack(stack, chain);
 
 		if (copy == NULL || tp_chain_count(copy) != (size_t)sk_X509_num(stack) ||
-		    shared == NULL || tp_chain_count(shared) != tp_chain_count(chain))
+		    early == NULL || shared == NULL ||
+		    tp_chain_count(shared) != tp_chain_count(chain))
 			abort();
+		exercise(early);
+		tp_chain_free(early);
 		for (size_t i = 0; i < tp_chain_count(shared); i++)
 			if (tp_chain_cert(shared, i) != tp_chain_cert(chain, i) ||
 			    strcmp(tp_cert_sha256(tp_chain_cert(copy, i)),

@@ -618,15 +618,17 @@ check_usage_prescan(int argc, char *const *argv)
 {
 	usage_output = CHECK_OUTPUT_NAGIOS;
 	for (int i = 1; i < argc; i++) {
-		const char *name = argv[i] + 2;
-		size_t len = strcspn(name, "=");
-		const char *value;
+		const char *name, *value;
+		size_t len;
 
 		if (strcmp(argv[i], "--") == 0)
 			return;
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
 		/* --output or an abbreviation of it, as getopt_long takes them */
-		if (strncmp(argv[i], "--", 2) != 0 || len == 0 ||
-		    strncmp(name, "output", len) != 0 || len > strlen("output"))
+		name = argv[i] + 2;
+		len = strcspn(name, "=");
+		if (len == 0 || len > strlen("output") || strncmp(name, "output", len) != 0)
 			continue;
 		value = name[len] == '=' ? name + len + 1 : i + 1 < argc ? argv[i + 1] : "";
 		if (strcmp(value, "json") == 0)

@@ -123,8 +123,9 @@ void common_opts_help(FILE *out);
 int check_usage_error(const char *prefix, const char *sentence);
 
 /*
- * Looks for "--output json" (or "--output=json") anywhere in ARGV, before
- * the options are parsed, so that an error in an earlier option is JSON too.
+ * Looks for "--output json" (or "--output=json", or an abbreviation such as
+ * "--out json" that getopt_long takes) anywhere in ARGV, before the options
+ * are parsed, so that an error in an earlier option is JSON too.
  */
 void check_usage_prescan(int argc, char *const *argv);
 

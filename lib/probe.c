@@ -377,6 +377,22 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	return 0;
 }
 
+/*
+ * A -r whose roots do not decode is the cause to report, whatever failed
+ * after it (the server may be down as well): said before anything else,
+ * as when the file holds no certificate at all.
+ */
+static void
+blame_trust(struct tp_probe *p, const struct tp_config *cfg, struct tp_trust *trust)
+{
+	char err[TP_ERROR_MAX];
+
+	if (cfg->trust == NULL || trust_decode(trust, err, sizeof(err)) == 0)
+		return;
+	p->failure = TP_FAIL_NONE;
+	probe_fail(p, TP_FAIL_CONFIG, "%s", err);
+}
+
 int
 tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
 {
@@ -394,6 +410,8 @@ tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
 		return probe_fail(p, TP_FAIL_CONFIG, "%s", err);
 	conn_init(&c, p->start_ms + cfg->timeout_ms);
 	rc = run_phases(p, &c, cfg, trust);
+	if (rc < 0)
+		blame_trust(p, cfg, trust);
 	conn_close(&c);
 	tp_trust_free(trust);
 	p->time_total = (double)(monotonic_ms() - p->start_ms) / 1000.0;

@@ -133,7 +133,12 @@ trust_open(const char *file_or_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	t->is_dir = S_ISDIR(st.st_mode);
-	if (!t->is_dir && !file_has_pem_certificate(file_or_dir)) {
+	/* A pipe (-r /dev/stdin, -r <(...)) can be read once: decode it now. */
+	if (!t->is_dir && !S_ISREG(st.st_mode) && trust_decode(t, err, errlen) < 0) {
+		tp_trust_free(t);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && !file_has_pem_certificate(file_or_dir)) {
 		no_certificate_error(file_or_dir, err, errlen);
 		tp_trust_free(t);
 		return NULL;

@@ -70,6 +70,11 @@ printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTI
 expect "-r FILE with a certificate that does not decode is UNKNOWN and named" \
     check_mail_tls UNKNOWN "'.*/broken\.pem' holds no trusted certificate" \
     -r "$TP_TMP/broken.pem" "${SYSTEM[@]}"
+expect "... also when the server is down (the -r problem is still the one named)" \
+    check_mail_tls UNKNOWN "'.*/broken\.pem' holds no trusted certificate" \
+    -r "$TP_TMP/broken.pem" -H 127.0.0.1 -p "$(fixture__freeports 1)" -P smtp
+expect "-r from a pipe (read once, decoded before connecting) verifies" check_mail_tls OK \
+    "OK - " -r <(cat "$PKI/root.crt") "${SYSTEM[@]}"
 mapfile -t A < <(smtp_as rsa1024.example.test)
 expect "a 1024-bit RSA key is WARNING" check_mail_tls WARNING "1024-bit RSA key" "${A[@]}"
 mapfile -t A < <(smtp_as sha1.example.test)

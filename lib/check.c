@@ -589,7 +589,12 @@ common_opts_help(FILE *out)
 	    "    Print progress to stderr; repeat for more detail.\n"
 	    " --output=FORMAT\n"
 	    "    nagios: plugin output with perfdata (default); json: one JSON\n"
-	    "    object on one line, with the facts behind the result.\n",
+	    "    object on one line, with the facts behind the result.\n"
+	    "\n"
+	    "Environment: SSL_CERT_FILE and SSL_CERT_DIR replace the system trust\n"
+	    "store as they do for OpenSSL; OPENSSL_CONF names an OpenSSL configuration\n"
+	    "to apply (the host's openssl.cnf is not read, so that its local policy\n"
+	    "does not change what the check sees).\n",
 	    max, def);
 }
 

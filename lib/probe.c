@@ -380,14 +380,16 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 /*
  * A -r whose roots do not decode is the cause to report, whatever failed
  * after it (the server may be down as well): said before anything else,
- * as when the file holds no certificate at all.
+ * as when the file holds no certificate at all.  A failure that already
+ * is a configuration error (the decoding itself) is not decoded again.
  */
 static void
 blame_trust(struct tp_probe *p, const struct tp_config *cfg, struct tp_trust *trust)
 {
 	char err[TP_ERROR_MAX];
 
-	if (cfg->trust == NULL || trust_decode(trust, err, sizeof(err)) == 0)
+	if (cfg->trust == NULL || p->failure == TP_FAIL_CONFIG ||
+	    trust_decode(trust, err, sizeof(err)) == 0)
 		return;
 	p->failure = TP_FAIL_NONE;
 	probe_fail(p, TP_FAIL_CONFIG, "%s", err);

@@ -7,11 +7,26 @@
 #   3. the plugins of the server tests under valgrind (definite leaks and
 #      memory errors fail), in _build
 # then `make distcheck` and a short fuzzing run of every fuzz target.
+# The builds live in directories whose absolute paths are 200 characters
+# long or more, so that every pass proves that nothing (line one, a socket,
+# a server's file) depends on the length of the directory the suite runs
+# in: CI clones where it likes, and distcheck builds deeper still.
 # Ends with the line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
 passed=0 failed=0 skipped=0 rc=0
+
+# deep_dir NAME: NAME, padded with subdirectories to a 200-character path.
+deep_dir() {
+	dir=$1
+	while [ $((${#top} + 1 + ${#dir})) -lt 200 ]; do
+		dir=$dir/deep-build-directory-padding
+	done
+	echo "$dir"
+}
+build=$(deep_dir _build)
+asan_build=$(deep_dir _build-asan)
 
 # tally BUILD_DIR: count and show the results of the last `make check` there.
 tally() {
@@ -41,25 +56,26 @@ pass() {
 	tally "$dir"
 }
 
-contrib/setup-debian.sh || exit 1
-BUILD_DIR=_build-asan CONFIGURE_FLAGS="--enable-sanitizers CC=clang" contrib/setup-debian.sh || exit 1
+BUILD_DIR=$build contrib/setup-debian.sh || exit 1
+BUILD_DIR=$asan_build CONFIGURE_FLAGS="--enable-sanitizers CC=clang" contrib/setup-debian.sh || exit 1
+echo "builds in $top/$build (${#top} + $((${#build} + 1)) characters) and $asan_build"
 
-pass "normal build" _build
+pass "normal build" "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	pass "ASan+UBSan build" _build-asan
-server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' _build/Makefile)
-pass "valgrind (server tests)" _build TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
+	pass "ASan+UBSan build" "$asan_build"
+server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' "$build/Makefile")
+pass "valgrind (server tests)" "$build" TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
 # The release tarball builds and passes the normal suite on its own.
 echo "== make distcheck"
-if make -s -C _build distcheck >_build/distcheck.log 2>&1; then
+if make -s -C "$build" distcheck >"$build/distcheck.log" 2>&1; then
 	passed=$((passed + 1))
 	echo "  distcheck                            PASS"
 else
 	failed=$((failed + 1))
-	tail -n 40 _build/distcheck.log
-	echo "  distcheck                            FAIL (_build/distcheck.log)"
+	tail -n 40 "$build/distcheck.log"
+	echo "  distcheck                            FAIL ($build/distcheck.log)"
 fi
 
 if [ -x fuzz/run.sh ]; then

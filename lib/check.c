@@ -1007,9 +1007,69 @@ more_below(char *out, size_t size, size_t n)
 		snprintf(out, size, " (+%zu more below)", n);
 }
 
+/* True when CH may stand right before an absolute path in a sentence. */
+static bool
+path_may_follow(char ch)
+{
+	return strchr(" '\"([=", ch) != NULL;
+}
+
+/* Length of the path at P: up to a space, quote, bracket or separator. */
+static size_t
+path_span(const char *p)
+{
+	size_t n = strcspn(p, " '\"()[],;");
+
+	while (n > 1 && (p[n - 1] == '.' || p[n - 1] == ':'))
+		n--;	/* the sentence's full stop or colon, not the file's */
+	return n;
+}
+
 /*
- * TEXT (owned) followed by TAIL in at most BUDGET bytes: cut at a space
- * and marked " ..." when too long.  The long output keeps every text whole.
+ * TEXT (owned) with every absolute path of three or more components
+ * shortened from the left to its last two, "/srv/.../pki/other.key" ->
+ * ".../pki/other.key": on line one the file's own name must survive the
+ * cut, however deep the directory it lives in.
+ */
+static char *
+shorten_paths(char *text)
+{
+	size_t len = strlen(text), in, out = 0;
+	char *short_text = malloc(len + 1);
+
+	if (short_text == NULL)
+		return text;
+	for (in = 0; in < len; ) {
+		size_t span, keep, slashes = 0;
+
+		if (text[in] != '/' || (in > 0 && !path_may_follow(text[in - 1]))) {
+			short_text[out++] = text[in++];
+			continue;
+		}
+		span = path_span(text + in);
+		for (keep = span; keep > 0; keep--)
+			if (text[in + keep - 1] == '/' && ++slashes == 2)
+				break;
+		/* keep: where ".../dir/base" starts; worth it only if shorter */
+		if (slashes == 2 && keep > 4) {
+			memcpy(short_text + out, "...", 3);
+			out += 3;
+			in += keep - 1;
+			span -= keep - 1;
+		}
+		memcpy(short_text + out, text + in, span);
+		out += span;
+		in += span;
+	}
+	short_text[out] = '\0';
+	free(text);
+	return short_text;
+}
+
+/*
+ * TEXT (owned) followed by TAIL in at most BUDGET bytes: long paths
+ * shortened from the left first, then cut at a space and marked " ..."
+ * when still too long.  The long output keeps every text whole.
  */
 static char *
 fit_text(char *text, size_t budget, const char *tail)
@@ -1017,6 +1077,10 @@ fit_text(char *text, size_t budget, const char *tail)
 	size_t len = strlen(text), tail_len = strlen(tail), room, cut;
 	char *fitted;
 
+	if (len + tail_len > budget) {
+		text = shorten_paths(text);
+		len = strlen(text);
+	}
 	if (len + tail_len <= budget) {
 		room = len;
 		tail_len = 0;	/* nothing cut: no " ..." */

@@ -43,6 +43,8 @@ expect "an unrelated certificate in the chain is WARNING and named" check_cert_c
 expect "a key that is not the leaf's is CRITICAL" check_cert_chain CRITICAL \
     "the private key .*/other\.key does not belong to the certificate 'mail\.example\.test'" \
     "${R[@]}" --file "$PKI/mail.fullchain.crt" --key "$PKI/other.key"
+tap_like "$OUT" "^\[CRITICAL\] the private key ${PKI//./\\.}/other\.key does not belong" \
+    "... the long output names the key by its full path"
 
 # An intermediate that expires before the leaf: the intermediate trips -c.
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/inter2.key" 2>/dev/null

@@ -1,6 +1,6 @@
 # nagios.t - contrib/nagios: the command definitions, loaded by a private
-# Nagios 4 (its own config, status, log and command file under TP_TMP, run
-# as root) that checks the fixture's Postfix and Dovecot for real; the
+# Nagios 4 (its own config, status, log and command file in a short /tmp
+# directory: Nagios cannot use long paths; run as root) that checks the fixture's Postfix and Dovecot for real; the
 # results Nagios records must be the plugins' own.
 . "$top_srcdir/t/lib/fixture.sh"
 command -v nagios4 >/dev/null 2>&1 || tap_skip_all "nagios4 not installed (nagios4-core)"
@@ -10,7 +10,7 @@ fixture_start_postfix
 fixture_start_dovecot
 
 C=$top_srcdir/contrib/nagios
-N=$TP_TMP/nagios
+fixture_short_dir N nagios
 mkdir -p "$N/checkresults"
 A="-r $PKI/root.crt --sni mail.example.test"
 

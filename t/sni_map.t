@@ -38,6 +38,8 @@ cp "$T/sni.map" "$T/stale.map"; postmap -F "hash:$T/stale.map"
 touch -d '+2 seconds' "$T/stale.map"
 expect "a map edited after postmap -F: WARNING, run postmap -F" check_sni_map WARNING \
     "stale\.map: the compiled map is older than the map: run postmap -F .*stale\.map" "${R[@]}" --map "$T/stale.map"
+tap_like "$OUT" "^\[WARNING\] the compiled map is older than the map: run postmap -F ${T//./\\.}/stale\.map" \
+    "... the long output gives the full path to run postmap -F on"
 touch -d '-10 seconds' "$T/stale.map"; postmap -F "hash:$T/stale.map"
 touch -d '+2 seconds' "$T/other.fullchain.crt"
 expect "a certificate renewed after postmap -F: WARNING naming the file" check_sni_map WARNING \

@@ -52,10 +52,11 @@ dns_require() {
 dns_start_zone() {
 	dns__set_mode "$1" "$2"
 	fixture__tmp
-	DNS_DIR=$TP_TMP/dns
+	dns_stop	# a previous zone's NSD
+	# nsd-checkzone cannot open a zone file whose path is long (a deep
+	# build directory): a short directory.
+	fixture_short_dir DNS_DIR dns
 	export DNS_DIR
-	dns_stop
-	rm -rf "$DNS_DIR"
 	mkdir -p "$DNS_DIR/keys" || tap_bail "dns: cannot create $DNS_DIR"
 	dns__keys
 	DNS__SERIAL=1

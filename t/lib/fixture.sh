@@ -14,6 +14,7 @@
 #                            HT_OCSP_BADSIG HT_STRICT_SNI HT_TLS12
 #                            (HAProxy terminating TLS, see its section)
 #   fixture_swap_cert postfix|dovecot NAME   serve NAME as default cert
+#   fixture_short_dir VAR NAME  a short directory in /tmp (socket paths)
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
 #   fixture_served_fp PORT [STARTTLS [SNI [HOST]]]  fingerprint served there
@@ -51,6 +52,19 @@ fixture_require() {
 # fixture_now_ms: milliseconds since the epoch (to time things).
 fixture_now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# fixture_short_dir VAR NAME: a fresh directory /tmp/tp-NAME.XXXXXX in VAR,
+# removed at exit.  For what holds sockets, pipes or files a server opens
+# by a length-limited path (a socket path has at most 107 bytes; NSD and
+# Nagios fail on long ones): TP_TMP sits as deep as the build directory,
+# and CI and make distcheck build deep.
+fixture_short_dir() {
+	local dir
+	dir=$(mktemp -d "/tmp/tp-$2.XXXXXX") || tap_bail "cannot create a directory for $2 in /tmp"
+	FIXTURE_SHORT_DIRS+=("$dir")
+	fixture__trap
+	printf -v "$1" '%s' "$dir"
 }
 
 # fixture__tmp: create (once) this test's private directory TP_TMP.
@@ -503,10 +517,8 @@ fixture_start_postfix() {
 	fixture_pki
 	fixture__tmp
 	PF_DIR=$TP_TMP/postfix
-	# The queue directory holds Postfix's sockets (107 bytes a path at
-	# most): a short directory, like Dovecot's base_dir.
-	PF_QUEUE=$(mktemp -d "/tmp/tp-postfix.XXXXXX") || tap_bail "cannot create a Postfix queue directory"
-	FIXTURE_SHORT_DIRS+=("$PF_QUEUE")
+	# The queue directory holds Postfix's sockets: a short directory.
+	fixture_short_dir PF_QUEUE postfix
 	chmod 755 "$PF_QUEUE"	# mktemp's 700 would keep Postfix's own processes out
 	export PF_DIR PF_QUEUE
 	fixture__start postfix "$PF_QUEUE/pid/master.pid" \
@@ -657,10 +669,8 @@ fixture_start_dovecot() {
 	fixture__tmp
 	DV_DIR=$TP_TMP/dovecot
 	DV_CONF=$DV_DIR/dovecot.conf
-	# Dovecot's sockets live in base_dir, and a socket path has at most 107
-	# bytes: a deep build directory (make distcheck's) would not do.
-	DV_RUN=$(mktemp -d "/tmp/tp-dovecot.XXXXXX") || tap_bail "cannot create a Dovecot run directory"
-	FIXTURE_SHORT_DIRS+=("$DV_RUN")
+	# Dovecot's sockets live in base_dir: a short directory.
+	fixture_short_dir DV_RUN dovecot
 	export DV_DIR DV_CONF DV_RUN
 	fixture__start dovecot "$DV_RUN/master.pid" \
 		"$DV_DIR/start.log" "$DV_DIR/dovecot.log"

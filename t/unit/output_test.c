@@ -711,6 +711,75 @@ test_line_one_budget(void)
 	free(big);
 }
 
+/* A directory of LEN bytes under /srv, as CI's or distcheck's may be. */
+static char *
+deep_dir(size_t len)
+{
+	char *d = malloc(len + 1);
+
+	for (size_t i = 0; d != NULL && i < len; i++)
+		d[i] = i % 20 == 0 ? '/' : 'x';
+	if (d != NULL)
+		d[len] = '\0';
+	return d;
+}
+
+static void
+test_line_one_keeps_file_names(void)
+{
+	char *dir = deep_dir(180), *out, *json;
+	struct check *c = check_new("CERT_CHAIN");
+
+	check_add(c, STATE_CRITICAL, "the private key %s/pki/other.key does not "
+	    "belong to the certificate 'mail.example.test'", dir);
+	check_summary_prefix(c, "mail.fullchain.crt");
+	out = finish(c, CHECK_OUTPUT_NAGIOS, NULL);
+	ok(out && strstr(out, "CRITICAL - mail.fullchain.crt: the private key "
+	    ".../pki/other.key does not belong to the certificate "
+	    "'mail.example.test'\n") == out + strlen("CERT_CHAIN "),
+	    "a key in a 180-byte directory: line one names .../pki/other.key and "
+	    "says the rest whole");
+	ok(out && strstr(out, "\n[CRITICAL] the private key /xxx") != NULL &&
+	    strstr(out, "/pki/other.key does not belong") != NULL,
+	    "... the long output keeps the full path");
+	json = finish(c, CHECK_OUTPUT_JSON, NULL);
+	ok(json && strstr(json, "\"summary\":\"mail.fullchain.crt: the private key "
+	    ".../pki/other.key does") != NULL,
+	    "... and so does JSON's summary, line one's text");
+	free(json);
+	free(out);
+	check_free(c);
+
+	c = check_new("SNI_MAP");
+	check_add(c, STATE_WARNING, "the compiled map is older than the map: run "
+	    "postmap -F %s/stale.map ('%s/stale.map.db'), or the server keeps "
+	    "serving what the old map named", dir, dir);
+	out = line_one(c);
+	ok(out && strstr(out, "run postmap -F .../xxxxxxxxxxxxxxxxxxx/stale.map "
+	    "('.../xxxxxxxxxxxxxxxxxxx/stale.map.db'), or") != NULL,
+	    "two paths, one quoted in brackets, both shortened: '%s'", out ? out : "");
+	free(out);
+
+	c = check_new("P");
+	check_add(c, STATE_CRITICAL, "'/etc/ssl/a.pem' holds no certificate; "
+	    "see /var/log/mail.log");
+	out = line_one(c);
+	is_str(out, "P CRITICAL - '/etc/ssl/a.pem' holds no certificate; see "
+	    "/var/log/mail.log", "short enough: paths stay whole");
+	free(out);
+
+	c = check_new("P");
+	check_add(c, STATE_CRITICAL, "see https://example.test%s/x.txt, or "
+	    "a/b/c/%s/d.crt", dir, dir);
+	out = line_one(c);
+	ok(out && strncmp(out, "P CRITICAL - see https://example.test/xxxxxxxxxxxxxxxxxxx/xxxxxxxxxxxxxxxxxxx/",
+	    78) == 0 && strstr(out, "...") == strstr(out, " ...") + 1,
+	    "only paths that start a word are shortened, not URLs or relative paths: '%s'",
+	    out ? out : "");
+	free(out);
+	free(dir);
+}
+
 static void
 test_usage_json(void)
 {
@@ -833,6 +902,7 @@ main(void)
 	test_opts();
 	test_help_usage_verbose();
 	test_line_one_budget();
+	test_line_one_keeps_file_names();
 	test_usage_json();
 	test_backstop_json();
 	test_locale();

@@ -50,11 +50,11 @@ tap_like "$OUT" "^\[CRITICAL\] the private key ${PKI//./\\.}/other\.key does not
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/inter2.key" 2>/dev/null
 openssl req -new -key "$T/inter2.key" -subj "/O=tls-probe test/CN=tls-probe Short Intermediate" -out "$T/inter2.csr"
 printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$T/ca.ext"
-openssl x509 -req -in "$T/inter2.csr" -CA "$PKI/root.crt" -CAkey "$PKI/root.key" -CAcreateserial \
+openssl x509 -req -in "$T/inter2.csr" -CA "$PKI/root.crt" -CAkey "$PKI/root.key" -set_serial "0x$(openssl rand -hex 8)" \
     -days 10 -extfile "$T/ca.ext" -out "$T/inter2.crt" 2>/dev/null
 openssl req -new -key "$PKI/mail.key" -subj "/CN=mail.example.test" -out "$T/leaf2.csr"
 printf 'subjectAltName=DNS:mail.example.test\nextendedKeyUsage=serverAuth\n' >"$T/leaf.ext"
-openssl x509 -req -in "$T/leaf2.csr" -CA "$T/inter2.crt" -CAkey "$T/inter2.key" -CAcreateserial \
+openssl x509 -req -in "$T/leaf2.csr" -CA "$T/inter2.crt" -CAkey "$T/inter2.key" -set_serial "0x$(openssl rand -hex 8)" \
     -days 60 -extfile "$T/leaf.ext" -out "$T/leaf2.crt" 2>/dev/null
 cat "$T/leaf2.crt" "$T/inter2.crt" >"$T/short-inter.pem"
 expect "an intermediate expiring in 10 days trips -c 15, named" check_cert_chain CRITICAL \
@@ -65,9 +65,9 @@ tap_like "$OUT" "^\[OK\] certificate 'mail\.example\.test' expires in (59|60) da
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/notca.key" 2>/dev/null
 openssl req -new -key "$T/notca.key" -subj "/O=tls-probe test/CN=tls-probe Not A CA" -out "$T/notca.csr"
 printf 'basicConstraints=critical,CA:FALSE\n' >"$T/notca.ext"
-openssl x509 -req -in "$T/notca.csr" -CA "$PKI/root.crt" -CAkey "$PKI/root.key" -CAcreateserial \
+openssl x509 -req -in "$T/notca.csr" -CA "$PKI/root.crt" -CAkey "$PKI/root.key" -set_serial "0x$(openssl rand -hex 8)" \
     -days 100 -extfile "$T/notca.ext" -out "$T/notca.crt" 2>/dev/null
-openssl x509 -req -in "$T/leaf2.csr" -CA "$T/notca.crt" -CAkey "$T/notca.key" -CAcreateserial \
+openssl x509 -req -in "$T/leaf2.csr" -CA "$T/notca.crt" -CAkey "$T/notca.key" -set_serial "0x$(openssl rand -hex 8)" \
     -days 60 -extfile "$T/leaf.ext" -out "$T/leaf3.crt" 2>/dev/null
 cat "$T/leaf3.crt" "$T/notca.crt" >"$T/notca-chain.pem"
 expect "an issuer that is not a CA is CRITICAL and named" check_cert_chain CRITICAL \

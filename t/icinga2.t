@@ -38,9 +38,10 @@ icinga() {
 }
 
 # --- a Graphite stand-in: a listener that appends what it gets to a file -----
-# It ends itself after 120 s (SIGALRM) and the fixture stops it at exit.
+# It ends itself after 600 s (SIGALRM: a loaded machine can take longer than
+# the 120 s it had) and the fixture stops it at exit.
 perl -MIO::Socket::INET -e '
-	alarm 120;
+	alarm 600;
 	my ($portfile, $out) = @ARGV;
 	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
 	    Listen => 5, ReuseAddr => 1) or die "listen: $!\n";

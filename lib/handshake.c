@@ -408,6 +408,8 @@ handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol pro
 			return probe_fail_io(p, st, "greeting after the TLS handshake");
 		if (n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (starttls_reply_broken_off(proto, line, code))
+			return starttls_fail_broken_off(p, "greeting", line);
 		kind = starttls_greeting_line(proto, line, &code);
 		copy_printable(shown, sizeof(shown), line);
 		if (kind == REPLY_BAD)

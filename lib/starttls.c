@@ -237,6 +237,49 @@ capability_has(const char *caps, const char *token)
 	return false;
 }
 
+/* A last line refusing under another code than the reply's first line. */
+static bool
+smtp_reply_broken_off(const char *line, int first_code)
+{
+	int code = 0;
+
+	return first_code != 0 && smtp_reply_line(line, &code) == REPLY_LAST_FAIL &&
+	    code != first_code;
+}
+
+bool
+starttls_reply_broken_off(enum tp_protocol proto, const char *line, int first_code)
+{
+	const struct dialect *d = proto < TP_PROTO_COUNT ? protocols[proto].dialect : NULL;
+
+	return d != NULL && d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code);
+}
+
+/*
+ * The refusal is the news, not the change of code. Before the greeting's
+ * end this check sends nothing but a PROXY header, so with one sent that
+ * header is what a pre-greet test caught; without, the server turned the
+ * client away for reasons of its own (postscreen: a DNSBL, a denylist).
+ */
+int
+starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char *line)
+{
+	char shown[160];
+	bool greeting = p->phase == TP_PHASE_GREETING;
+
+	copy_printable(shown, sizeof(shown), line);
+	if (greeting && p->sent_proxy_header)
+		return probe_fail(p, TP_FAIL_PROTOCOL,
+		    "the server broke off its greeting with '%s': it took the PROXY header "
+		    "this check sent for a client talking before the greeting ended (as "
+		    "Postfix postscreen's pre-greet test does); drop --proxy-protocol, or "
+		    "turn PROXY protocol on for this service", shown);
+	return probe_fail(p, TP_FAIL_PROTOCOL,
+	    "the server broke off its %s with '%s'%s", waiting_for, shown,
+	    greeting ? ": it turned this client away mid-greeting (Postfix postscreen "
+	    "does so for a DNSBL listing or its denylist; its log says why)" : "");
+}
+
 /* --- one reply ------------------------------------------------------------ */
 
 struct reply {
@@ -303,6 +346,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			return probe_fail_io(p, st, waiting_for);
 		if (greeting && n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code))
+			return starttls_fail_broken_off(p, waiting_for, line);
 		kind = classify(d, line, tag, greeting, &first_code);
 		if (kind == REPLY_BAD) {
 			char shown[160];

@@ -121,6 +121,13 @@ log=$(cat "$PS_DIR/maillog")
 tap_unlike "$log" 'PREGREET' "postscreen logged no pre-greet talker for the checks"
 tap_like "$(smtp_talk "$PS_SMTP" 0.2 'EHLO early.example.test\r\n')" '^521 5\.5\.1 Protocol error' \
     "... and it does drop a client that talks before the whole greeting"
+# The check talks first only with --proxy-protocol: postscreen without
+# postscreen_upstream_proxy_protocol drops it mid-greeting.
+expect "postscreen dropping a check that talked first (a PROXY header): the 521 and the cause named" \
+    check_mail_tls CRITICAL "broke off its greeting with '521 5\.5\.1 Protocol error'.*PROXY header" \
+    "${P[@]}" --proxy-protocol v1
+tap_like "$OUT" "^\[CRITICAL\] .*pre-greet test.*turn PROXY protocol on for this service" \
+    "... the long output says what to do"
 expect "postscreen dropping the client: its 521 reply is named" check_mail_tls CRITICAL \
     "521 5\.3\.2 .*Service currently unavailable" "${R[@]}" --sni mail.example.test -p "$PS_DENY" -P smtp
 tap_done

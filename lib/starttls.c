@@ -287,12 +287,21 @@ struct reply {
 	int code;			/* SMTP reply code; 0 for the other protocols */
 	char text[TP_REPLY_TEXT_MAX];	/* lines joined by '\n', bounded */
 	size_t len;
+	bool offers_tls;		/* some line, kept in TEXT or not, lists the capability */
 };
 
+/*
+ * Adds LINE to R's text, and notes whether it lists D's STARTTLS capability:
+ * the text keeps what fits for a diagnosis, but the capability is looked for
+ * in every line (nginx lists STARTTLS last, after any number of others).
+ */
 static void
-reply_append(struct reply *r, const char *line)
+reply_append(struct reply *r, const struct dialect *d, const char *line)
 {
 	size_t n = strlen(line);
+
+	if (capability_has(line, d->capability))
+		r->offers_tls = true;
 
 	if (r->len + n + 2 > sizeof(r->text))
 		return;		/* keep what fits: enough for capabilities and a diagnosis */
@@ -357,7 +366,7 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			    "port and -P protocol?)", waiting_for, d->name, shown);
 		}
 		/* Keep the text without SMTP's "250-": capabilities are its words. */
-		reply_append(r, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
+		reply_append(r, d, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
 		if (kind != REPLY_MORE) {
 			r->ok = kind == REPLY_LAST_OK;
 			r->code = first_code;
@@ -371,7 +380,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 
 /* POP3 CAPA: "+OK" then capability lines up to a lone ".". */
 static int
-read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
+read_pop3_list(struct tp_probe *p, struct conn *c, const struct dialect *d,
+    struct reply *r)
 {
 	char line[TP_LINE_MAX];
 
@@ -382,7 +392,7 @@ read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
 			return probe_fail_io(p, st, "capability list");
 		if (strcmp(line, ".") == 0)
 			return 0;
-		reply_append(r, line);
+		reply_append(r, d, line);
 	}
 	return probe_fail(p, TP_FAIL_PROTOCOL,
 	    "the server's capability list goes on for more than %d lines; giving up",
@@ -445,7 +455,7 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 		return -1;
 	if (d->style == STYLE_POP3 && r->ok) {
 		memset(r, 0, sizeof(*r));
-		return read_pop3_list(p, c, r);
+		return read_pop3_list(p, c, d, r);
 	}
 	if (!r->ok && d->style != STYLE_POP3)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
@@ -468,7 +478,7 @@ starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
 	p->phase = TP_PHASE_STARTTLS;
 	if (read_capabilities(p, c, d, helo_name, &r) < 0)
 		return -1;
-	if (!capability_has(r.text, d->capability))
+	if (!r.offers_tls)
 		return probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
 		    "the server does not offer %s: its capabilities are '%s' "
 		    "(TLS is off for this %s service)", d->capability,

@@ -29,7 +29,7 @@ smtp_talk() {
 	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit
 		[ "$2" != 0 ] && sleep "$2"
 		printf "%b" "$3" >&3
-		timeout 2 cat <&3' sh "$@" | tr -d '\r'
+		timeout 2 cat <&3 2>/dev/null' sh "$@" | tr -d '\r'
 }
 
 # --- Exim 4 ---------------------------------------------------------------
@@ -64,7 +64,7 @@ fi
 # --- nginx's mail proxy ---------------------------------------------------
 why=$(fixture_nginx_mail_missing)
 if [ -n "$why" ]; then
-	tap_skip "$why" 13
+	tap_skip "$why" 15
 else
 	fixture_start_postfix
 	fixture_start_dovecot
@@ -74,6 +74,10 @@ else
 	    '^250 STARTTLS$' "nginx lists STARTTLS as the last line of its EHLO reply"
 	expect "nginx SMTP STARTTLS (the last EHLO line) is OK" check_mail_tls OK \
 	    "$(ok smtp)" "${N[@]}" -p "$NM_SMTP" -P smtp
+	tap_like "$(smtp_talk "$NM_LONGCAPS" 1 'EHLO client.example.test\r\n' | wc -c)" \
+	    '^[0-9]{4,}$' "nginx can list more than 2 KB of capabilities before STARTTLS"
+	expect "nginx SMTP STARTTLS after 2 KB of capabilities is still found (OK)" \
+	    check_mail_tls OK "$(ok smtp)" "${N[@]}" -p "$NM_LONGCAPS" -P smtp
 	expect "nginx IMAP STARTTLS is OK" check_mail_tls OK "$(ok imap)" \
 	    "${N[@]}" -p "$NM_IMAP" -P imap
 	expect "nginx POP3 STLS is OK" check_mail_tls OK "$(ok pop3)" \

@@ -12,7 +12,9 @@
 #                              Dovecot: export NM_SMTP NM_IMAP NM_POP3
 #                              (starttls on), NM_SMTPS (implicit TLS),
 #                              NM_SMTP_NOTLS NM_IMAP_NOTLS NM_POP3_NOTLS
-#                              (starttls off), NM_LEAFONLY (SMTP, leaf alone)
+#                              (starttls off), NM_LEAFONLY (SMTP, leaf alone),
+#                              NM_LONGCAPS (SMTP, STARTTLS after 2 KB of
+#                              capabilities)
 #   fixture_start_postscreen   a second Postfix whose listeners are postscreen:
 #                              export PS_DIR PS_SMTP PS_NOTLS PS_DENY
 #                              (PS_DENY denylists 127.0.0.1: 521 and close)
@@ -143,11 +145,11 @@ fixture_start_nginx_mail() {
 	[ -n "${PF_SMTP:-}" ] && [ -n "${DV_IMAP:-}" ] ||
 		tap_bail "fixture_start_nginx_mail needs Postfix and Dovecot"
 	NG_MODULES=$NGINX_MAIL_MODULE
-	fixture_start_nginx 9 fixture__nginx_mail_auth fixture__nginx_mail
+	fixture_start_nginx 10 fixture__nginx_mail_auth fixture__nginx_mail
 	export NM_SMTP=${NG_PORT[1]} NM_IMAP=${NG_PORT[2]} NM_POP3=${NG_PORT[3]}
 	export NM_SMTPS=${NG_PORT[4]} NM_SMTP_NOTLS=${NG_PORT[5]}
 	export NM_IMAP_NOTLS=${NG_PORT[6]} NM_POP3_NOTLS=${NG_PORT[7]}
-	export NM_LEAFONLY=${NG_PORT[8]}
+	export NM_LEAFONLY=${NG_PORT[8]} NM_LONGCAPS=${NG_PORT[9]}
 }
 
 # The auth_http answer: the backend by protocol, as the headers nginx reads.
@@ -190,7 +192,25 @@ fixture__nginx_mail() {
 	  starttls on;
 	  ssl_certificate $PKI/mail.crt;
 	}
+	server {
+	  listen $l:${NG_PORT[9]};
+	  protocol smtp;
+	  starttls on;
+	  smtp_capabilities $(fixture__nginx_mail_longcaps);
+	}
 	EOF
+}
+
+# More than 2 KB of EHLO capabilities, STARTTLS (nginx's last line) after
+# them: 26 long extensions, then 50 short ones.
+fixture__nginx_mail_longcaps() {
+	local i x=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+	for ((i = 10; i < 36; i++)); do
+		printf '"X-TLS-PROBE-FILLER-%d %s" ' "$i" "$x"
+	done
+	for ((i = 10; i < 60; i++)); do
+		printf 'Y%d ' "$i"
+	done
 }
 
 # ---- Postfix postscreen --------------------------------------------------

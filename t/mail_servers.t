@@ -23,11 +23,15 @@ notls() {	# notls CAPABILITY: line one when TLS is off
 	printf 'the server does not offer %s: its capabilities are ' "$1"
 }
 
-# smtp_talk PORT WAIT TEXT: connect, wait WAIT seconds (0: do not read the
-# greeting first), send TEXT, print what the server says in 2 s.
+# smtp_talk PORT WHEN TEXT: connect, send TEXT at once (WHEN "first"),
+# or after the first line the server sends ("line", which is printed too),
+# then print what the server says in 2 s.
 smtp_talk() {
 	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit
-		[ "$2" != 0 ] && sleep "$2"
+		case $2 in
+		first) ;;
+		line) IFS= read -r line <&3 && printf "%s\n" "$line" ;;
+		esac
 		printf "%b" "$3" >&3
 		timeout 2 cat <&3 2>/dev/null' sh "$@" | tr -d '\r'
 }
@@ -56,7 +60,7 @@ else
 	# clients that talk out of turn; and none of them may have.
 	tap_unlike "$(cat "$EX_SPOOL/log/mainlog")" 'synchronization error' \
 	    "Exim logged no synchronization error for the checks"
-	tap_like "$(smtp_talk "$EX_SMTP" 0 'EHLO early.example.test\r\n')" \
+	tap_like "$(smtp_talk "$EX_SMTP" first 'EHLO early.example.test\r\n')" \
 	    '^554 SMTP synchronization error' \
 	    "... and it does drop a client that talks before the greeting"
 fi
@@ -70,11 +74,11 @@ else
 	fixture_start_dovecot
 	fixture_start_nginx_mail
 	N=("${R[@]}" --sni mail.example.test)
-	tap_like "$(smtp_talk "$NM_SMTP" 1 'EHLO client.example.test\r\n')" \
+	tap_like "$(smtp_talk "$NM_SMTP" line 'EHLO client.example.test\r\n')" \
 	    '^250 STARTTLS$' "nginx lists STARTTLS as the last line of its EHLO reply"
 	expect "nginx SMTP STARTTLS (the last EHLO line) is OK" check_mail_tls OK \
 	    "$(ok smtp)" "${N[@]}" -p "$NM_SMTP" -P smtp
-	tap_like "$(smtp_talk "$NM_LONGCAPS" 1 'EHLO client.example.test\r\n' | wc -c)" \
+	tap_like "$(smtp_talk "$NM_LONGCAPS" line 'EHLO client.example.test\r\n' | wc -c)" \
 	    '^[0-9]{4,}$' "nginx can list more than 2 KB of capabilities before STARTTLS"
 	expect "nginx SMTP STARTTLS after 2 KB of capabilities is still found (OK)" \
 	    check_mail_tls OK "$(ok smtp)" "${N[@]}" -p "$NM_LONGCAPS" -P smtp
@@ -121,9 +125,16 @@ expect "postscreen, then smtpd without STARTTLS: named" check_mail_tls CRITICAL 
     "$(notls STARTTLS)" "${R[@]}" --sni mail.example.test -p "$PS_NOTLS" -P smtp
 expect "postscreen, then a wrong name (-m): CRITICAL" check_mail_tls CRITICAL \
     "$WRONG" "${P[@]}" -m other.example.test
+expect "postscreen's own SMTP engine (after-220 tests on): STARTTLS through tlsproxy is OK" \
+    check_mail_tls OK "$(ok smtp)" "${R[@]}" --sni mail.example.test -p "$PS_DEEP" -P smtp
+expect "... and the leaf alone served there is named" check_mail_tls CRITICAL "$LEAFONLY" \
+    "${R[@]}" --sni leafonly.example.test -m mail.example.test -p "$PS_DEEP" -P smtp
 log=$(cat "$PS_DIR/maillog")
-tap_unlike "$log" 'PREGREET' "postscreen logged no pre-greet talker for the checks"
-tap_like "$(smtp_talk "$PS_SMTP" 0.2 'EHLO early.example.test\r\n')" '^521 5\.5\.1 Protocol error' \
+tap_like "$log" 'postscreen[^:]*/tlsproxy\[' "... the TLS there was postscreen's (tlsproxy), not smtpd's"
+tap_unlike "$log" 'PREGREET|PIPELINING|NON-SMTP COMMAND|BARE NEWLINE' \
+    "postscreen logged no pre-greet talker, pipelining, non-SMTP command or bare newline for the checks"
+# A client that answers the first line: "220-", EHLO, "521".
+tap_like "$(smtp_talk "$PS_SMTP" line 'EHLO early.example.test\r\n')" '^521 5\.5\.1 Protocol error' \
     "... and it does drop a client that talks before the whole greeting"
 # The check talks first only with --proxy-protocol: postscreen without
 # postscreen_upstream_proxy_protocol drops it mid-greeting.

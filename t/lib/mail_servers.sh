@@ -16,8 +16,9 @@
 #                              NM_LONGCAPS (SMTP, STARTTLS after 2 KB of
 #                              capabilities)
 #   fixture_start_postscreen   a second Postfix whose listeners are postscreen:
-#                              export PS_DIR PS_SMTP PS_NOTLS PS_DENY
-#                              (PS_DENY denylists 127.0.0.1: 521 and close)
+#                              export PS_DIR PS_SMTP PS_NOTLS PS_DENY PS_DEEP
+#                              (PS_DENY denylists 127.0.0.1: 521 and close;
+#                              PS_DEEP runs the after-220 tests itself)
 # Environment: TP_EXIM_ROOT, where Debian's exim4-daemon-light is unpacked
 # (default: .cache/exim in the source tree or a directory above it, where
 # contrib/setup-debian.sh puts it; make distcheck's tree is two levels down).
@@ -223,6 +224,9 @@ fixture__nginx_mail_longcaps() {
 #   PS_SMTP   pre-greet test, then smtpd with STARTTLS (SNI map as PF_SMTP)
 #   PS_NOTLS  the same, then an smtpd without TLS
 #   PS_DENY   127.0.0.1 denylisted: "521 5.3.2" and the connection closed
+#   PS_DEEP   the after-220 tests on (pipelining, non-SMTP command, bare
+#             newline; drop): postscreen's own SMTP engine answers EHLO and
+#             STARTTLS (through tlsproxy), as on a client's first visit
 
 fixture_start_postscreen() {
 	fixture_pki
@@ -242,8 +246,8 @@ fixture__postscreen_try() {
 	mkdir -p "$PS_DIR" "$PS_QUEUE/pid" "$data"
 	chown postfix "$data"
 	chmod 700 "$data"
-	p=($(fixture__freeports 3))
-	export PS_SMTP=${p[0]} PS_NOTLS=${p[1]} PS_DENY=${p[2]}
+	p=($(fixture__freeports 4))
+	export PS_SMTP=${p[0]} PS_NOTLS=${p[1]} PS_DENY=${p[2]} PS_DEEP=${p[3]}
 	fixture__postscreen_main "$data" >"$PS_DIR/main.cf"
 	fixture__postscreen_master >"$PS_DIR/master.cf"
 	fixture__postfix_sni >"$PS_DIR/sni"
@@ -252,7 +256,7 @@ fixture__postscreen_try() {
 	postmap -F -c "$PS_DIR" "hash:$PS_DIR/sni" >"$PS_DIR/start.log" 2>&1 &&
 		postfix -c "$PS_DIR" start >>"$PS_DIR/start.log" 2>&1 &&
 		fixture__wait_ports postscreen "127.0.0.1:$PS_SMTP" \
-		"127.0.0.1:$PS_NOTLS" "127.0.0.1:$PS_DENY"
+		"127.0.0.1:$PS_NOTLS" "127.0.0.1:$PS_DENY" "127.0.0.1:$PS_DEEP"
 }
 
 fixture__postscreen_main() {
@@ -299,6 +303,11 @@ fixture__postscreen_master() {
 	  -o smtpd_service_name=smtpd-notls
 	127.0.0.1:$PS_DENY $ps
 	  -o postscreen_access_list=cidr:$PS_DIR/deny.cidr
+	127.0.0.1:$PS_DEEP $ps -o postscreen_pipelining_enable=yes
+	  -o postscreen_non_smtp_command_enable=yes -o postscreen_bare_newline_enable=yes
+	  -o postscreen_pipelining_action=drop -o postscreen_non_smtp_command_action=drop
+	  -o postscreen_bare_newline_action=drop
+	tlsproxy   unix  - - n - 0 tlsproxy
 	smtpd      pass  - - n - - smtpd
 	smtpd-notls pass - - n - - smtpd -o smtpd_tls_security_level=none
 	EOF

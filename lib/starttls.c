@@ -465,6 +465,30 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	return 0;
 }
 
+/*
+ * Ends a plain-text session that will not reach TLS (STARTTLS not offered
+ * or refused) as the TLS path does: the quit command, its reply read until
+ * the server closes. A client that just hangs up leaves "lost connection
+ * after EHLO" in Postfix's log at every check. Best effort, within half a
+ * second; the failure already set stays the one reported.
+ */
+static void
+say_goodbye(struct conn *c, const struct dialect *d)
+{
+	char line[TP_LINE_MAX], command[64];
+	int64_t cap = monotonic_ms() + 500;
+	int n = snprintf(command, sizeof(command), "%s\r\n", d->quit);
+
+	if (c->deadline_ms > cap)
+		c->deadline_ms = cap;	/* nothing runs on this connection after us */
+	if (n < 0 || (size_t)n >= sizeof(command) ||
+	    conn_write_all(c, command, (size_t)n) != IO_OK)
+		return;
+	for (int i = 0; i < TP_REPLY_LINES_MAX; i++)
+		if (conn_read_line(c, line, sizeof(line)) != IO_OK)
+			return;
+}
+
 int
 starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
     const char *helo_name)
@@ -478,17 +502,23 @@ starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
 	p->phase = TP_PHASE_STARTTLS;
 	if (read_capabilities(p, c, d, helo_name, &r) < 0)
 		return -1;
-	if (!r.offers_tls)
-		return probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
+	if (!r.offers_tls) {
+		probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
 		    "the server does not offer %s: its capabilities are '%s' "
 		    "(TLS is off for this %s service)", d->capability,
 		    one_line(&r, shown, sizeof(shown)), d->name);
+		say_goodbye(c, d);
+		return -1;
+	}
 	if (send_command(p, c, d->starttls) < 0 ||
 	    read_reply(p, c, d, "a002", false, "STARTTLS reply", &r) < 0)
 		return -1;
-	if (!r.ok)
-		return probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
+	if (!r.ok) {
+		probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
 		    "the server refused STARTTLS: '%s'", one_line(&r, shown, sizeof(shown)));
+		say_goodbye(c, d);
+		return -1;
+	}
 	if (c->buf_len > 0)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
 		    "the server sent %zu bytes of plain text after accepting STARTTLS; "

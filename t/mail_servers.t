@@ -133,6 +133,8 @@ log=$(cat "$PS_DIR/maillog")
 tap_like "$log" 'postscreen[^:]*/tlsproxy\[' "... the TLS there was postscreen's (tlsproxy), not smtpd's"
 tap_unlike "$log" 'PREGREET|PIPELINING|NON-SMTP COMMAND|BARE NEWLINE' \
     "postscreen logged no pre-greet talker, pipelining, non-SMTP command or bare newline for the checks"
+tap_unlike "$log" 'lost connection after' \
+    "... and smtpd no lost connection: the check without STARTTLS said QUIT, too"
 # A client that answers the first line: "220-", EHLO, "521".
 tap_like "$(smtp_talk "$PS_SMTP" line 'EHLO early.example.test\r\n')" '^521 5\.5\.1 Protocol error' \
     "... and it does drop a client that talks before the whole greeting"

@@ -39,7 +39,7 @@ smtp_talk() {
 # --- Exim 4 ---------------------------------------------------------------
 why=$(fixture_exim_missing)
 if [ -n "$why" ]; then
-	tap_skip "$why" 8
+	tap_skip "$why" 10
 else
 	fixture_start_exim
 	X=("${R[@]}" --sni mail.example.test)
@@ -60,9 +60,15 @@ else
 	# clients that talk out of turn; and none of them may have.
 	tap_unlike "$(cat "$EX_SPOOL/log/mainlog")" 'synchronization error' \
 	    "Exim logged no synchronization error for the checks"
+	# The ClientHello is talk before the greeting to Exim: it answers
+	# "554 SMTP synchronization error", which is no PROXY-protocol hint.
+	expect "implicit TLS on Exim's STARTTLS port names the port's STARTTLS (not a PROXY header)" \
+	    check_mail_tls CRITICAL "this port uses STARTTLS, not implicit TLS: .*'554 SMTP synchronization error'" \
+	    "${X[@]}" -p "$EX_SMTP" -P smtps
+	tap_unlike "$LINE1" 'PROXY' "... and line one blames no PROXY header"
 	tap_like "$(smtp_talk "$EX_SMTP" first 'EHLO early.example.test\r\n')" \
 	    '^554 SMTP synchronization error' \
-	    "... and it does drop a client that talks before the greeting"
+	    "Exim does drop a client that talks before the greeting (the checks above waited)"
 fi
 
 # --- nginx's mail proxy ---------------------------------------------------

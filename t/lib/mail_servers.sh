@@ -101,7 +101,10 @@ fixture__exim_try() {
 # STARTTLS on EX_SMTP, implicit TLS on EX_SMTPS, no STARTTLS on EX_NOTLS.
 # smtp_enforce_sync is Exim's default; PIPECONNECT (which lets chosen
 # clients talk before the greeting) is not offered, so a client that does
-# not wait for each reply gets "554 SMTP synchronization error".
+# not wait for each reply gets "554 SMTP synchronization error".  Exim
+# looks for early talk once, before its banner: a real one looks up the
+# client's name first, this one pauses a second in the connect ACL, so that
+# what a client sends at once is always early (else it races the banner).
 fixture__exim_conf() {
 	local t=$EX_DIR/tls
 	cat <<-EOF
@@ -121,8 +124,11 @@ fixture__exim_conf() {
 	tls_advertise_hosts = \${if ={\$received_port}{$EX_NOTLS}{}{*}}
 	tls_certificate = \${if eq{\$tls_in_sni}{leafonly.example.test}{$t/mail.crt}{$t/mail.fullchain.crt}}
 	tls_privatekey = $t/mail.key
+	acl_smtp_connect = greet_pause
 	acl_smtp_rcpt = refuse_all
 	begin acl
+	greet_pause:
+	  accept delay = 1s
 	refuse_all:
 	  deny message = the tls-probe fixture delivers no mail
 	EOF

@@ -62,9 +62,9 @@ else
 	    "Exim logged no synchronization error for the checks"
 	# The ClientHello is talk before the greeting to Exim: it answers
 	# "554 SMTP synchronization error", which is no PROXY-protocol hint.
+	# (A check slower than Exim's pause, under valgrind, meets the 220.)
 	expect "implicit TLS on Exim's STARTTLS port names the port's STARTTLS (not a PROXY header)" \
-	    check_mail_tls CRITICAL "this port uses STARTTLS, not implicit TLS: .*'554 SMTP synchronization error'" \
-	    "${X[@]}" -p "$EX_SMTP" -P smtps
+	    check_mail_tls CRITICAL "this port uses STARTTLS" "${X[@]}" -p "$EX_SMTP" -P smtps
 	tap_unlike "$LINE1" 'PROXY' "... and line one blames no PROXY header"
 	tap_like "$(smtp_talk "$EX_SMTP" first 'EHLO early.example.test\r\n')" \
 	    '^554 SMTP synchronization error' \

@@ -164,6 +164,7 @@ not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 {
 	char text[sizeof(p->first_bytes)];
 	bool greeting;
+	int code = 0;
 
 	read_rest_of_line(p, c);
 	p->first_bytes[strcspn(p->first_bytes, "\r\n")] = '\0';
@@ -183,6 +184,13 @@ not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 		    "the server speaks plain text here ('%s'): this port uses "
 		    "STARTTLS, not implicit TLS; use -P with smtp, submission, imap or pop3",
 		    text);
+	/* Exim's pre-greeting check: a ClientHello is a client talking too early. */
+	if (smtp_reply_line(text, &code) == REPLY_LAST_FAIL &&
+	    strcasestr(text, "synchronization error") != NULL)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "this port uses STARTTLS, not implicit TLS: the SMTP server took "
+		    "the TLS handshake for talk before its greeting ('%s'); use -P "
+		    "with smtp or submission", text);
 	return probe_fail(p, TP_FAIL_TLS,
 	    "the server answered TLS in plain text, as services expecting a PROXY "
 	    "protocol header do (try --proxy-protocol v1 or v2): '%s'", text);
@@ -408,6 +416,8 @@ handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol pro
 			return probe_fail_io(p, st, "greeting after the TLS handshake");
 		if (n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (starttls_reply_broken_off(proto, line, code))
+			return starttls_fail_broken_off(p, "greeting", line);
 		kind = starttls_greeting_line(proto, line, &code);
 		copy_printable(shown, sizeof(shown), line);
 		if (kind == REPLY_BAD)

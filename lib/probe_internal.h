@@ -121,6 +121,15 @@ enum reply_line smtp_reply_line(const char *line, int *code);
 enum reply_line imap_reply_line(const char *line, const char *tag);
 enum reply_line pop3_status_line(const char *line);
 enum reply_line sieve_reply_line(const char *line);
+/*
+ * True when LINE, read within PROTO's multi-line reply begun with FIRST_CODE,
+ * ends it with a refusal under another code: the server broke the reply off
+ * (Postfix postscreen ends its "220-" greeting with "521 5.5.1 Protocol
+ * error" for a client that talked too early). SMTP and LMTP only.
+ */
+bool starttls_reply_broken_off(enum tp_protocol proto, const char *line, int first_code);
+/* Sets the failure for such a LINE, cutting off the server's WAITING_FOR. */
+int starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char *line);
 /* True when capability TOKEN appears as a word in LINE's capability text. */
 bool capability_has(const char *caps, const char *token);
 

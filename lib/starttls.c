@@ -237,6 +237,49 @@ capability_has(const char *caps, const char *token)
 	return false;
 }
 
+/* A last line refusing under another code than the reply's first line. */
+static bool
+smtp_reply_broken_off(const char *line, int first_code)
+{
+	int code = 0;
+
+	return first_code != 0 && smtp_reply_line(line, &code) == REPLY_LAST_FAIL &&
+	    code != first_code;
+}
+
+bool
+starttls_reply_broken_off(enum tp_protocol proto, const char *line, int first_code)
+{
+	const struct dialect *d = proto < TP_PROTO_COUNT ? protocols[proto].dialect : NULL;
+
+	return d != NULL && d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code);
+}
+
+/*
+ * The refusal is the news, not the change of code. Before the greeting's
+ * end this check sends nothing but a PROXY header, so with one sent that
+ * header is what a pre-greet test caught; without, the server turned the
+ * client away for reasons of its own (postscreen: a DNSBL, a denylist).
+ */
+int
+starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char *line)
+{
+	char shown[160];
+	bool greeting = p->phase == TP_PHASE_GREETING;
+
+	copy_printable(shown, sizeof(shown), line);
+	if (greeting && p->sent_proxy_header)
+		return probe_fail(p, TP_FAIL_PROTOCOL,
+		    "the server broke off its greeting with '%s': it took the PROXY header "
+		    "this check sent for a client talking before the greeting ended (as "
+		    "Postfix postscreen's pre-greet test does); drop --proxy-protocol, or "
+		    "turn PROXY protocol on for this service", shown);
+	return probe_fail(p, TP_FAIL_PROTOCOL,
+	    "the server broke off its %s with '%s'%s", waiting_for, shown,
+	    greeting ? ": it turned this client away mid-greeting (Postfix postscreen "
+	    "does so for a DNSBL listing or its denylist; its log says why)" : "");
+}
+
 /* --- one reply ------------------------------------------------------------ */
 
 struct reply {
@@ -244,12 +287,21 @@ struct reply {
 	int code;			/* SMTP reply code; 0 for the other protocols */
 	char text[TP_REPLY_TEXT_MAX];	/* lines joined by '\n', bounded */
 	size_t len;
+	bool offers_tls;		/* some line, kept in TEXT or not, lists the capability */
 };
 
+/*
+ * Adds LINE to R's text, and notes whether it lists D's STARTTLS capability:
+ * the text keeps what fits for a diagnosis, but the capability is looked for
+ * in every line (nginx lists STARTTLS last, after any number of others).
+ */
 static void
-reply_append(struct reply *r, const char *line)
+reply_append(struct reply *r, const struct dialect *d, const char *line)
 {
 	size_t n = strlen(line);
+
+	if (capability_has(line, d->capability))
+		r->offers_tls = true;
 
 	if (r->len + n + 2 > sizeof(r->text))
 		return;		/* keep what fits: enough for capabilities and a diagnosis */
@@ -303,6 +355,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			return probe_fail_io(p, st, waiting_for);
 		if (greeting && n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code))
+			return starttls_fail_broken_off(p, waiting_for, line);
 		kind = classify(d, line, tag, greeting, &first_code);
 		if (kind == REPLY_BAD) {
 			char shown[160];
@@ -312,7 +366,7 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			    "port and -P protocol?)", waiting_for, d->name, shown);
 		}
 		/* Keep the text without SMTP's "250-": capabilities are its words. */
-		reply_append(r, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
+		reply_append(r, d, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
 		if (kind != REPLY_MORE) {
 			r->ok = kind == REPLY_LAST_OK;
 			r->code = first_code;
@@ -326,7 +380,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 
 /* POP3 CAPA: "+OK" then capability lines up to a lone ".". */
 static int
-read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
+read_pop3_list(struct tp_probe *p, struct conn *c, const struct dialect *d,
+    struct reply *r)
 {
 	char line[TP_LINE_MAX];
 
@@ -337,7 +392,7 @@ read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
 			return probe_fail_io(p, st, "capability list");
 		if (strcmp(line, ".") == 0)
 			return 0;
-		reply_append(r, line);
+		reply_append(r, d, line);
 	}
 	return probe_fail(p, TP_FAIL_PROTOCOL,
 	    "the server's capability list goes on for more than %d lines; giving up",
@@ -400,7 +455,7 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 		return -1;
 	if (d->style == STYLE_POP3 && r->ok) {
 		memset(r, 0, sizeof(*r));
-		return read_pop3_list(p, c, r);
+		return read_pop3_list(p, c, d, r);
 	}
 	if (!r->ok && d->style != STYLE_POP3)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
@@ -408,6 +463,30 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	if (!r->ok)
 		memset(r, 0, sizeof(*r));	/* POP3 without CAPA: no capabilities */
 	return 0;
+}
+
+/*
+ * Ends a plain-text session that will not reach TLS (STARTTLS not offered
+ * or refused) as the TLS path does: the quit command, its reply read until
+ * the server closes. A client that just hangs up leaves "lost connection
+ * after EHLO" in Postfix's log at every check. Best effort, within half a
+ * second; the failure already set stays the one reported.
+ */
+static void
+say_goodbye(struct conn *c, const struct dialect *d)
+{
+	char line[TP_LINE_MAX], command[64];
+	int64_t cap = monotonic_ms() + 500;
+	int n = snprintf(command, sizeof(command), "%s\r\n", d->quit);
+
+	if (c->deadline_ms > cap)
+		c->deadline_ms = cap;	/* nothing runs on this connection after us */
+	if (n < 0 || (size_t)n >= sizeof(command) ||
+	    conn_write_all(c, command, (size_t)n) != IO_OK)
+		return;
+	for (int i = 0; i < TP_REPLY_LINES_MAX; i++)
+		if (conn_read_line(c, line, sizeof(line)) != IO_OK)
+			return;
 }
 
 int
@@ -423,17 +502,23 @@ starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
 	p->phase = TP_PHASE_STARTTLS;
 	if (read_capabilities(p, c, d, helo_name, &r) < 0)
 		return -1;
-	if (!capability_has(r.text, d->capability))
-		return probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
+	if (!r.offers_tls) {
+		probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
 		    "the server does not offer %s: its capabilities are '%s' "
 		    "(TLS is off for this %s service)", d->capability,
 		    one_line(&r, shown, sizeof(shown)), d->name);
+		say_goodbye(c, d);
+		return -1;
+	}
 	if (send_command(p, c, d->starttls) < 0 ||
 	    read_reply(p, c, d, "a002", false, "STARTTLS reply", &r) < 0)
 		return -1;
-	if (!r.ok)
-		return probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
+	if (!r.ok) {
+		probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
 		    "the server refused STARTTLS: '%s'", one_line(&r, shown, sizeof(shown)));
+		say_goodbye(c, d);
+		return -1;
+	}
 	if (c->buf_len > 0)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
 		    "the server sent %zu bytes of plain text after accepting STARTTLS; "

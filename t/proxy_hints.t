@@ -35,8 +35,8 @@ done
 expect "imap, v1 header, Dovecot answers it with 'PROXY BAD'" check_mail_tls CRITICAL \
     "$UNEXPECTED" "${B[@]}" -P imap -p "$DV_IMAP" --proxy-protocol v1
 tap_like "$OUT" "'PROXY BAD Error in IMAP command" "... and the long output quotes Dovecot's BAD"
-expect "imap, v2 header, Dovecot hangs up after its greeting (EOF)" check_mail_tls CRITICAL \
-    "closed the connection while this check waited for its capability reply; $MAYBE_UNEXPECTED" \
+expect "imap, v2 header, Dovecot hangs up after its greeting (EOF or RST)" check_mail_tls CRITICAL \
+    "(closed|reset) the connection while this check waited for its capability reply; $MAYBE_UNEXPECTED" \
     "${B[@]}" -P imap -p "$DV_IMAP" --proxy-protocol v2
 for v in v1 v2; do
 	expect "pop3, $v header, Dovecot answers it with -ERR (not: 'does not offer STLS')" \
@@ -45,14 +45,14 @@ for v in v1 v2; do
 done
 
 # --- a header sent, not expected: implicit TLS ----------------------------------
-expect "submissions, v1 header, Postfix (OpenSSL) resets" check_mail_tls CRITICAL \
-    "reset the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
+expect "submissions, v1 header, Postfix (OpenSSL) hangs up (RST or EOF)" check_mail_tls CRITICAL \
+    "(reset|closed) the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
     "${B[@]}" -P submissions -p "$PF_SUBMISSIONS" --proxy-protocol v1
-expect "imaps, v2 header, Dovecot closes (EOF)" check_mail_tls CRITICAL \
-    "closed the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
+expect "imaps, v2 header, Dovecot hangs up (EOF or RST)" check_mail_tls CRITICAL \
+    "(closed|reset) the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
     "${B[@]}" -P imaps -p "$DV_IMAPS" --proxy-protocol v2
-expect "smtps, v1 header, HAProxy terminating TLS closes (EOF)" check_mail_tls CRITICAL \
-    "closed the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
+expect "smtps, v1 header, HAProxy terminating TLS hangs up (EOF or RST)" check_mail_tls CRITICAL \
+    "(closed|reset) the connection mid-handshake, no TLS alert; $MAYBE_UNEXPECTED" \
     "${B[@]}" -P smtps -p "$HA_TLS" --proxy-protocol v1
 expect "smtps, v1 header, a STARTTLS port greets in plain text: named first" \
     check_mail_tls CRITICAL "speaks plain text here \('220 .*this port uses STARTTLS" \
@@ -105,11 +105,11 @@ for p in imap pop3; do
 	    "${B[@]}" -P "$p" -p "${!port}" --proxy-protocol v1
 done
 expect "imaps, no header, Dovecot resets on the ClientHello" check_mail_tls CRITICAL \
-    "reset the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P imaps -p "$DV_PROXY_IMAPS"
+    "(reset|closed) the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P imaps -p "$DV_PROXY_IMAPS"
 expect "pop3s, no header, Dovecot resets on the ClientHello" check_mail_tls CRITICAL \
-    "reset the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P pop3s -p "$DV_PROXY_POP3S"
+    "(reset|closed) the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P pop3s -p "$DV_PROXY_POP3S"
 expect "submissions, no header, HAProxy accept-proxy resets on the ClientHello" check_mail_tls CRITICAL \
-    "reset the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P submissions -p "$HA_ACCEPT_TLS"
+    "(reset|closed) the connection mid-handshake, no TLS alert; $EXPECTED" "${B[@]}" -P submissions -p "$HA_ACCEPT_TLS"
 expect "submissions, v2 header, HAProxy accept-proxy: OK" check_mail_tls OK "OK - " \
     "${B[@]}" -P submissions -p "$HA_ACCEPT_TLS" --proxy-protocol v2
 expect "submissions, no header, Postfix answers the ClientHello with 421" check_mail_tls CRITICAL \
@@ -134,7 +134,9 @@ hs_start() {	# hs_start SCENARIO: start the hostile server, set HS_PORT
 	tap_bail "hostile_server $1 did not start: $(cat "$TP_TMP/hs.log")"
 }
 FIXTURE_PIDFILES+=("$TP_TMP/hs.pid")
-H=(-H 127.0.0.1 -t 3)
+# Under TP_WRAPPER (valgrind) the plugin runs many times slower: -t 20, as
+# in hostile_peers.t, lest the backstop (-t + 1 s) end it first.
+H=(-H 127.0.0.1 -r "$PKI/root.crt" -t "$([ -n "${TP_WRAPPER:-}" ] && echo 20 || echo 3)")
 hs_start starttls_rst
 expect "smtp, no header: RST after '220 Ready to start TLS'" check_mail_tls CRITICAL \
     'reset the connection mid-handshake, no TLS alert' "${H[@]}" -p "$HS_PORT" -P smtp

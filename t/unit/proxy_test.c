@@ -167,7 +167,7 @@ static void
 diagnosis(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		is_int(proxy_diagnose(&cases[i].e), cases[i].want, cases[i].name);
+		is_int(proxy_diagnose(&cases[i].e), cases[i].want, "%s", cases[i].name);
 	is_str(proxy_advice(PROXY_NOT_THE_CAUSE), "", "no advice when PROXY is not the cause");
 	ok(strstr(proxy_advice(PROXY_HEADER_UNEXPECTED), "drop --proxy-protocol") != NULL,
 	    "a header not expected: the advice is to drop --proxy-protocol");

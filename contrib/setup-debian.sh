@@ -11,7 +11,7 @@ top=$PWD
 packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl help2man
 	clang libclang-rt-14-dev valgrind
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
-	dovecot-managesieved haproxy jq procps iproute2
+	dovecot-managesieved haproxy gnutls-bin jq procps iproute2
 	libcurl4-openssl-dev nginx-light libnginx-mod-mail icinga2-bin icinga2-common nagios4-core zabbix-agent
 	build-essential dpkg-dev debhelper lintian git bsdutils
 	libunbound-dev dns-root-data nsd ldnsutils unbound-host

@@ -91,6 +91,45 @@ void sockaddr_format(const struct sockaddr_storage *ss, char *out, size_t size);
 int proxy_header_build(enum tp_proxy version, const struct sockaddr_storage *src,
     const struct sockaddr_storage *dst, unsigned char *buf, size_t size);
 
+/*
+ * The PROXY diagnosis: whether a refusal can be the header's doing (sent
+ * to a service that does not expect one) or its absence (a service that
+ * waits for one), judged from what the server had said before refusing.
+ */
+enum proxy_said {		/* what the server said before it refused */
+	SAID_NOTHING,		/* not a byte */
+	SAID_GREETING,		/* (part of) its greeting, not yet an answer */
+	SAID_ANSWER,		/* an answer to this check's first command */
+	SAID_STARTTLS_OK,	/* accepted STARTTLS */
+	SAID_TLS,		/* TLS handshake records */
+};
+enum proxy_refusal {		/* how it refused */
+	REFUSED_EOF,
+	REFUSED_RST,
+	REFUSED_SILENCE,	/* nothing until the deadline */
+	REFUSED_TEXT,		/* a plain-text refusal, or text not of the protocol */
+	REFUSED_GREETING,	/* a greeting: a refusal as its first words, or a
+				 * plain-text greeting where TLS was due */
+	REFUSED_ALERT,		/* a TLS alert about the handshake's content */
+	REFUSED_ALERT_UNREADABLE, /* a TLS alert saying it could not read a record */
+};
+struct proxy_evidence {
+	enum tp_proxy header;	/* the header this check sent, or TP_PROXY_NONE */
+	bool spoke;		/* the check had sent its first bytes (ClientHello, command) */
+	enum proxy_said said;
+	enum proxy_refusal how;
+};
+enum proxy_verdict {
+	PROXY_NOT_THE_CAUSE,
+	PROXY_HEADER_UNEXPECTED,	/* the server read the header as its protocol */
+	PROXY_HEADER_MAYBE_UNEXPECTED,
+	PROXY_HEADER_EXPECTED,		/* no header: the server behaves as one waiting for it */
+	PROXY_HEADER_MAYBE_EXPECTED,
+};
+enum proxy_verdict proxy_diagnose(const struct proxy_evidence *e);
+/* The verdict as a clause for the on-call engineer ("" for NOT_THE_CAUSE). */
+const char *proxy_advice(enum proxy_verdict v);
+
 /* --- starttls.c ------------------------------------------------------ */
 
 /* Reads the greeting and negotiates STARTTLS for PROTO; -1 sets the failure. */
@@ -194,7 +233,9 @@ struct tp_probe {
 	char greeting[TP_REPLY_TEXT_MAX];
 	int64_t start_ms;
 	double time_connect, time_tls, time_total;
-	bool sent_proxy_header;
+	enum tp_proxy proxy_sent;	/* the PROXY header sent, if any */
+	bool spoke;			/* a ClientHello or command has been sent */
+	enum proxy_said said;		/* what the server has said so far */
 
 	SSL_CTX *ssl_ctx;
 	SSL *ssl;
@@ -222,6 +263,15 @@ int probe_fail(struct tp_probe *p, enum tp_failure kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Turns an I/O status into a classified failure with a sentence. */
 int probe_fail_io(struct tp_probe *p, enum io_status st, const char *waiting_for);
+/*
+ * Records a failure of KIND after the server refused HOW: FMT's sentence,
+ * with the PROXY diagnosis of that refusal (proxy_diagnose) added, and
+ * QUOTE (the server's words, or NULL) last, as line one may cut it.
+ */
+int probe_refused(struct tp_probe *p, enum tp_failure kind, enum proxy_refusal how,
+    const char *quote, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Raises what the server has said to SAID (it never goes back). */
+void probe_said(struct tp_probe *p, enum proxy_said said);
 /* Copies at most SIZE-1 bytes of SRC, replacing control characters. */
 void copy_printable(char *dst, size_t size, const char *src);
 

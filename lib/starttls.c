@@ -268,12 +268,10 @@ starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char
 	bool greeting = p->phase == TP_PHASE_GREETING;
 
 	copy_printable(shown, sizeof(shown), line);
-	if (greeting && p->sent_proxy_header)
-		return probe_fail(p, TP_FAIL_PROTOCOL,
-		    "the server broke off its greeting with '%s': it took the PROXY header "
-		    "this check sent for a client talking before the greeting ended (as "
-		    "Postfix postscreen's pre-greet test does); drop --proxy-protocol, or "
-		    "turn PROXY protocol on for this service", shown);
+	if (greeting && p->proxy_sent != TP_PROXY_NONE)	/* postscreen's pre-greet test */
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_GREETING, NULL,
+		    "the server broke off its greeting with '%s', taking the PROXY header "
+		    "for a client that talks too early", shown);
 	return probe_fail(p, TP_FAIL_PROTOCOL,
 	    "the server broke off its %s with '%s'%s", waiting_for, shown,
 	    greeting ? ": it turned this client away mid-greeting (Postfix postscreen "
@@ -358,10 +356,13 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 		if (d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code))
 			return starttls_fail_broken_off(p, waiting_for, line);
 		kind = classify(d, line, tag, greeting, &first_code);
+		if (greeting && (kind == REPLY_LAST_OK ||
+		    (kind == REPLY_MORE && first_code / 100 == 2)))
+			probe_said(p, SAID_GREETING);	/* postscreen's "220-" counts */
 		if (kind == REPLY_BAD) {
 			char shown[160];
 			copy_printable(shown, sizeof(shown), line);
-			return probe_fail(p, TP_FAIL_PROTOCOL,
+			return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_TEXT, NULL,
 			    "the server's %s is not %s: '%s' (is this the right "
 			    "port and -P protocol?)", waiting_for, d->name, shown);
 		}
@@ -407,6 +408,7 @@ send_command(struct tp_probe *p, struct conn *c, const char *command)
 
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return probe_fail(p, TP_FAIL_INTERNAL, "command too long");
+	p->spoke = true;
 	enum io_status st = conn_write_all(c, line, (size_t)n);
 	return st == IO_OK ? 0 : probe_fail_io(p, st, "reply");
 }
@@ -435,7 +437,7 @@ read_greeting(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	if (read_reply(p, c, d, NULL, true, "greeting", r) < 0)
 		return -1;
 	if (!r->ok)
-		return probe_fail(p, TP_FAIL_PROTOCOL,
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_GREETING, NULL,
 		    "the server greeted with a refusal: '%s'", one_line(r, shown, sizeof(shown)));
 	return 0;
 }
@@ -453,12 +455,15 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	if (send_command(p, c, command) < 0 ||
 	    read_reply(p, c, d, "a001", false, "capability reply", r) < 0)
 		return -1;
+	if (r->ok)
+		probe_said(p, SAID_ANSWER);
 	if (d->style == STYLE_POP3 && r->ok) {
 		memset(r, 0, sizeof(*r));
 		return read_pop3_list(p, c, d, r);
 	}
-	if (!r->ok && d->style != STYLE_POP3)
-		return probe_fail(p, TP_FAIL_PROTOCOL,
+	/* After a PROXY header, "-ERR" is likelier its answer than no CAPA. */
+	if (!r->ok && (d->style != STYLE_POP3 || p->proxy_sent != TP_PROXY_NONE))
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_TEXT, NULL,
 		    "the server rejected '%s': '%s'", command, one_line(r, shown, sizeof(shown)));
 	if (!r->ok)
 		memset(r, 0, sizeof(*r));	/* POP3 without CAPA: no capabilities */
@@ -514,11 +519,12 @@ starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
 	    read_reply(p, c, d, "a002", false, "STARTTLS reply", &r) < 0)
 		return -1;
 	if (!r.ok) {
-		probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
+		probe_refused(p, TP_FAIL_STARTTLS_REFUSED, REFUSED_TEXT, NULL,
 		    "the server refused STARTTLS: '%s'", one_line(&r, shown, sizeof(shown)));
 		say_goodbye(c, d);
 		return -1;
 	}
+	probe_said(p, SAID_STARTTLS_OK);
 	if (c->buf_len > 0)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
 		    "the server sent %zu bytes of plain text after accepting STARTTLS; "

@@ -36,6 +36,7 @@ struct options {
 	const char *map;
 	enum tp_sni_map_type map_type;
 	const char *names[EXTRA_NAMES_MAX];
+	char names_buf[EXTRA_NAMES_MAX][256];
 	size_t name_count;
 	const char *names_file;
 	const char *expect_cert;
@@ -145,7 +146,11 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_NAME:
 		if (o->name_count == EXTRA_NAMES_MAX)
 			return opt_error(err, errlen, "--name: more than 64 names, at '%s'; use --names-file", arg);
-		o->names[o->name_count++] = arg;
+		if (host_name_option("--name", arg, o->names_buf[o->name_count],
+		    sizeof(o->names_buf[0]), err, errlen) < 0)
+			return -1;
+		o->names[o->name_count] = o->names_buf[o->name_count];
+		o->name_count++;
 		return 0;
 	case OPT_NAMES_FILE:
 		return opt_readable("--names-file", arg, &o->names_file, err, errlen);

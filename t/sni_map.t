@@ -82,6 +82,9 @@ tap_like "$OUT" "days20\.example\.test: server answered with the default certifi
 expect "--name without a map: a name served by the default chain that does not cover it" \
     check_sni_map CRITICAL "1 of 2 names wrong: days20\.example\.test \(name not covered\)" \
     "${R[@]}" "${LIVE[@]}" --name other.example.test --name days20.example.test
+expect "-H [127.0.0.1] and --name with the root dot: the same address and name (issue 15)" \
+    check_sni_map OK "1 names serve their own certificates" "${R[@]}" -H '[127.0.0.1]' \
+    -p "$PF_SMTP" -P smtp --name other.example.test.
 for i in $(seq 1 40); do echo "host$i.example.test"; done >"$T/names.txt"
 expect "40 names from a file, 8 at a time" check_sni_map CRITICAL "40 of 40 names wrong" \
     "${R[@]}" "${LIVE[@]}" --names-file "$T/names.txt" --parallel 8 -t 10

@@ -222,6 +222,29 @@ name_result(struct check *c, struct name *n, enum check_state st, const char *re
 	name_mark(n, st, reason);
 }
 
+/*
+ * Line one's words for a chain the day thresholds flagged: what is true of
+ * its dates, whichever range fired (-w @100:200 flags a far date too).
+ */
+static void
+dates_reason(const struct tp_chain *chain, time_t now, char *out, size_t size)
+{
+	const char *what = NULL;
+
+	for (size_t i = 0; i < tp_chain_count(chain); i++) {
+		const struct tp_cert *cert = tp_chain_cert(chain, i);
+
+		if (tp_cert_not_after(cert) <= now)
+			what = "expired";
+		else if (tp_cert_not_before(cert) > now && what == NULL)
+			what = "not yet valid";
+	}
+	if (what != NULL)
+		snprintf(out, size, "%s", what);
+	else
+		snprintf(out, size, "%.0f days left", chain_min_days(chain, now));
+}
+
 /* Holds CHAIN to the day thresholds and strength rules, lines prefixed WHERE. */
 static void
 name_chain_rules(struct check *c, const struct run *r, struct name *n,
@@ -229,6 +252,7 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 {
 	struct check *scratch = check_new("");
 	enum check_state dates, strength;
+	char why[48];
 
 	cert_check_expiry(scratch, chain, &r->opts->days, r->now, NULL);
 	dates = check_state(scratch);
@@ -240,8 +264,8 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 	if (dates != STATE_OK)
 		cert_check_expiry(c, chain, &r->opts->days, r->now, where);
 	cert_check_strength(c, chain, where);
-	name_mark(n, dates, tp_cert_not_after(tp_chain_cert(chain, 0)) <= r->now ?
-	    "expired" : "expires soon");
+	dates_reason(chain, r->now, why, sizeof(why));
+	name_mark(n, dates, why);
 	name_mark(n, strength, "weak");
 }
 

@@ -14,7 +14,7 @@ packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev ope
 	dovecot-managesieved haproxy jq procps iproute2
 	libcurl4-openssl-dev nginx-light icinga2-bin icinga2-common nagios4-core zabbix-agent
 	build-essential dpkg-dev debhelper lintian git bsdutils
-	libunbound-dev dns-root-data nsd ldnsutils unbound-host"
+	libunbound-dev dns-root-data nsd ldnsutils unbound-host libidn2-dev"
 [ "${1:-}" = --with-peers ] && packages="$packages monitoring-plugins-basic monitoring-plugins-contrib"
 
 missing=

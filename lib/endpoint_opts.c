@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "endpoint_opts.h"
+#include "idn.h"
 #include "plugin_opts.h"
 
 long
@@ -35,17 +36,25 @@ is_ip_address(const char *name)
 }
 
 int
-host_name_option(const char *option, const char *arg, char *out, size_t outlen, char *err,
+host_name_option(const char *option, const char *typed, char *out, size_t outlen, char *err,
     size_t errlen)
 {
-	size_t len = strlen(arg);
+	char alabels[256], why[200];
+	const char *arg = typed;
+	size_t len;
 
-	for (const char *p = arg; *p != '\0'; p++)
+	for (const char *p = typed; *p != '\0'; p++)
 		if ((unsigned char)*p >= 0x80) {
-			snprintf(err, errlen, "%s: '%s' is not ASCII: give an international "
-			    "name in its A-label form (xn--..., as 'idn2 NAME' prints it)", option, arg);
-			return -1;
+			/* DNS, SNI and certificates hold the A-labels (xn--...). */
+			if (tp_idn_to_ascii(typed, alabels, sizeof(alabels), why, sizeof(why)) < 0) {
+				snprintf(err, errlen, "%s: '%s': %s; give the name in its A-label "
+				    "form (xn--...)", option, typed, why);
+				return -1;
+			}
+			arg = alabels;
+			break;
 		}
+	len = strlen(arg);
 	if (arg[0] == '[') {
 		const char *inner = arg + 1;
 
@@ -55,7 +64,7 @@ host_name_option(const char *option, const char *arg, char *out, size_t outlen, 
 		    snprintf(out, outlen, "%.*s", (int)(len - 1 - (size_t)(inner - arg)), inner) < 0 ||
 		    !is_ip_address(out)) {
 			snprintf(err, errlen, "%s: '%s' is not an [IP address] (brackets hold an "
-			    "address only; give a name without them, the port with -p)", option, arg);
+			    "address only; give a name without them, the port with -p)", option, typed);
 			return -1;
 		}
 		return 0;
@@ -64,13 +73,14 @@ host_name_option(const char *option, const char *arg, char *out, size_t outlen, 
 	if (len > 1 && arg[len - 1] == '.' && arg[len - 2] != '.')
 		len--;
 	if (len == 0 || len > 253 || len >= outlen) {
-		snprintf(err, errlen, "%s: %zu characters is not a host name (1 to 253)", option, len);
+		snprintf(err, errlen, "%s: %zu characters is not a host name (1 to 253)", option,
+		    strlen(typed));
 		return -1;
 	}
 	snprintf(out, outlen, "%.*s", (int)len, arg);
 	if (out[0] == '.' || strstr(out, "..") != NULL) {
 		snprintf(err, errlen, "%s: '%s' is not a host name (it has an empty label)",
-		    option, arg);
+		    option, typed);
 		return -1;
 	}
 	return 0;

@@ -74,6 +74,11 @@ expect "--sni with the root dot is the same name, and goes out without it (RFC 6
 # shellcheck disable=SC2059
 expect "-m with the root dot is the same name" check_mail_tls OK "$(printf "$ok_line" submission)" \
     "${SUB[@]}" -m mail.example.test.
+expect "--sni with an international name goes out, and is matched, as its A-label" check_mail_tls \
+    CRITICAL "certificate 'mail\.example\.test' does not cover xn--bcher-kva\.example\.test" \
+    "${SUB[@]}" --sni bücher.example.test
+expect "-m Bücher.example.test. is matched as xn--bcher-kva.example.test" check_mail_tls \
+    CRITICAL "does not cover xn--bcher-kva\.example\.test" "${SUB[@]}" -m Bücher.example.test.
 
 if fixture_have_ipv6 && [ -n "${PF_SMTP6:-}" ]; then
 	expect "SMTP over IPv6 (-6 ::1)" check_mail_tls OK 'OK - ::1:[0-9]+ \(smtp\)' \

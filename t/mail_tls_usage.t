@@ -40,6 +40,9 @@ usage_error "-H [::1]:25: the port goes to -p" "-H/--hostname: '\[::1\]:25' is n
     -H '[::1]:25'
 usage_error "--sni [name]" "--sni: '\[mail\.example\.test\]' is not an \[IP address\]" \
     "${DOWN[@]}" --sni '[mail.example.test]'
+usage_error "--sni with a character IDNA refuses: exit 3, the xn-- form asked for" \
+    "--sni: 'a☃b\.example\.test': it is not a valid international name .*; give the name in its A-label form \(xn--\.\.\.\)" \
+    "${DOWN[@]}" --sni 'a☃b.example.test'
 usage_error "-m with two trailing dots is not a name" "-m/--match: 'mail\.example\.test\.\.' is not a host name" \
     "${DOWN[@]}" -m 'mail.example.test..'
 

@@ -336,6 +336,18 @@ name_to_cover(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* Line one's word for an entry whose files did not load: missing, or there but not read. */
+static const char *
+entry_files_reason(const struct tp_sni_map *m, size_t i)
+{
+	struct stat st;
+
+	for (size_t j = 0; j < tp_sni_map_file_count(m, i); j++)
+		if (stat(tp_sni_map_file(m, i, j), &st) != 0)
+			return "missing file";
+	return "unreadable file";
+}
+
 static void
 check_entry(struct check *c, struct run *r, struct name *n)
 {
@@ -346,7 +358,7 @@ check_entry(struct check *c, struct run *r, struct name *n)
 
 	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &key_matches, err, sizeof(err));
 	if (n->map_chain == NULL) {
-		name_result(c, n, STATE_CRITICAL, "missing file", "map line %u: %s",
+		name_result(c, n, STATE_CRITICAL, entry_files_reason(r->map, n->entry), "map line %u: %s",
 		    tp_sni_map_line(r->map, n->entry), err);
 		return;
 	}

@@ -62,6 +62,15 @@ tap_like "$OUT" "other\.example\.test: the map's files lack the intermediate 'CN
 expect "a file that does not exist: CRITICAL with the map line" check_sni_map CRITICAL \
     "other\.example\.test \(missing file\)" "${R[@]}" --map "$T/missing.map"
 tap_like "$OUT" "map line 2: cannot read '.*gone\.pem'" "... the line and the file named"
+mkfifo "$T/fifo.pem"
+{ entry mail mail; printf 'other.example.test %s/other.key /dev/zero\n' "$T"
+  printf 'days20.example.test %s/days20.key %s/fifo.pem\n' "$T" "$T"; } >"$T/hostile.map"
+expect "map entries naming /dev/zero and a FIFO: CRITICAL at once, each named (issue 15)" \
+    check_sni_map CRITICAL "2 of 3 names wrong: other\.example\.test \(unreadable file\), days20\.example\.test \(unreadable file\)" \
+    "${R[@]}" --map "$T/hostile.map" -t 5
+tap_ok "... without reading them until the timeout (took $SECONDS_TAKEN ms)" \
+    test "$SECONDS_TAKEN" -lt $((3000 + ${TP_TIME_SLACK_MS:-0}))
+tap_like "$OUT" "map line 2: '/dev/zero' is not a regular file" "... the long output names the file and its line"
 { entry mail mail; entry mail mail; } >"$T/dup.map"
 expect "a name twice: WARNING with both lines" check_sni_map WARNING \
     "dup\.map: mail\.example\.test appears twice, lines 1 and 2" "${R[@]}" --map "$T/dup.map"

@@ -29,6 +29,9 @@ usage_bad_paths --rootcert "zero fifo missing big" "${DOWN[@]}"
 usage_bad_paths --cert-file "dir zero fifo missing big" "${DOWN[@]}"
 usage_bad_paths --trust-anchor "dir zero fifo missing big" -H mail.example.test -p 1 -P smtp \
     --dane --resolver 127.0.0.1@1
+expect "-r from a pipe that never ends: UNKNOWN, read no further than 4 MiB" check_mail_tls UNKNOWN \
+    "'/dev/fd/[0-9]+' gives more than 4 MiB: not a set of roots" "${DOWN[@]}" -r <(yes) -t 8
+tap_ok "... at once, not until -t (took $SECONDS_TAKEN ms)" test "$SECONDS_TAKEN" -lt $((5000 + ${TP_TIME_SLACK_MS:-0}))
 printf 'not a certificate\n' >"$TP_TMP/junk.pem"
 usage_error "--cert-file without a certificate, server down: the file is named, not the server" \
     "--cert-file: '.*/junk\.pem' holds no PEM certificate" "${DOWN[@]}" --cert-file "$TP_TMP/junk.pem"

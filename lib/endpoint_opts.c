@@ -215,7 +215,9 @@ void
 endpoint_opts_help(FILE *out)
 {
 	fprintf(out,
-	    " -H, --hostname=HOST     host name or address to connect to (required)\n"
+	    " -H, --hostname=HOST     host name or address to connect to (required); an\n"
+	    "                         address may be in brackets ([2001:db8::25]), an\n"
+	    "                         international name in its own script\n"
 	    " -p, --port=PORT         port (default: from -P, e.g. 587 for submission)\n"
 	    " -P, --protocol=NAME     one of %s\n"
 	    "                         (default: from the port; 25 if neither is given)\n"

@@ -387,11 +387,18 @@ tp_chain_cert(const struct tp_chain *chain, size_t i)
 FILE *
 pem_file_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
 	FILE *f;
+	int fd;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	/* A device is never opened (opening a tape does something). */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file (a directory, device or "
+		    "pipe)", path);
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -90,7 +90,8 @@ is_anonymous_pipe(int fd)
 }
 
 /*
- * The object PATH names, judged by its open descriptor: opened without
+ * The object PATH names: a device by its name alone, the rest by an open
+ * descriptor (is it readable, is a FIFO the shell's pipe), opened without
  * blocking (a named FIFO without a writer would wait for ever) and not
  * read, so that a pipe keeps its bytes for the reader that comes later.
  */
@@ -98,10 +99,10 @@ static int
 path_check(const char *option, const char *path, unsigned kinds, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int found = stat(path, &st) == 0, fd;
 	bool pipe_ok;
 
-	if (fd < 0 && errno == ENOENT && (kinds & OPT_PATH_NEW)) {
+	if (!found && errno == ENOENT && (kinds & OPT_PATH_NEW)) {
 		char dir[4096];
 		const char *slash = strrchr(path, '/');
 
@@ -115,7 +116,15 @@ path_check(const char *option, const char *path, unsigned kinds, char *err, size
 		    "not writable", option, path);
 		return -1;
 	}
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	/* A device is never opened: opening some (a tape, a modem) does something. */
+	if (found && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode)) {
+		snprintf(err, errlen, "%s: '%s' is a device or socket, not a file; give a "
+		    "regular file", option, path);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s: cannot read '%s': %s", option, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

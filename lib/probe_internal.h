@@ -213,6 +213,13 @@ struct tp_chain *chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *
 X509 *cert_x509(const struct tp_cert *cert);
 /* An ASN1_TIME as seconds since the epoch (0 when unreadable). */
 time_t asn1_time_to_time(const ASN1_TIME *t);
+/*
+ * PATH opened for reading when it is a regular file of at most PEM_FILE_MAX
+ * bytes: a map line or a live link naming /dev/zero, a FIFO or a directory
+ * must not be read for ever (or as nothing).  NULL with a sentence in ERR.
+ */
+#define PEM_FILE_MAX (4 << 20)
+FILE *pem_file_open(const char *path, char *err, size_t errlen);
 
 /* --- trust.c --------------------------------------------------------- */
 

@@ -181,7 +181,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_KEY:
 		return opt_readable("--key", arg, &o->key, err, errlen);
 	case OPT_LIVE_DIR:
-		return opt_readable("--live-dir", arg, &o->live_dir, err, errlen);
+		return opt_path("--live-dir", arg, OPT_PATH_DIR, &o->live_dir, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
@@ -659,7 +659,7 @@ summarize(struct check *c, const struct run *r)
 {
 	const struct source *s = &r->sources[0];
 	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
-	    r->opts->live_dir ? live_name(r->live.path) : s->label;
+	    r->opts->live_dir ? live_name(r->opts->live_dir) : s->label;
 
 	if (check_state(c) != STATE_OK || s->sent == NULL) {
 		check_summary_prefix(c, "%s", what);

@@ -297,6 +297,21 @@ same_place(const struct options *o, const struct http_url *a, const struct http_
 	    connect_port(o, a) == connect_port(o, b) && strcmp(a->path, b->path) == 0;
 }
 
+/* The scheme URL starts with (RFC 3986 3.1), lowercased into OUT; false when none. */
+static bool
+url_scheme(const char *url, char *out, size_t size)
+{
+	size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789+-.");
+
+	if (n == 0 || n >= size || url[n] != ':' || !isalpha((unsigned char)url[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)url[i]);
+	out[n] = '\0';
+	return true;
+}
+
 /* Would the validator follow HOP's redirect? Sets HOP->next and returns why not. */
 static enum hop_end
 judge_redirect(const struct run *r, struct hop *hop)
@@ -305,7 +320,13 @@ judge_redirect(const struct run *r, struct hop *hop)
 	const char *location = http_fetch_location(hop->fetch);
 	char err[400];
 
-	if (location == NULL || http_url_parse(location, &hop->next, err, sizeof(err)) < 0)
+	if (location == NULL)
+		return HOP_NO_LOCATION;
+	/* A scheme is named even when the rest is no URL we parse ("file:///x"). */
+	if (url_scheme(location, hop->next.scheme, sizeof(hop->next.scheme)) &&
+	    strcmp(hop->next.scheme, "http") != 0 && strcmp(hop->next.scheme, "https") != 0)
+		return HOP_BAD_SCHEME;
+	if (http_url_parse(location, &hop->next, err, sizeof(err)) < 0)
 		return HOP_NO_LOCATION;
 	if (r->count == HOPS_MAX)
 		return HOP_TOO_MANY;
@@ -460,9 +481,10 @@ check_answered(struct check *c, const struct run *r)
 		return;
 	if (http_fetch_failure(hop->fetch) == TP_FAIL_TIMEOUT)
 		state = r->opts->common.timeout_state;
-	else if (http_fetch_failure(hop->fetch) == TP_FAIL_INTERNAL ||
-	    http_fetch_failure(hop->fetch) == TP_FAIL_CONFIG)
+	else if (http_fetch_failure(hop->fetch) == TP_FAIL_INTERNAL)
 		state = STATE_UNKNOWN;
+	else if (http_fetch_failure(hop->fetch) == TP_FAIL_CONFIG && r->count == 1)
+		state = STATE_UNKNOWN;	/* the URL made from the options; later ones are the server's */
 	check_add(c, state, "hop %zu (%s): %s", r->count, hop->origin, http_fetch_error(hop->fetch));
 }
 

@@ -425,23 +425,24 @@ tp_dns_mx(const struct tp_dns_answer *a, size_t i, unsigned *preference, char *h
 }
 
 bool
-tp_dns_txt(const struct tp_dns_answer *a, size_t i, char *text, size_t size)
+tp_dns_txt(const struct tp_dns_answer *a, size_t i, char *text, size_t size, size_t *len)
 {
-	size_t n, at = 0, len = 0;
+	size_t n, at = 0;
 	const unsigned char *rd = tp_dns_answer_rdata(a, i, &n);
 
+	*len = 0;
 	if (rd == NULL || size == 0)
 		return false;
 	while (at < n) {
 		size_t part = rd[at++];
 
-		if (at + part > n || len + part >= size || memchr(rd + at, '\0', part))
+		if (at + part > n || *len + part >= size)
 			return false;
-		memcpy(text + len, rd + at, part);
-		len += part;
+		memcpy(text + *len, rd + at, part);
+		*len += part;
 		at += part;
 	}
-	text[len] = '\0';
+	text[*len] = '\0';
 	return true;
 }
 

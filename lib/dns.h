@@ -79,8 +79,14 @@ bool tp_dns_tlsa(const struct tp_dns_answer *answer, size_t i, uint8_t *usage,
     uint8_t *selector, uint8_t *mtype, const unsigned char **data, size_t *len);
 bool tp_dns_mx(const struct tp_dns_answer *answer, size_t i, unsigned *preference,
     char *host, size_t size);
-/* A TXT record's strings joined, as RFC 7489 and 8461 read them. */
-bool tp_dns_txt(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
+/*
+ * A TXT record's strings joined, as RFC 7489 and 8461 read them, into TEXT
+ * (NUL-terminated; it may hold NUL bytes too) and its length into *LEN.
+ * SIZE above the record's RDATA length (tp_dns_answer_rdata) always holds
+ * it; false when it does not fit or the record is malformed.
+ */
+bool tp_dns_txt(const struct tp_dns_answer *answer, size_t i, char *text, size_t size,
+    size_t *len);
 /* An A or AAAA record as an address literal. */
 bool tp_dns_address(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
 

@@ -27,8 +27,6 @@
 
 #define PREFIX "MTA_STS"
 #define MX_MAX 16
-#define TXT_MAX 8
-#define TXT_LEN 2048
 
 struct options {
 	struct common_opts common;
@@ -204,47 +202,89 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* gathering: DNS, the policy, the MX                                        */
 /* ------------------------------------------------------------------------ */
 
-/* The TXT records at NAME, joined strings each, into TEXTS; their count. */
-static size_t
-lookup_txt(struct run *r, const char *name, char texts[TXT_MAX][TXT_LEN],
-    struct mtasts_txt *records, char *err, size_t errlen)
+/*
+ * The TXT records at one name, each its strings joined. Every record is
+ * read whole: DNS bounds them (an answer is at most 65,535 bytes), so none
+ * is cut or left out, and "no record" is never said of one that is there.
+ */
+struct txt_set {
+	struct mtasts_txt *records;
+	size_t n;
+	char *text;		/* the joined texts, one after the other */
+};
+
+static void
+txt_set_free(struct txt_set *set)
+{
+	free(set->records);
+	free(set->text);
+	memset(set, 0, sizeof(*set));
+}
+
+static void
+read_txt(const struct tp_dns_answer *a, const char *name, struct txt_set *set, char *err,
+    size_t errlen)
+{
+	size_t count = tp_dns_answer_count(a), total = 0, at = 0, len;
+
+	for (size_t i = 0; i < count; i++) {
+		tp_dns_answer_rdata(a, i, &len);
+		total += len + 1;
+	}
+	set->records = calloc(count ? count : 1, sizeof(*set->records));
+	set->text = malloc(total ? total : 1);
+	if (set->records == NULL || set->text == NULL) {
+		snprintf(err, errlen, "out of memory reading the TXT records at %s", name);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		tp_dns_answer_rdata(a, i, &len);
+		if (!tp_dns_txt(a, i, set->text + at, len + 1, &set->records[i].len)) {
+			snprintf(err, errlen, "TXT record %zu of %zu at %s is malformed: a "
+			    "string runs past the record's end", i + 1, count, name);
+			return;
+		}
+		set->records[i].text = set->text + at;
+		at += set->records[i].len + 1;
+		set->n++;
+	}
+}
+
+/* The TXT records at NAME into SET; ERR set when there is no usable answer. */
+static void
+lookup_txt(struct run *r, const char *name, struct txt_set *set, char *err, size_t errlen)
 {
 	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT,
 	    tp_ms_left(r->deadline_ms), err, errlen);
-	size_t n = 0;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(err, errlen, "the TXT answer for %s is bogus (DNSSEC validation "
 		    "failed): %s", name, tp_dns_answer_why_bogus(a));
-	else
-		for (size_t i = 0; a != NULL && i < tp_dns_answer_count(a) && n < TXT_MAX; i++)
-			if (tp_dns_txt(a, i, texts[n], TXT_LEN)) {
-				records[n].text = texts[n];
-				records[n].len = strlen(texts[n]);
-				n++;
-			}
+	else if (a != NULL)
+		read_txt(a, name, set, err, errlen);
 	tp_dns_answer_free(a);
-	return n;
 }
 
 static void
 gather_records(struct run *r)
 {
-	static char texts[TXT_MAX][TXT_LEN];
-	struct mtasts_txt records[TXT_MAX];
+	struct txt_set set = { 0 };
 	char name[300];
-	size_t n;
 
 	snprintf(name, sizeof(name), "_mta-sts.%s", r->opts->domain);
 	r->record_error[0] = '\0';
-	n = lookup_txt(r, name, texts, records, r->record_error, sizeof(r->record_error));
+	lookup_txt(r, name, &set, r->record_error, sizeof(r->record_error));
 	r->sts = r->record_error[0] ? MTASTS_SELECT_INVALID :
-	    mtasts_record_select(records, n, &r->record, r->record_error, sizeof(r->record_error));
+	    mtasts_record_select(set.records, set.n, &r->record, r->record_error,
+	    sizeof(r->record_error));
+	txt_set_free(&set);
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->opts->domain);
 	r->tlsrpt_error[0] = '\0';
-	n = lookup_txt(r, name, texts, records, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	lookup_txt(r, name, &set, r->tlsrpt_error, sizeof(r->tlsrpt_error));
 	r->rpt = r->tlsrpt_error[0] ? MTASTS_SELECT_INVALID :
-	    tlsrpt_record_select(records, n, &r->tlsrpt, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	    tlsrpt_record_select(set.records, set.n, &r->tlsrpt, r->tlsrpt_error,
+	    sizeof(r->tlsrpt_error));
+	txt_set_free(&set);
 }
 
 /* HOST's first IPv4 address, else its first IPv6 one, into ADDR. */

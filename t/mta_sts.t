@@ -136,6 +136,37 @@ expect "a new id with the new policy: OK again" check_mta_sts OK "policy id 2026
 dns_reload_zone signed "$(zone -sts)"
 expect "no MTA-STS record: CRITICAL" check_mta_sts CRITICAL "no MTA-STS record" "${STS[@]}"
 
+# --- records DNS allows but nobody expects: read whole, never "no record" ---------------
+# long_txt OWNER HEAD FIELDS: a TXT record of HEAD and FIELDS extension fields
+# "; xN=aaa...", 240 bytes each, as strings of at most 255 bytes (one RDATA).
+long_txt() {
+	local owner=$1 text=$2 i pad
+	pad=$(printf 'a%.0s' {1..232})
+	for ((i = 0; i < $3; i++)); do text+=$(printf '; x%03d=%s' "$i" "$pad"); done
+	printf '%s IN TXT (' "$owner"
+	while [ -n "$text" ]; do printf ' "%s"' "${text:0:255}"; text=${text:255}; done
+	printf ' )\n'
+}
+dns_reload_zone signed "$(zone -sts -rpt
+	long_txt _mta-sts.example.test. 'v=STSv1; id=20261125T3' 250
+	long_txt _smtp._tls.example.test. 'v=TLSRPTv1; rua=mailto:tlsrpt@example.test' 10)"
+BIG=$(drill -t -p "$DNS_PORT" @127.0.0.1 TXT _mta-sts.example.test | awk '/^;; MSG SIZE/ { print $NF }')
+tap_ok "the fixture serves a _mta-sts answer of about 60,000 bytes (here $BIG)" test "${BIG:-0}" -gt 60000
+expect "a valid MTA-STS record of 60,000 bytes is read whole (was 'the name has no TXT record')" \
+    check_mta_sts OK "policy id 20261125T3" "${STS[@]}"
+tap_like "$OUT" "^\[OK\] TLS-RPT: reports go to mailto:tlsrpt@example\.test$" \
+    "... and a 2,400-byte TLS-RPT record too"
+dns_reload_zone signed "$(zone -sts
+	long_txt _mta-sts.example.test. 'v=STSv1; id=20261125T3; x=y;;' 10)"
+expect "a long record that breaks the grammar is named by its fault, not as missing" check_mta_sts CRITICAL \
+    "MTA-STS record field 4 is empty \(two ';' in a row\)" "${STS[@]}"
+dns_reload_zone signed "$(zone -sts
+	for i in $(seq -w 1 250); do echo "_mta-sts.example.test. IN TXT \"x$i\""; done
+	echo '_mta-sts.example.test. IN TXT "v=STSv1; id=20261125T4"')"
+# (libunbound rotates an RRset: 8 of 251 were read, the record among them by chance)
+expect "the MTA-STS record among 251 TXT records is found (only 8 were read)" check_mta_sts OK \
+    "policy id 20261125T4" "${STS[@]}"
+
 # --- usage -------------------------------------------------------------------------
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \

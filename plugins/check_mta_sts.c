@@ -72,6 +72,7 @@ struct run {
 	struct mx_target mx[MX_MAX];
 	size_t mx_count;
 	size_t mx_skipped;		/* MX beyond MX_MAX, by preference: unchecked */
+	size_t mx_unusable;		/* MX records naming no host name: unchecked */
 	char mx_error[400];
 };
 
@@ -378,35 +379,48 @@ compare_mx(const void *a, const void *b)
 	    strcmp(x->host, y->host);
 }
 
+/*
+ * The domain's MX, most preferred first: all are read (one answer bounds
+ * them), the first MX_MAX checked and the rest counted; a record whose
+ * name this check cannot use is counted too, never taken for no record.
+ */
 static void
 gather_mx(struct run *r)
 {
-	struct mx_target all[MX_MAX * 4];
-	size_t n = 0;
 	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
 	    tp_ms_left(r->deadline_ms), r->mx_error, sizeof(r->mx_error));
+	size_t count = a != NULL ? tp_dns_answer_count(a) : 0, n = 0;
+	struct mx_target *all = NULL;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
 		    "(DNSSEC validation failed): %s", r->opts->domain, tp_dns_answer_why_bogus(a));
-	for (size_t i = 0; a != NULL && !r->mx_error[0] && i < tp_dns_answer_count(a) &&
-	    n < sizeof(all) / sizeof(all[0]); i++) {
-		memset(&all[n], 0, sizeof(all[n]));
+	else if (count > 0 && (all = calloc(count, sizeof(*all))) == NULL)
+		snprintf(r->mx_error, sizeof(r->mx_error), "out of memory reading the MX "
+		    "records of %s", r->opts->domain);
+	for (size_t i = 0; all != NULL && i < count; i++) {
 		if (tp_dns_mx(a, i, &all[n].preference, all[n].host, sizeof(all[n].host)))
 			n++;
+		else
+			r->mx_unusable++;
 	}
-	if (n == 1 && all[0].host[0] == '\0')
+	if (n == 1 && all[0].host[0] == '\0' && r->mx_unusable == 0)
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has a null MX (RFC 7505): it "
 		    "accepts no mail, so an MTA-STS policy serves no purpose", r->opts->domain);
+	else if (a != NULL && !r->mx_error[0] && n == 0 && r->mx_unusable > 0)
+		snprintf(r->mx_error, sizeof(r->mx_error), "none of the %zu MX records of %s "
+		    "names a host name (labels of letters, digits, '-' and '_'): mail has "
+		    "nowhere to go", r->mx_unusable, r->opts->domain);
 	else if (a != NULL && !r->mx_error[0] && n == 0)
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
 	tp_dns_answer_free(a);
-	if (r->mx_error[0])
-		return;
-	qsort(all, n, sizeof(all[0]), compare_mx);
-	r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
-	r->mx_count = n - r->mx_skipped;
-	memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
+	if (!r->mx_error[0]) {
+		qsort(all, n, sizeof(all[0]), compare_mx);
+		r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
+		r->mx_count = n - r->mx_skipped;
+		memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
+	}
+	free(all);
 }
 
 static struct tp_config *
@@ -508,6 +522,11 @@ check_mx_coverage(struct check *c, const struct run *r)
 	if (r->mx_skipped > 0)
 		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
 		    "this check looks at %d", r->mx_skipped, MX_MAX);
+	if (r->mx_unusable > 0)
+		check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name (labels "
+		    "of letters, digits, '-' and '_') and %s not checked", r->mx_unusable,
+		    r->mx_unusable == 1 ? "" : "s", r->opts->domain, r->mx_unusable == 1 ? "s" : "",
+		    r->mx_unusable == 1 ? "was" : "were");
 	for (size_t i = 0; r->policy_ok && i < r->mx_count; i++) {
 		const struct mx_target *m = &r->mx[i];
 

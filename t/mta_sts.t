@@ -166,6 +166,12 @@ dns_reload_zone signed "$(zone -sts
 # (libunbound rotates an RRset: 8 of 251 were read, the record among them by chance)
 expect "the MTA-STS record among 251 TXT records is found (only 8 were read)" check_mta_sts OK \
     "policy id 20261125T4" "${STS[@]}"
+dns_reload_zone signed "$(zone "example.test. IN MX 20 bad\\033name.example.test.")"
+expect "an MX naming no host name beside a good one: WARNING, counted as not checked" check_mta_sts WARNING \
+    "1 MX record of example\.test names no host name .* and was not checked" "${STS[@]}"
+dns_reload_zone signed "$(zone | sed 's/^example\.test\. IN MX .*/example.test. IN MX 10 bad\\033name.example.test./')"
+expect "only such an MX: CRITICAL, and not 'has no MX record'" check_mta_sts CRITICAL \
+    "none of the 1 MX records of example\.test names a host name" "${STS[@]}"
 
 # --- usage -------------------------------------------------------------------------
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"

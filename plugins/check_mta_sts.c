@@ -46,9 +46,28 @@ struct mx_target {
 	char address[64];
 	const char *pattern;		/* the policy's mx pattern covering it, or NULL */
 	char error[400];		/* no address, or the probe's failure */
+	bool not_checked;		/* the time ran out before its turn (ERROR says so) */
 	struct tp_config *cfg;
 	struct tp_probe *probe;
 };
+
+/*
+ * -t is shared out between the phases, so that a slow one (a policy host
+ * dripping its answer) cannot leave the next without time and make it
+ * blame a healthy MX or DNS: each phase may use a share of what is left
+ * when it starts (PHASE_SHARE), the MX probes all that remains. Work that
+ * would start with less than WORK_MIN_MS is not done, and its line says
+ * where the time went instead of inventing a cause.
+ */
+struct phase {
+	const char *name;		/* "the policy fetch", for sentences */
+	int64_t start_ms, end_ms;	/* monotonic; END: the share's end */
+};
+
+#define WORK_MIN_MS 100		/* the least a DNS query or a probe is started with */
+#define PHASE_RECORDS 0.25	/* the _mta-sts and _smtp._tls TXT lookups */
+#define PHASE_POLICY 0.5	/* the policy host's address and the fetch */
+#define PHASE_MX_DNS 0.5	/* the MX and their addresses; the probes get the rest */
 
 /* Everything the checks look at, gathered once. */
 struct run {
@@ -57,23 +76,29 @@ struct run {
 	struct tp_trust *trust;
 	time_t now;
 	int64_t deadline_ms;		/* monotonic: start + -t */
+	struct phase phase;		/* the current phase and its share of -t */
+	struct phase longest;		/* the phase that took the most time so far */
 	char policy_host[300];
 	enum mtasts_select sts;
 	struct mtasts_record record;
 	char record_error[400];
+	enum check_state record_state;	/* of RECORD_ERROR: CRITICAL, or -t's when not looked up */
 	enum mtasts_select rpt;
 	struct tlsrpt_record tlsrpt;
 	char tlsrpt_error[400];
+	enum check_state tlsrpt_state;
 	struct http_fetch *fetch;
 	bool policy_ok;			/* fetched, verified and parsed */
 	struct mtasts_policy policy;
 	char policy_error[1024];
+	enum check_state policy_state;	/* of POLICY_ERROR */
 	char policy_sha256[65];
 	struct mx_target mx[MX_MAX];
 	size_t mx_count;
 	size_t mx_skipped;		/* MX beyond MX_MAX, by preference: unchecked */
 	size_t mx_unusable;		/* MX records naming no host name: unchecked */
 	char mx_error[400];
+	enum check_state mx_state;	/* of MX_ERROR */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -203,6 +228,54 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* gathering: DNS, the policy, the MX                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Ends the current phase and starts NAME with SHARE (0 to 1) of the time left. */
+static void
+phase_start(struct run *r, const char *name, double share)
+{
+	int64_t now = tp_monotonic_ms(), left = r->deadline_ms - now;
+
+	if (r->phase.name != NULL && now - r->phase.start_ms > r->longest.end_ms -
+	    r->longest.start_ms) {
+		r->longest = r->phase;
+		r->longest.end_ms = now;
+	}
+	r->phase.name = name;
+	r->phase.start_ms = now;
+	r->phase.end_ms = now + (left > 0 ? (int64_t)((double)left * share) : 0);
+}
+
+/* The least work is started with: WORK_MIN_MS, less under a short -t. */
+static int64_t
+work_min_ms(const struct run *r)
+{
+	int64_t eighth = (int64_t)(r->opts->common.timeout_seconds * 1000 / 8);
+
+	return eighth < WORK_MIN_MS ? eighth : WORK_MIN_MS;
+}
+
+/*
+ * The milliseconds the current phase has left for one more piece of work,
+ * or 0 when that is too little to start it: then ERR says where the time went.
+ */
+static int64_t
+phase_left(struct run *r, char *err, size_t errlen)
+{
+	int64_t now = tp_monotonic_ms(), left = r->phase.end_ms - now;
+	const struct phase *took = &r->longest;
+	int64_t took_ms = took->end_ms - took->start_ms;
+
+	if (left >= work_min_ms(r))
+		return left;
+	/* A phase that got a share and used it up is named; else the one before that took longest. */
+	if (took->name == NULL || r->phase.end_ms - r->phase.start_ms >= work_min_ms(r)) {
+		took = &r->phase;
+		took_ms = now - r->phase.start_ms;
+	}
+	snprintf(err, errlen, "not checked: the time ran out in %s (it took %.1f s of -t %g s)",
+	    took->name, (double)took_ms / 1000, r->opts->common.timeout_seconds);
+	return 0;
+}
+
 /*
  * The TXT records at one name, each its strings joined. Every record is
  * read whole: DNS bounds them (an answer is at most 65,535 bytes), so none
@@ -251,12 +324,16 @@ read_txt(const struct tp_dns_answer *a, const char *name, struct txt_set *set, c
 	}
 }
 
-/* The TXT records at NAME into SET; ERR set when there is no usable answer. */
-static void
+/*
+ * The TXT records at NAME into SET; ERR set when there is no usable answer.
+ * False when the time ran out before the lookup (ERR says so).
+ */
+static bool
 lookup_txt(struct run *r, const char *name, struct txt_set *set, char *err, size_t errlen)
 {
-	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT,
-	    tp_ms_left(r->deadline_ms), err, errlen);
+	int64_t left = phase_left(r, err, errlen);
+	struct tp_dns_answer *a = left > 0 ? tp_dns_query(r->resolver, name, TP_DNS_TXT,
+	    left, err, errlen) : NULL;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(err, errlen, "the TXT answer for %s is bogus (DNSSEC validation "
@@ -264,6 +341,7 @@ lookup_txt(struct run *r, const char *name, struct txt_set *set, char *err, size
 	else if (a != NULL)
 		read_txt(a, name, set, err, errlen);
 	tp_dns_answer_free(a);
+	return left > 0;
 }
 
 static void
@@ -272,28 +350,33 @@ gather_records(struct run *r)
 	struct txt_set set = { 0 };
 	char name[300];
 
+	phase_start(r, "the DNS lookups of the MTA-STS and TLS-RPT records", PHASE_RECORDS);
 	snprintf(name, sizeof(name), "_mta-sts.%s", r->opts->domain);
 	r->record_error[0] = '\0';
-	lookup_txt(r, name, &set, r->record_error, sizeof(r->record_error));
+	r->record_state = lookup_txt(r, name, &set, r->record_error, sizeof(r->record_error)) ?
+	    STATE_CRITICAL : r->opts->common.timeout_state;
 	r->sts = r->record_error[0] ? MTASTS_SELECT_INVALID :
 	    mtasts_record_select(set.records, set.n, &r->record, r->record_error,
 	    sizeof(r->record_error));
 	txt_set_free(&set);
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->opts->domain);
 	r->tlsrpt_error[0] = '\0';
-	lookup_txt(r, name, &set, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	r->tlsrpt_state = lookup_txt(r, name, &set, r->tlsrpt_error, sizeof(r->tlsrpt_error)) ?
+	    STATE_WARNING : r->opts->common.timeout_state;
 	r->rpt = r->tlsrpt_error[0] ? MTASTS_SELECT_INVALID :
 	    tlsrpt_record_select(set.records, set.n, &r->tlsrpt, r->tlsrpt_error,
 	    sizeof(r->tlsrpt_error));
 	txt_set_free(&set);
 }
 
-/* HOST's first IPv4 address, else its first IPv6 one, into ADDR. */
+/* HOST's first IPv4 address, else its first IPv6 one, into ADDR; -2: no time to look. */
 static int
 lookup_address(struct run *r, const char *host, char *addr, size_t size, char *err,
     size_t errlen)
 {
-	return tp_dns_first_address(r->resolver, host, TP_FAMILY_ANY, r->deadline_ms, addr,
+	if (phase_left(r, err, errlen) == 0)
+		return -2;
+	return tp_dns_first_address(r->resolver, host, TP_FAMILY_ANY, r->phase.end_ms, addr,
 	    size, NULL, 0, err, errlen);
 }
 
@@ -338,17 +421,34 @@ fetch_policy(struct run *r)
 	    .connect_port = r->opts->https_port, .body_max = MTASTS_POLICY_MAX + 1 };
 	const char *body, *problem;
 	size_t len;
+	int rc;
 
+	phase_start(r, "the policy fetch", PHASE_POLICY);
+	r->policy_state = STATE_CRITICAL;
 	snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", r->policy_host);
-	if (lookup_address(r, r->policy_host, addr, sizeof(addr), err, sizeof(err)) < 0) {
+	rc = lookup_address(r, r->policy_host, addr, sizeof(addr), err, sizeof(err));
+	if (rc < 0) {
 		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host: %s", err);
+		if (rc == -2)
+			r->policy_state = r->opts->common.timeout_state;
 		return;
 	}
-	req.timeout_ms = (unsigned)tp_ms_left(r->deadline_ms);
+	req.timeout_ms = (unsigned)phase_left(r, err, sizeof(err));
+	if (req.timeout_ms == 0) {
+		snprintf(r->policy_error, sizeof(r->policy_error), "the policy: %s", err);
+		r->policy_state = r->opts->common.timeout_state;
+		return;
+	}
 	r->fetch = http_fetch_new();
 	if (r->fetch == NULL || http_fetch_run(r->fetch, &req) < 0) {
-		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s",
-		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory");
+		enum tp_failure failure = r->fetch ? http_fetch_failure(r->fetch) : TP_FAIL_INTERNAL;
+
+		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s%s",
+		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory",
+		    failure == TP_FAIL_TIMEOUT ? " (the policy fetch gets half of the time "
+		    "left, the MX the rest)" : "");
+		r->policy_state = failure == TP_FAIL_TIMEOUT ? r->opts->common.timeout_state :
+		    failure == TP_FAIL_INTERNAL ? STATE_UNKNOWN : STATE_CRITICAL;
 		return;
 	}
 	problem = policy_chain_problem(r, http_fetch_peer_chain(r->fetch), why, sizeof(why));
@@ -387,10 +487,18 @@ compare_mx(const void *a, const void *b)
 static void
 gather_mx(struct run *r)
 {
-	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
-	    tp_ms_left(r->deadline_ms), r->mx_error, sizeof(r->mx_error));
-	size_t count = a != NULL ? tp_dns_answer_count(a) : 0, n = 0;
+	struct tp_dns_answer *a = NULL;
+	size_t count, n = 0;
 	struct mx_target *all = NULL;
+	int64_t left;
+
+	phase_start(r, "the DNS lookups of the MX", PHASE_MX_DNS);
+	left = phase_left(r, r->mx_error, sizeof(r->mx_error));
+	r->mx_state = left > 0 ? STATE_CRITICAL : r->opts->common.timeout_state;
+	if (left > 0)
+		a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX, left, r->mx_error,
+		    sizeof(r->mx_error));
+	count = a != NULL ? tp_dns_answer_count(a) : 0;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
@@ -437,35 +545,53 @@ mx_config(const struct run *r, const struct mx_target *m)
 	return cfg;
 }
 
-/* Every MX with an address is probed at once, under what is left of -t. */
+/*
+ * Every MX with an address is probed at once, under what is left of -t;
+ * an MX whose turn came after the time ran out is marked not checked.
+ */
 static void
 probe_mx(struct run *r)
 {
 	struct tp_probe *probes[MX_MAX];
 	const struct tp_config *cfgs[MX_MAX];
 	size_t n = 0;
+	char err[400];
+	int64_t left;
 
 	for (size_t i = 0; i < r->mx_count; i++) {
 		struct mx_target *m = &r->mx[i];
+		int rc;
 
 		if (r->policy_ok)
 			m->pattern = mtasts_policy_match(&r->policy, m->host);
-		if (lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
-		    sizeof(m->error)) < 0)
+		rc = lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
+		    sizeof(m->error));
+		m->not_checked = rc == -2;
+		if (rc < 0)
 			continue;
 		m->cfg = mx_config(r, m);
 		m->probe = tp_probe_new();
-		if (m->cfg == NULL || m->probe == NULL) {
+		if (m->cfg == NULL || m->probe == NULL)
 			snprintf(m->error, sizeof(m->error), "out of memory");
+	}
+	phase_start(r, "the MX probes", 1);
+	left = phase_left(r, err, sizeof(err));
+	for (size_t i = 0; i < r->mx_count; i++) {
+		struct mx_target *m = &r->mx[i];
+
+		if (m->cfg == NULL || m->probe == NULL)
+			continue;
+		if (left == 0) {
+			snprintf(m->error, sizeof(m->error), "%s", err);
+			m->not_checked = true;
+			tp_probe_free(m->probe);
+			m->probe = NULL;
 			continue;
 		}
+		tp_config_set_timeout_ms(m->cfg, (unsigned)left);
 		probes[n] = m->probe;
 		cfgs[n++] = m->cfg;
 	}
-	/* The lookups above took time: every probe gets what is left now. */
-	for (size_t i = 0; i < r->mx_count; i++)
-		if (r->mx[i].cfg != NULL)
-			tp_config_set_timeout_ms(r->mx[i].cfg, (unsigned)tp_ms_left(r->deadline_ms));
 	tp_probe_run_all(probes, cfgs, n);
 }
 
@@ -490,7 +616,7 @@ check_record(struct check *c, const struct run *r)
 		if (r->record.warning[0])
 			check_add(c, STATE_WARNING, "the MTA-STS record: %s", r->record.warning);
 	} else
-		check_add(c, STATE_CRITICAL, "%s", r->record_error);
+		check_add(c, r->record_state, "%s", r->record_error);
 }
 
 static void
@@ -499,7 +625,7 @@ check_policy(struct check *c, const struct run *r)
 	if (r->sts != MTASTS_SELECT_ONE)
 		return;
 	if (!r->policy_ok) {
-		check_add(c, STATE_CRITICAL, "%s", r->policy_error);
+		check_add(c, r->policy_state, "%s", r->policy_error);
 		return;
 	}
 	check_add(c, STATE_OK, "policy: mode %s, max_age %ld, %zu mx pattern%s",
@@ -516,7 +642,7 @@ static void
 check_mx_coverage(struct check *c, const struct run *r)
 {
 	if (r->mx_count == 0) {
-		check_add(c, STATE_CRITICAL, "%s", r->mx_error);
+		check_add(c, r->mx_state, "%s", r->mx_error);
 		return;
 	}
 	if (r->mx_skipped > 0)
@@ -549,7 +675,9 @@ check_mx_tls(struct check *c, const struct run *r)
 		char where[300];
 
 		snprintf(where, sizeof(where), "MX %s: ", m->host);
-		if (m->probe == NULL || leaf == NULL)
+		if (m->not_checked)
+			check_add(c, r->opts->common.timeout_state, "MX %s: %s", m->host, m->error);
+		else if (m->probe == NULL || leaf == NULL)
 			check_add(c, bad, "MX %s: %s", m->host, m->error[0] ? m->error :
 			    tp_probe_error(m->probe));
 		else if (!tp_probe_verified(m->probe))
@@ -574,7 +702,9 @@ check_tlsrpt(struct check *c, const struct run *r)
 		    r->tlsrpt.rua_count > 1 ? " and more" : "");
 		if (r->tlsrpt.warning[0])
 			check_add(c, STATE_WARNING, "the TLS-RPT record: %s", r->tlsrpt.warning);
-	} else
+	} else if (r->tlsrpt_state != STATE_WARNING)
+		check_add(c, r->tlsrpt_state, "the TLS-RPT record: %s", r->tlsrpt_error);
+	else
 		check_add(c, STATE_WARNING, "%s (senders cannot report delivery failures "
 		    "to the owner)", r->tlsrpt_error);
 }

@@ -173,6 +173,52 @@ dns_reload_zone signed "$(zone | sed 's/^example\.test\. IN MX .*/example.test. 
 expect "only such an MX: CRITICAL, and not 'has no MX record'" check_mta_sts CRITICAL \
     "none of the 1 MX records of example\.test names a host name" "${STS[@]}"
 
+# --- -t shared between the phases: a slow one does not make the next blame a healthy server ---
+HH=$top_builddir/t/helpers/hostile_http HD=$top_builddir/t/helpers/hostile_dns
+helper_start() {	# helper_start NAME ARGS...: run a helper in the background, set HELPER_PORT
+	local name=$1 i
+	shift
+	"$name" "$@" >"$TP_TMP/helper.port" 2>>"$TP_TMP/helper.log" &
+	HELPER_PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		HELPER_PORT=$(head -n 1 "$TP_TMP/helper.port")
+		[[ $HELPER_PORT =~ ^[0-9]+$ ]] && return 0
+		sleep 0.05
+	done
+	tap_bail "$name did not start: $(cat "$TP_TMP/helper.log")"
+}
+if [ -x "$HH" ] && [ -x "$HD" ]; then
+	HELPER_PIDS=()
+	policy enforce 604800 mail.example.test
+	dns_reload_zone signed "$(zone)"
+	helper_start "$HH" slow_drip "$PKI/mta-sts.key" "$PKI/mta-sts.fullchain.crt"
+	expect "a policy host dripping one byte a second: its own line, within -t 4" check_mta_sts CRITICAL \
+	    "mta-sts\.txt cannot be fetched: 127\.0\.0\.1:$HELPER_PORT accepted the connection but gave no complete answer" \
+	    "${STS[@]}" --https-port "$HELPER_PORT" -t 4
+	tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
+	    "... and the healthy MX is checked OK on its share of -t (was 'within 1 ms', 'a firewall dropping packets')"
+	if [ -n "${TP_WRAPPER:-}" ]; then
+		tap_skip "wall time under TP_WRAPPER"
+	else
+		tap_ok "... it took $SECONDS_TAKEN ms, within -t 4 plus slack" \
+		    test "$SECONDS_TAKEN" -lt $((4000 + ${TP_TIME_SLACK_MS:-800}))
+	fi
+	dns_reload_zone signed "$(zone "example.test. IN MX 20 mx2.example.test." "mx2.example.test. IN A 127.0.0.1")"
+	helper_start "$HD" "$DNS_PORT" A
+	expect "a resolver that loses A queries: the policy host's lookup is named, on its share of -t" check_mta_sts CRITICAL \
+	    "the policy host: no DNS answer for mta-sts\.example\.test A from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms" \
+	    "${STS[@]}" --resolver "127.0.0.1@$HELPER_PORT" -t 4
+	tap_like "$OUT" "^\[CRITICAL\] MX mail\.example\.test: no DNS answer for mail\.example\.test A from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms$" \
+	    "... the first MX names the lookup that hung, on the MX lookups' share"
+	tap_like "$OUT" "^\[CRITICAL\] MX mx2\.example\.test: not checked: the time ran out in the DNS lookups of the MX \(it took [0-9.]+ s of -t 4 s\)$" \
+	    "... the second is not checked, and says where the time went (was 'no DNS answer within 1 ms')"
+	tap_unlike "$OUT" "within [0-9] ms" "... no lookup started with no time left"
+	kill "${HELPER_PIDS[@]}" 2>/dev/null
+	wait "${HELPER_PIDS[@]}" 2>/dev/null
+else
+	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 7
+fi
+
 # --- usage -------------------------------------------------------------------------
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \

@@ -46,7 +46,11 @@ struct tp_resolver *tp_resolver_new(const char *forward_to, const char *trust_an
 void tp_resolver_free(struct tp_resolver *resolver);
 /* "" or a hint to add to a bogus verdict (a system resolver may strip DNSSEC). */
 const char *tp_resolver_bogus_hint(const struct tp_resolver *resolver);
-/* True once a query showed the settings unusable (a bad trust anchor file). */
+/*
+ * True once a query failed for a reason on this side, which no answer can
+ * change: settings libunbound cannot start with (a bad trust anchor file),
+ * a name given that is no DNS name, no memory. The check cannot run.
+ */
 bool tp_resolver_unusable(const struct tp_resolver *resolver);
 /* True for "ADDR[@PORT]" with ADDR an IP address, as FORWARD_TO wants it. */
 bool tp_dns_forwarder_valid(const char *spec);

@@ -223,6 +223,11 @@ fi
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \
     -D example.test --https-port 0
+expect "a -D with an empty label: UNKNOWN, the name given (was CRITICAL 'failed: syntax error')" check_mta_sts UNKNOWN \
+    "'_mta-sts\.example\.\.test' is not a DNS name \(a label is empty" \
+    "${STS[@]}" -D example..test
+expect "a -D with a 64-character label: UNKNOWN" check_mta_sts UNKNOWN "is not a DNS name" \
+    "${STS[@]}" -D "$(printf 'a%.0s' {1..64}).example.test"
 expect "--resolver that is not an address: UNKNOWN" check_mta_sts UNKNOWN \
     "--resolver: 'ns\.example\.test' is not ADDR\[@PORT\]" -D example.test --resolver ns.example.test
 tap_done

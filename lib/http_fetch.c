@@ -380,6 +380,22 @@ classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigne
 		    "Content-Encoding says: %s", f->target, why);
 	case CURLE_URL_MALFORMAT:
 		return fail(f, TP_FAIL_CONFIG, "libcurl cannot fetch that URL: %s", why);
+	case CURLE_SSL_CERTPROBLEM:		/* our client certificate: we send none */
+	case CURLE_SSL_CACERT_BADFILE:		/* files libcurl reads here */
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_READ_ERROR:
+	case CURLE_FAILED_INIT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_UNKNOWN_OPTION:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_FUNCTION_NOT_FOUND:
+	case CURLE_RECURSIVE_API_CALL:
+	case CURLE_ABORTED_BY_CALLBACK:
+		break;	/* this side's, even with a connection up */
 	default:
 		if (connected)
 			return fail(f, TP_FAIL_PROTOCOL, "the answer of %s cannot be used: %s",

@@ -447,8 +447,10 @@ fetch_policy(struct run *r)
 		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory",
 		    failure == TP_FAIL_TIMEOUT ? " (the policy fetch gets half of the time "
 		    "left, the MX the rest)" : "");
+		/* CONFIG: the URL made from -D, the user's; INTERNAL: this side's. */
 		r->policy_state = failure == TP_FAIL_TIMEOUT ? r->opts->common.timeout_state :
-		    failure == TP_FAIL_INTERNAL ? STATE_UNKNOWN : STATE_CRITICAL;
+		    failure == TP_FAIL_INTERNAL || failure == TP_FAIL_CONFIG ? STATE_UNKNOWN :
+		    STATE_CRITICAL;
 		return;
 	}
 	problem = policy_chain_problem(r, http_fetch_peer_chain(r->fetch), why, sizeof(why));

@@ -213,10 +213,18 @@ if [ -x "$HH" ] && [ -x "$HD" ]; then
 	tap_like "$OUT" "^\[CRITICAL\] MX mx2\.example\.test: not checked: the time ran out in the DNS lookups of the MX \(it took [0-9.]+ s of -t 4 s\)$" \
 	    "... the second is not checked, and says where the time went (was 'no DNS answer within 1 ms')"
 	tap_unlike "$OUT" "within [0-9] ms" "... no lookup started with no time left"
+	helper_start "$HD" "$DNS_PORT" TXT
+	expect "a resolver that loses TXT queries: the MTA-STS record's lookup is named, on its quarter of -t" \
+	    check_mta_sts CRITICAL "no DNS answer for _mta-sts\.example\.test TXT from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms" \
+	    "${STS[@]}" --resolver "127.0.0.1@$HELPER_PORT" -t 4
+	tap_like "$OUT" "^\[CRITICAL\] the TLS-RPT record: not checked: the time ran out in the DNS lookups of the MTA-STS and TLS-RPT records \(it took [0-9.]+ s of -t 4 s\)$" \
+	    "... the TLS-RPT record is not looked up, and says why"
+	tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
+	    "... and the MX are still checked (were 'no DNS answer within 1 ms')"
 	kill "${HELPER_PIDS[@]}" 2>/dev/null
 	wait "${HELPER_PIDS[@]}" 2>/dev/null
 else
-	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 7
+	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 10
 fi
 
 # --- usage -------------------------------------------------------------------------

@@ -55,7 +55,7 @@ struct mx_target {
  * -t is shared out between the phases, so that a slow one (a policy host
  * dripping its answer) cannot leave the next without time and make it
  * blame a healthy MX or DNS: each phase may use a share of what is left
- * when it starts (PHASE_SHARE), the MX probes all that remains. Work that
+ * when it starts (PHASE_*), the MX probes all that remains. Work that
  * would start with less than WORK_MIN_MS is not done, and its line says
  * where the time went instead of inventing a cause.
  */

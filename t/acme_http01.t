@@ -253,10 +253,21 @@ if [ -x "$HH" ]; then
 	expect "a file:// redirect names its scheme (was 'without a usable Location')" check_acme_http01 CRITICAL \
 	    "hop 1 redirects to file:///etc/passwd: only http and https redirects are followed, Let's Encrypt refuses 'file'" \
 	    "${A[@]}" -p "$HH_PORT"
+	hh_start late_redirect
+	if [ -n "${TP_WRAPPER:-}" ]; then
+		tap_skip "timing under TP_WRAPPER" 2
+	else
+		expect "a redirect after 0.9 s of -t 1: the next hop is not fetched on the last milliseconds" \
+		    check_acme_http01 CRITICAL \
+		    "hop 2 \(http://$NAME:$HH_PORT\): not fetched: the time ran out, hop 1 took 0\.9 s of -t 1 s" \
+		    "${A[@]}" -p "$HH_PORT" -t 1
+		tap_like "$OUT" "^hop 2: http://$NAME:$HH_PORT/\.well-known/acme-challenge/next -> not fetched: the time ran out" \
+		    "... and its hop line says so (was: fetched for a few ms, then its server blamed)"
+	fi
 	kill "${HH_PIDS[@]}" 2>/dev/null
 	wait "${HH_PIDS[@]}" 2>/dev/null
 else
-	tap_skip "t/helpers/hostile_http not built (make check builds it)" 5
+	tap_skip "t/helpers/hostile_http not built (make check builds it)" 7
 fi
 
 tap_diag "incident 5, as the plugin reports it:" "$INCIDENT5"

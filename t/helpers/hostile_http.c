@@ -2,8 +2,8 @@
  * hostile_http - a test-only HTTP(S) server that misbehaves on purpose, for
  * t/acme_http01.t and t/mta_sts.t. It plays the web servers that no nginx
  * can be configured to be (a broken status line, an HTTP/0.9 reply, a
- * redirect to file://, a header without end, a body cut short, an answer
- * dripped one byte a second), so that the tests can show that the plugins
+ * redirect to file://, a header over libcurl's limit, a body cut short, an
+ * answer dripped one byte a second, a redirect after 900 ms), so that the tests can show that the plugins
  * blame the server, with a sentence about what it did, and keep to -t.
  *
  * Usage: hostile_http SCENARIO [KEY CHAIN]
@@ -151,6 +151,17 @@ serve_short_body(struct conn *c)
 		    "\r\n0123456789");
 }
 
+/* A redirect to another path after 900 ms: a slow front that leaves the next hop little time. */
+static void
+serve_late_redirect(struct conn *c)
+{
+	if (read_head(c) < 0)
+		return;
+	usleep(900 * 1000);
+	conn_puts(c, "HTTP/1.1 302 Found\r\nLocation: /.well-known/acme-challenge/next\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
 /* A good answer, one byte a second: a policy host that crawls. */
 static void
 serve_slow_drip(struct conn *c)
@@ -175,6 +186,7 @@ static const struct scenario scenarios[] = {
 	{ "huge_header", serve_huge_header },
 	{ "short_body", serve_short_body },
 	{ "slow_drip", serve_slow_drip },
+	{ "late_redirect", serve_late_redirect },
 };
 
 /* --- serving ------------------------------------------------------------------ */

@@ -149,10 +149,11 @@ if [ -x "$HD" ]; then
 		[[ $HD_PORT =~ ^[0-9]+$ ]] && break
 		sleep 0.05
 	done
+	TT=4; [ -n "${TP_WRAPPER:-}" ] && TT=8	# valgrind: DNSSEC validation alone takes seconds
 	expect "TLSA queries lost: CRITICAL" check_mail_tls CRITICAL "mail\.example\.test:$PF_SMTP" \
-	    "${DANE[@]}" --resolver "127.0.0.1@$HD_PORT" -t 4
+	    "${DANE[@]}" --resolver "127.0.0.1@$HD_PORT" -t "$TT"
 	tap_like "$OUT" "^\[CRITICAL\] DANE: no DNS answer for $TLSA_NAME TLSA from 127\.0\.0\.1@$HD_PORT within [0-9]{4} ms$" \
-	    "... the TLSA lookup is named, having had its half of -t 4"
+	    "... the TLSA lookup is named, having had its half of -t"
 	tap_like "$OUT" "^sent\[0\] CN=" \
 	    "... and the server is still probed on the other half (was: a millisecond, then a PROXY hint or 'a firewall')"
 	tap_unlike "$OUT" "PROXY|before the deadline|took the whole timeout|firewall" "... no invented cause"

@@ -3,8 +3,9 @@
  * t/acme_http01.t and t/mta_sts.t. It plays the web servers that no nginx
  * can be configured to be (a broken status line, an HTTP/0.9 reply, a
  * redirect to file://, a header over libcurl's limit, a body cut short, an
- * answer dripped one byte a second, a redirect after 900 ms), so that the tests can show that the plugins
- * blame the server, with a sentence about what it did, and keep to -t.
+ * answer dripped one byte a second, a redirect after 900 ms), so that the
+ * tests can show that the plugins blame the server, with a sentence about
+ * what it did, and keep to -t.
  *
  * Usage: hostile_http SCENARIO [KEY CHAIN]
  *
@@ -166,12 +167,14 @@ serve_late_redirect(struct conn *c)
 static void
 serve_slow_drip(struct conn *c)
 {
-	const char *answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 60\r\nConnection: close\r\n\r\n"
-	    "version: STSv1\r\nmode: testing\r\nmx: *.example.test\r\nmax_age: 86400\r\n";
+	const char *body = "version: STSv1\r\nmode: testing\r\nmx: *.example.test\r\n"
+	    "max_age: 86400\r\n";
+	char answer[512];
 
 	if (read_head(c) < 0)
 		return;
+	snprintf(answer, sizeof(answer), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
 	for (const char *p = answer; *p; p++) {
 		if (conn_write(c, p, 1) < 0)
 			return;

@@ -295,6 +295,18 @@ tp_dns_query(struct tp_resolver *r, const char *name, enum tp_dns_type type,
 		    "the trust anchor a file of DS or DNSKEY records, and %s reachable?", r->where);
 		return NULL;
 	}
+	if (rc == UB_SYNTAX) {	/* the name we were given, not the DNS */
+		r->unusable = true;
+		snprintf(err, errlen, "'%s' is not a DNS name (a label is empty or over 63 "
+		    "characters, or the name too long): check the name given", name);
+		return NULL;
+	}
+	if (rc == UB_NOMEM || rc == UB_PIPE || rc == UB_FORKFAIL || rc == UB_AFTERFINAL) {
+		r->unusable = true;	/* a failure on this side: no answer will say anything */
+		snprintf(err, errlen, "the DNS resolver failed here looking up %s %s: %s", name,
+		    type_name(type), ub.strerror(rc));
+		return NULL;
+	}
 	if (rc != 0 || p.result == NULL) {
 		snprintf(err, errlen, "the DNS lookup of %s %s failed: %s", name,
 		    type_name(type), rc ? ub.strerror(rc) : "no result");
@@ -425,23 +437,24 @@ tp_dns_mx(const struct tp_dns_answer *a, size_t i, unsigned *preference, char *h
 }
 
 bool
-tp_dns_txt(const struct tp_dns_answer *a, size_t i, char *text, size_t size)
+tp_dns_txt(const struct tp_dns_answer *a, size_t i, char *text, size_t size, size_t *len)
 {
-	size_t n, at = 0, len = 0;
+	size_t n, at = 0;
 	const unsigned char *rd = tp_dns_answer_rdata(a, i, &n);
 
+	*len = 0;
 	if (rd == NULL || size == 0)
 		return false;
 	while (at < n) {
 		size_t part = rd[at++];
 
-		if (at + part > n || len + part >= size || memchr(rd + at, '\0', part))
+		if (at + part > n || *len + part >= size)
 			return false;
-		memcpy(text + len, rd + at, part);
-		len += part;
+		memcpy(text + *len, rd + at, part);
+		*len += part;
 		at += part;
 	}
-	text[len] = '\0';
+	text[*len] = '\0';
 	return true;
 }
 

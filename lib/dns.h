@@ -46,7 +46,11 @@ struct tp_resolver *tp_resolver_new(const char *forward_to, const char *trust_an
 void tp_resolver_free(struct tp_resolver *resolver);
 /* "" or a hint to add to a bogus verdict (a system resolver may strip DNSSEC). */
 const char *tp_resolver_bogus_hint(const struct tp_resolver *resolver);
-/* True once a query showed the settings unusable (a bad trust anchor file). */
+/*
+ * True once a query failed for a reason on this side, which no answer can
+ * change: settings libunbound cannot start with (a bad trust anchor file),
+ * a name given that is no DNS name, no memory. The check cannot run.
+ */
 bool tp_resolver_unusable(const struct tp_resolver *resolver);
 /* True for "ADDR[@PORT]" with ADDR an IP address, as FORWARD_TO wants it. */
 bool tp_dns_forwarder_valid(const char *spec);
@@ -79,8 +83,14 @@ bool tp_dns_tlsa(const struct tp_dns_answer *answer, size_t i, uint8_t *usage,
     uint8_t *selector, uint8_t *mtype, const unsigned char **data, size_t *len);
 bool tp_dns_mx(const struct tp_dns_answer *answer, size_t i, unsigned *preference,
     char *host, size_t size);
-/* A TXT record's strings joined, as RFC 7489 and 8461 read them. */
-bool tp_dns_txt(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
+/*
+ * A TXT record's strings joined, as RFC 7489 and 8461 read them, into TEXT
+ * (NUL-terminated; it may hold NUL bytes too) and its length into *LEN.
+ * SIZE above the record's RDATA length (tp_dns_answer_rdata) always holds
+ * it; false when it does not fit or the record is malformed.
+ */
+bool tp_dns_txt(const struct tp_dns_answer *answer, size_t i, char *text, size_t size,
+    size_t *len);
 /* An A or AAAA record as an address literal. */
 bool tp_dns_address(const struct tp_dns_answer *answer, size_t i, char *text, size_t size);
 

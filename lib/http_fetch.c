@@ -302,7 +302,16 @@ collect_answer(CURL *h, struct http_fetch *f)
 	collect_chain(h, f);
 }
 
-/* libcurl's result as one of the probe's failure classes, with a sentence. */
+/*
+ * libcurl's result as one of the probe's failure classes, with a sentence.
+ * libcurl reuses codes for the server's faults and for ours: it says
+ * CURLE_UNSUPPORTED_PROTOCOL for a URL scheme it cannot fetch and for an
+ * answer that is not HTTP/1.x (a bad status line, HTTP/0.9), and
+ * CURLE_OUT_OF_MEMORY for a header line over its limit. The URL was
+ * judged before the fetch (http_fetch_run), so once a connection is up
+ * these are the server's doing. Only what this side did wrong (no memory,
+ * a libcurl without a feature, an unusable local file) is INTERNAL.
+ */
 static int
 classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigned timeout_ms,
     bool https)
@@ -339,7 +348,6 @@ classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigne
 		return fail(f, TP_FAIL_TIMEOUT, "%s accepted the connection but gave no "
 		    "complete answer within %u ms", f->target, timeout_ms);
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return fail(f, TP_FAIL_TLS, "TLS handshake with %s failed: %s (is it "
@@ -352,17 +360,51 @@ classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigne
 		if (os_errno == ECONNRESET)
 			return fail(f, TP_FAIL_RESET, "%s reset the connection", f->target);
 		return fail(f, TP_FAIL_CLOSED, "the connection to %s broke: %s", f->target, why);
-	case CURLE_OUT_OF_MEMORY:
-	case CURLE_FAILED_INIT:
-	case CURLE_UNKNOWN_OPTION:
-	case CURLE_NOT_BUILT_IN:
-		return fail(f, TP_FAIL_INTERNAL, "libcurl cannot fetch this: %s", why);
-	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		return fail(f, TP_FAIL_CONFIG, "cannot fetch that URL: %s", why);
+	case CURLE_WEIRD_SERVER_REPLY:
+		if (!connected)
+			break;
+		return fail(f, TP_FAIL_PROTOCOL, "%s did not answer with HTTP/1.x: %s (a "
+		    "broken web server or proxy, or another service on that port)",
+		    f->target, why);
+	case CURLE_PARTIAL_FILE:
+		return fail(f, TP_FAIL_CLOSED, "%s closed the connection in the middle of "
+		    "its answer: %s", f->target, why);
+	case CURLE_OUT_OF_MEMORY:
+		if (!connected)
+			break;
+		return fail(f, TP_FAIL_PROTOCOL, "the answer of %s holds a header too big "
+		    "for libcurl (over 100 KiB): %s", f->target, why);
+	case CURLE_BAD_CONTENT_ENCODING:
+		return fail(f, TP_FAIL_PROTOCOL, "%s sent a body that does not decode as its "
+		    "Content-Encoding says: %s", f->target, why);
+	case CURLE_URL_MALFORMAT:
+		return fail(f, TP_FAIL_CONFIG, "libcurl cannot fetch that URL: %s", why);
+	case CURLE_SSL_CERTPROBLEM:		/* our client certificate: we send none */
+	case CURLE_SSL_CACERT_BADFILE:		/* files libcurl reads here */
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_INTERFACE_FAILED:
+	case CURLE_READ_ERROR:
+	case CURLE_FAILED_INIT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_UNKNOWN_OPTION:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_FUNCTION_NOT_FOUND:
+	case CURLE_RECURSIVE_API_CALL:
+	case CURLE_ABORTED_BY_CALLBACK:
+		break;	/* this side's, even with a connection up */
 	default:
-		return fail(f, TP_FAIL_PROTOCOL, "%s did not answer with HTTP: %s", f->target, why);
+		if (connected)
+			return fail(f, TP_FAIL_PROTOCOL, "the answer of %s cannot be used: %s",
+			    f->target, why);
+		break;
 	}
+	/* Nothing came from a server: a fault on this side (libcurl, memory, files). */
+	return fail(f, TP_FAIL_INTERNAL, "libcurl cannot fetch %s: %s (error %d)", f->target,
+	    why, (int)rc);
 }
 
 int
@@ -380,6 +422,9 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 		return fail(f, TP_FAIL_TIMEOUT, "no time was left to fetch %.300s", req->url);
 	if (http_url_parse(req->url, &u, err, sizeof(err)) < 0)
 		return fail(f, TP_FAIL_CONFIG, "%s", err);
+	if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)
+		return fail(f, TP_FAIL_CONFIG, "'%.300s' is a %.16s URL: only http and https "
+		    "are fetched", req->url, u.scheme);
 	to = connect_to(req, &u, f->target, sizeof(f->target));
 	if ((req->connect_addr != NULL || req->connect_port != 0) && to == NULL)
 		return fail(f, TP_FAIL_INTERNAL, "out of memory");

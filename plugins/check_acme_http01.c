@@ -28,6 +28,7 @@
 #define REDIRECTS_MAX 10		/* Let's Encrypt follows at most 10 */
 #define HOPS_MAX (REDIRECTS_MAX + 1)
 #define TOKEN_MAX 255
+#define HOP_MIN_MS 100			/* a hop is fetched with at least this much of -t left */
 #define CHALLENGE_PATH "/.well-known/acme-challenge/"
 #define USER_AGENT "check_acme_http01/" PACKAGE_VERSION " (tls-probe; like an ACME validation server)"
 
@@ -66,6 +67,7 @@ struct hop {
 	enum hop_end end;
 	struct http_url next;		/* where a redirect points (when parsed) */
 	size_t loop_to;			/* HOP_LOOP: the earlier hop it returns to */
+	char not_fetched[200];		/* HOP_FAILED before fetching: the time ran out */
 };
 
 struct run {
@@ -302,6 +304,21 @@ same_place(const struct options *o, const struct http_url *a, const struct http_
 	    connect_port(o, a) == connect_port(o, b) && strcmp(a->path, b->path) == 0;
 }
 
+/* The scheme URL starts with (RFC 3986 3.1), lowercased into OUT; false when none. */
+static bool
+url_scheme(const char *url, char *out, size_t size)
+{
+	size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789+-.");
+
+	if (n == 0 || n >= size || url[n] != ':' || !isalpha((unsigned char)url[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)url[i]);
+	out[n] = '\0';
+	return true;
+}
+
 /* Would the validator follow HOP's redirect? Sets HOP->next and returns why not. */
 static enum hop_end
 judge_redirect(const struct run *r, struct hop *hop)
@@ -310,7 +327,13 @@ judge_redirect(const struct run *r, struct hop *hop)
 	const char *location = http_fetch_location(hop->fetch);
 	char err[400];
 
-	if (location == NULL || http_url_parse(location, &hop->next, err, sizeof(err)) < 0)
+	if (location == NULL)
+		return HOP_NO_LOCATION;
+	/* A scheme is named even when the rest is no URL we parse ("file:///x"). */
+	if (url_scheme(location, hop->next.scheme, sizeof(hop->next.scheme)) &&
+	    strcmp(hop->next.scheme, "http") != 0 && strcmp(hop->next.scheme, "https") != 0)
+		return HOP_BAD_SCHEME;
+	if (http_url_parse(location, &hop->next, err, sizeof(err)) < 0)
 		return HOP_NO_LOCATION;
 	if (r->count == HOPS_MAX)
 		return HOP_TOO_MANY;
@@ -380,7 +403,17 @@ walk(struct run *r, char *err, size_t errlen)
 			hop->end = HOP_FAILED;
 			break;
 		}
-		if (http_fetch_run(hop->fetch, &req) < 0)
+		/* A hop started on the last milliseconds would blame its server for them. */
+		if (r->count > 1 && left * 1000 < HOP_MIN_MS) {
+			char before[32] = "hop 1";
+
+			if (r->count > 2)
+				snprintf(before, sizeof(before), "hops 1 to %zu", r->count - 1);
+			snprintf(hop->not_fetched, sizeof(hop->not_fetched), "not fetched: the time "
+			    "ran out, %s took %.1f s of -t %g s", before, now_seconds() - start,
+			    o->common.timeout_seconds);
+			hop->end = HOP_FAILED;
+		} else if (http_fetch_run(hop->fetch, &req) < 0)
 			hop->end = HOP_FAILED;
 		else if (!is_redirect(http_fetch_status(hop->fetch)))
 			hop->end = HOP_ANSWERED;
@@ -463,11 +496,17 @@ check_answered(struct check *c, const struct run *r)
 
 	if (hop->end != HOP_FAILED || hop->fetch == NULL)
 		return;
+	if (hop->not_fetched[0]) {
+		check_add(c, r->opts->common.timeout_state, "hop %zu (%s): %s", r->count,
+		    hop->origin, hop->not_fetched);
+		return;
+	}
 	if (http_fetch_failure(hop->fetch) == TP_FAIL_TIMEOUT)
 		state = r->opts->common.timeout_state;
-	else if (http_fetch_failure(hop->fetch) == TP_FAIL_INTERNAL ||
-	    http_fetch_failure(hop->fetch) == TP_FAIL_CONFIG)
+	else if (http_fetch_failure(hop->fetch) == TP_FAIL_INTERNAL)
 		state = STATE_UNKNOWN;
+	else if (http_fetch_failure(hop->fetch) == TP_FAIL_CONFIG && r->count == 1)
+		state = STATE_UNKNOWN;	/* the URL made from the options; later ones are the server's */
 	check_add(c, state, "hop %zu (%s): %s", r->count, hop->origin, http_fetch_error(hop->fetch));
 }
 
@@ -645,7 +684,9 @@ hop_detail(struct check *c, const struct run *r, size_t i)
 		    tp_cert_issuer(leaf), tp_cert_is_self_signed(leaf) ? ", self-signed" : "",
 		    tp_cert_matches_name(leaf, r->opts->name) ? "covers" : "does not cover",
 		    r->opts->name);
-	if (hop->end == HOP_FAILED)
+	if (hop->not_fetched[0])
+		check_detail(c, "hop %zu: %s -> %s", i + 1, hop->url, hop->not_fetched);
+	else if (hop->end == HOP_FAILED)
 		check_detail(c, "hop %zu: %s -> no answer: %s%s", i + 1, hop->url,
 		    hop->fetch ? http_fetch_error(hop->fetch) : "", tls);
 	else if (http_fetch_location(hop->fetch) != NULL)
@@ -670,7 +711,9 @@ hop_facts(struct check *c, const struct run *r, size_t i, time_t now)
 		return;
 	}
 	check_fact_str(c, "peer", http_fetch_peer(hop->fetch));
-	if (hop->end == HOP_FAILED)
+	if (hop->not_fetched[0])
+		check_fact_str(c, "error", hop->not_fetched);
+	else if (hop->end == HOP_FAILED)
 		check_fact_str(c, "error", http_fetch_error(hop->fetch));
 	else
 		check_fact_num(c, "status", (double)http_fetch_status(hop->fetch));

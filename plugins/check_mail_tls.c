@@ -516,7 +516,9 @@ probe_and_evaluate(struct check *c, struct facts *f, const struct tp_config *cfg
 
 /*
  * --dane: DNS first, so that the handshake can be verified against TLSA;
- * one deadline for both, the probe gets what the lookups left.  False
+ * one deadline for both, the lookups may use half of it and the probe
+ * gets what they left (a resolver that loses TLSA queries would otherwise
+ * leave the probe a millisecond, and it would blame the server).  False
  * with a result on C when the check cannot go on.
  */
 static bool
@@ -524,10 +526,11 @@ prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
     struct tp_config *cfg)
 {
 	const struct endpoint_opts *e = &o->endpoint;
-	int64_t deadline = tp_monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
+	int64_t now = tp_monotonic_ms(), t_ms = (int64_t)(o->common.timeout_seconds * 1000);
+	int64_t deadline = now + t_ms;
 	char err[512];
 	int rc = dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
-	    deadline, cfg, err, sizeof(err));
+	    now + t_ms / 2, cfg, err, sizeof(err));
 
 	if (rc < 0) {
 		check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "%s", err);

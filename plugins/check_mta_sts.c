@@ -27,8 +27,6 @@
 
 #define PREFIX "MTA_STS"
 #define MX_MAX 16
-#define TXT_MAX 8
-#define TXT_LEN 2048
 
 struct options {
 	struct common_opts common;
@@ -49,9 +47,28 @@ struct mx_target {
 	char address[64];
 	const char *pattern;		/* the policy's mx pattern covering it, or NULL */
 	char error[400];		/* no address, or the probe's failure */
+	bool not_checked;		/* the time ran out before its turn (ERROR says so) */
 	struct tp_config *cfg;
 	struct tp_probe *probe;
 };
+
+/*
+ * -t is shared out between the phases, so that a slow one (a policy host
+ * dripping its answer) cannot leave the next without time and make it
+ * blame a healthy MX or DNS: each phase may use a share of what is left
+ * when it starts (PHASE_*), the MX probes all that remains. Work that
+ * would start with less than WORK_MIN_MS is not done, and its line says
+ * where the time went instead of inventing a cause.
+ */
+struct phase {
+	const char *name;		/* "the policy fetch", for sentences */
+	int64_t start_ms, end_ms;	/* monotonic; END: the share's end */
+};
+
+#define WORK_MIN_MS 100		/* the least a DNS query or a probe is started with */
+#define PHASE_RECORDS 0.25	/* the _mta-sts and _smtp._tls TXT lookups */
+#define PHASE_POLICY 0.5	/* the policy host's address and the fetch */
+#define PHASE_MX_DNS 0.5	/* the MX and their addresses; the probes get the rest */
 
 /* Everything the checks look at, gathered once. */
 struct run {
@@ -60,22 +77,29 @@ struct run {
 	struct tp_trust *trust;
 	time_t now;
 	int64_t deadline_ms;		/* monotonic: start + -t */
+	struct phase phase;		/* the current phase and its share of -t */
+	struct phase longest;		/* the phase that took the most time so far */
 	char policy_host[300];
 	enum mtasts_select sts;
 	struct mtasts_record record;
 	char record_error[400];
+	enum check_state record_state;	/* of RECORD_ERROR: CRITICAL, or -t's when not looked up */
 	enum mtasts_select rpt;
 	struct tlsrpt_record tlsrpt;
 	char tlsrpt_error[400];
+	enum check_state tlsrpt_state;
 	struct http_fetch *fetch;
 	bool policy_ok;			/* fetched, verified and parsed */
 	struct mtasts_policy policy;
 	char policy_error[1024];
+	enum check_state policy_state;	/* of POLICY_ERROR */
 	char policy_sha256[65];
 	struct mx_target mx[MX_MAX];
 	size_t mx_count;
 	size_t mx_skipped;		/* MX beyond MX_MAX, by preference: unchecked */
+	size_t mx_unusable;		/* MX records naming no host name: unchecked */
 	char mx_error[400];
+	enum check_state mx_state;	/* of MX_ERROR */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -209,55 +233,155 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* gathering: DNS, the policy, the MX                                        */
 /* ------------------------------------------------------------------------ */
 
-/* The TXT records at NAME, joined strings each, into TEXTS; their count. */
-static size_t
-lookup_txt(struct run *r, const char *name, char texts[TXT_MAX][TXT_LEN],
-    struct mtasts_txt *records, char *err, size_t errlen)
+/* Ends the current phase and starts NAME with SHARE (0 to 1) of the time left. */
+static void
+phase_start(struct run *r, const char *name, double share)
 {
-	struct tp_dns_answer *a = tp_dns_query(r->resolver, name, TP_DNS_TXT,
-	    tp_ms_left(r->deadline_ms), err, errlen);
-	size_t n = 0;
+	int64_t now = tp_monotonic_ms(), left = r->deadline_ms - now;
+
+	if (r->phase.name != NULL && now - r->phase.start_ms > r->longest.end_ms -
+	    r->longest.start_ms) {
+		r->longest = r->phase;
+		r->longest.end_ms = now;
+	}
+	r->phase.name = name;
+	r->phase.start_ms = now;
+	r->phase.end_ms = now + (left > 0 ? (int64_t)((double)left * share) : 0);
+}
+
+/* The least work is started with: WORK_MIN_MS, less under a short -t. */
+static int64_t
+work_min_ms(const struct run *r)
+{
+	int64_t eighth = (int64_t)(r->opts->common.timeout_seconds * 1000 / 8);
+
+	return eighth < WORK_MIN_MS ? eighth : WORK_MIN_MS;
+}
+
+/*
+ * The milliseconds the current phase has left for one more piece of work,
+ * or 0 when that is too little to start it: then ERR says where the time went.
+ */
+static int64_t
+phase_left(struct run *r, char *err, size_t errlen)
+{
+	int64_t now = tp_monotonic_ms(), left = r->phase.end_ms - now;
+	const struct phase *took = &r->longest;
+	int64_t took_ms = took->end_ms - took->start_ms;
+
+	if (left >= work_min_ms(r))
+		return left;
+	/* A phase that got a share and used it up is named; else the one before that took longest. */
+	if (took->name == NULL || r->phase.end_ms - r->phase.start_ms >= work_min_ms(r)) {
+		took = &r->phase;
+		took_ms = now - r->phase.start_ms;
+	}
+	snprintf(err, errlen, "not checked: the time ran out in %s (it took %.1f s of -t %g s)",
+	    took->name, (double)took_ms / 1000, r->opts->common.timeout_seconds);
+	return 0;
+}
+
+/*
+ * The TXT records at one name, each its strings joined. Every record is
+ * read whole: DNS bounds them (an answer is at most 65,535 bytes), so none
+ * is cut or left out, and "no record" is never said of one that is there.
+ */
+struct txt_set {
+	struct mtasts_txt *records;
+	size_t n;
+	char *text;		/* the joined texts, one after the other */
+};
+
+static void
+txt_set_free(struct txt_set *set)
+{
+	free(set->records);
+	free(set->text);
+	memset(set, 0, sizeof(*set));
+}
+
+static void
+read_txt(const struct tp_dns_answer *a, const char *name, struct txt_set *set, char *err,
+    size_t errlen)
+{
+	size_t count = tp_dns_answer_count(a), total = 0, at = 0, len;
+
+	for (size_t i = 0; i < count; i++) {
+		tp_dns_answer_rdata(a, i, &len);
+		total += len + 1;
+	}
+	set->records = calloc(count ? count : 1, sizeof(*set->records));
+	set->text = malloc(total ? total : 1);
+	if (set->records == NULL || set->text == NULL) {
+		snprintf(err, errlen, "out of memory reading the TXT records at %s", name);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		tp_dns_answer_rdata(a, i, &len);
+		if (!tp_dns_txt(a, i, set->text + at, len + 1, &set->records[i].len)) {
+			snprintf(err, errlen, "TXT record %zu of %zu at %s is malformed: a "
+			    "string runs past the record's end", i + 1, count, name);
+			return;
+		}
+		set->records[i].text = set->text + at;
+		at += set->records[i].len + 1;
+		set->n++;
+	}
+}
+
+/*
+ * The TXT records at NAME into SET; ERR set when there is no usable answer.
+ * False when the time ran out before the lookup (ERR says so).
+ */
+static bool
+lookup_txt(struct run *r, const char *name, struct txt_set *set, char *err, size_t errlen)
+{
+	int64_t left = phase_left(r, err, errlen);
+	struct tp_dns_answer *a = left > 0 ? tp_dns_query(r->resolver, name, TP_DNS_TXT,
+	    left, err, errlen) : NULL;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(err, errlen, "the TXT answer for %s is bogus (DNSSEC validation "
 		    "failed): %s", name, tp_dns_answer_why_bogus(a));
-	else
-		for (size_t i = 0; a != NULL && i < tp_dns_answer_count(a) && n < TXT_MAX; i++)
-			if (tp_dns_txt(a, i, texts[n], TXT_LEN)) {
-				records[n].text = texts[n];
-				records[n].len = strlen(texts[n]);
-				n++;
-			}
+	else if (a != NULL)
+		read_txt(a, name, set, err, errlen);
 	tp_dns_answer_free(a);
-	return n;
+	return left > 0;
 }
 
 static void
 gather_records(struct run *r)
 {
-	static char texts[TXT_MAX][TXT_LEN];
-	struct mtasts_txt records[TXT_MAX];
+	struct txt_set set = { 0 };
 	char name[300];
-	size_t n;
 
+	phase_start(r, "the DNS lookups of the MTA-STS and TLS-RPT records", PHASE_RECORDS);
 	snprintf(name, sizeof(name), "_mta-sts.%s", r->opts->domain);
 	r->record_error[0] = '\0';
-	n = lookup_txt(r, name, texts, records, r->record_error, sizeof(r->record_error));
+	r->record_state = lookup_txt(r, name, &set, r->record_error, sizeof(r->record_error)) ?
+	    STATE_CRITICAL : r->opts->common.timeout_state;
 	r->sts = r->record_error[0] ? MTASTS_SELECT_INVALID :
-	    mtasts_record_select(records, n, &r->record, r->record_error, sizeof(r->record_error));
+	    mtasts_record_select(set.records, set.n, &r->record, r->record_error,
+	    sizeof(r->record_error));
+	txt_set_free(&set);
 	snprintf(name, sizeof(name), "_smtp._tls.%s", r->opts->domain);
 	r->tlsrpt_error[0] = '\0';
-	n = lookup_txt(r, name, texts, records, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	r->tlsrpt_state = lookup_txt(r, name, &set, r->tlsrpt_error, sizeof(r->tlsrpt_error)) ?
+	    STATE_WARNING : r->opts->common.timeout_state;
 	r->rpt = r->tlsrpt_error[0] ? MTASTS_SELECT_INVALID :
-	    tlsrpt_record_select(records, n, &r->tlsrpt, r->tlsrpt_error, sizeof(r->tlsrpt_error));
+	    tlsrpt_record_select(set.records, set.n, &r->tlsrpt, r->tlsrpt_error,
+	    sizeof(r->tlsrpt_error));
+	txt_set_free(&set);
 }
 
-/* HOST's first IPv4 address, else its first IPv6 one, into ADDR. */
+/* HOST's first IPv4 address, else its first IPv6 one, into ADDR; -2: no time to look. */
 static int
 lookup_address(struct run *r, const char *host, char *addr, size_t size, char *err,
     size_t errlen)
 {
-	return tp_dns_first_address(r->resolver, host, TP_FAMILY_ANY, r->deadline_ms, addr,
+	if (phase_left(r, err, errlen) == 0)
+		return -2;
+	return tp_dns_first_address(r->resolver, host, TP_FAMILY_ANY, r->phase.end_ms, addr,
 	    size, NULL, 0, err, errlen);
 }
 
@@ -302,17 +426,36 @@ fetch_policy(struct run *r)
 	    .connect_port = r->opts->https_port, .body_max = MTASTS_POLICY_MAX + 1 };
 	const char *body, *problem;
 	size_t len;
+	int rc;
 
+	phase_start(r, "the policy fetch", PHASE_POLICY);
+	r->policy_state = STATE_CRITICAL;
 	snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", r->policy_host);
-	if (lookup_address(r, r->policy_host, addr, sizeof(addr), err, sizeof(err)) < 0) {
+	rc = lookup_address(r, r->policy_host, addr, sizeof(addr), err, sizeof(err));
+	if (rc < 0) {
 		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host: %s", err);
+		if (rc == -2)
+			r->policy_state = r->opts->common.timeout_state;
 		return;
 	}
-	req.timeout_ms = (unsigned)tp_ms_left(r->deadline_ms);
+	req.timeout_ms = (unsigned)phase_left(r, err, sizeof(err));
+	if (req.timeout_ms == 0) {
+		snprintf(r->policy_error, sizeof(r->policy_error), "the policy: %s", err);
+		r->policy_state = r->opts->common.timeout_state;
+		return;
+	}
 	r->fetch = http_fetch_new();
 	if (r->fetch == NULL || http_fetch_run(r->fetch, &req) < 0) {
-		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s",
-		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory");
+		enum tp_failure failure = r->fetch ? http_fetch_failure(r->fetch) : TP_FAIL_INTERNAL;
+
+		snprintf(r->policy_error, sizeof(r->policy_error), "%s cannot be fetched: %s%s",
+		    url, r->fetch ? http_fetch_error(r->fetch) : "out of memory",
+		    failure == TP_FAIL_TIMEOUT ? " (the policy fetch gets half of the time "
+		    "left, the MX the rest)" : "");
+		/* CONFIG: the URL made from -D, the user's; INTERNAL: this side's. */
+		r->policy_state = failure == TP_FAIL_TIMEOUT ? r->opts->common.timeout_state :
+		    failure == TP_FAIL_INTERNAL || failure == TP_FAIL_CONFIG ? STATE_UNKNOWN :
+		    STATE_CRITICAL;
 		return;
 	}
 	problem = policy_chain_problem(r, http_fetch_peer_chain(r->fetch), why, sizeof(why));
@@ -343,35 +486,56 @@ compare_mx(const void *a, const void *b)
 	    strcmp(x->host, y->host);
 }
 
+/*
+ * The domain's MX, most preferred first: all are read (one answer bounds
+ * them), the first MX_MAX checked and the rest counted; a record whose
+ * name this check cannot use is counted too, never taken for no record.
+ */
 static void
 gather_mx(struct run *r)
 {
-	struct mx_target all[MX_MAX * 4];
-	size_t n = 0;
-	struct tp_dns_answer *a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX,
-	    tp_ms_left(r->deadline_ms), r->mx_error, sizeof(r->mx_error));
+	struct tp_dns_answer *a = NULL;
+	size_t count, n = 0;
+	struct mx_target *all = NULL;
+	int64_t left;
+
+	phase_start(r, "the DNS lookups of the MX", PHASE_MX_DNS);
+	left = phase_left(r, r->mx_error, sizeof(r->mx_error));
+	r->mx_state = left > 0 ? STATE_CRITICAL : r->opts->common.timeout_state;
+	if (left > 0)
+		a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX, left, r->mx_error,
+		    sizeof(r->mx_error));
+	count = a != NULL ? tp_dns_answer_count(a) : 0;
 
 	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
 		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
 		    "(DNSSEC validation failed): %s", r->opts->domain, tp_dns_answer_why_bogus(a));
-	for (size_t i = 0; a != NULL && !r->mx_error[0] && i < tp_dns_answer_count(a) &&
-	    n < sizeof(all) / sizeof(all[0]); i++) {
-		memset(&all[n], 0, sizeof(all[n]));
+	else if (count > 0 && (all = calloc(count, sizeof(*all))) == NULL)
+		snprintf(r->mx_error, sizeof(r->mx_error), "out of memory reading the MX "
+		    "records of %s", r->opts->domain);
+	for (size_t i = 0; all != NULL && i < count; i++) {
 		if (tp_dns_mx(a, i, &all[n].preference, all[n].host, sizeof(all[n].host)))
 			n++;
+		else
+			r->mx_unusable++;
 	}
-	if (n == 1 && all[0].host[0] == '\0')
+	if (n == 1 && all[0].host[0] == '\0' && r->mx_unusable == 0)
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has a null MX (RFC 7505): it "
 		    "accepts no mail, so an MTA-STS policy serves no purpose", r->opts->domain);
+	else if (a != NULL && !r->mx_error[0] && n == 0 && r->mx_unusable > 0)
+		snprintf(r->mx_error, sizeof(r->mx_error), "none of the %zu MX records of %s "
+		    "names a host name (labels of letters, digits, '-' and '_'): mail has "
+		    "nowhere to go", r->mx_unusable, r->opts->domain);
 	else if (a != NULL && !r->mx_error[0] && n == 0)
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
 	tp_dns_answer_free(a);
-	if (r->mx_error[0])
-		return;
-	qsort(all, n, sizeof(all[0]), compare_mx);
-	r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
-	r->mx_count = n - r->mx_skipped;
-	memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
+	if (!r->mx_error[0]) {
+		qsort(all, n, sizeof(all[0]), compare_mx);
+		r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
+		r->mx_count = n - r->mx_skipped;
+		memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
+	}
+	free(all);
 }
 
 static struct tp_config *
@@ -388,35 +552,53 @@ mx_config(const struct run *r, const struct mx_target *m)
 	return cfg;
 }
 
-/* Every MX with an address is probed at once, under what is left of -t. */
+/*
+ * Every MX with an address is probed at once, under what is left of -t;
+ * an MX whose turn came after the time ran out is marked not checked.
+ */
 static void
 probe_mx(struct run *r)
 {
 	struct tp_probe *probes[MX_MAX];
 	const struct tp_config *cfgs[MX_MAX];
 	size_t n = 0;
+	char err[400];
+	int64_t left;
 
 	for (size_t i = 0; i < r->mx_count; i++) {
 		struct mx_target *m = &r->mx[i];
+		int rc;
 
 		if (r->policy_ok)
 			m->pattern = mtasts_policy_match(&r->policy, m->host);
-		if (lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
-		    sizeof(m->error)) < 0)
+		rc = lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
+		    sizeof(m->error));
+		m->not_checked = rc == -2;
+		if (rc < 0)
 			continue;
 		m->cfg = mx_config(r, m);
 		m->probe = tp_probe_new();
-		if (m->cfg == NULL || m->probe == NULL) {
+		if (m->cfg == NULL || m->probe == NULL)
 			snprintf(m->error, sizeof(m->error), "out of memory");
+	}
+	phase_start(r, "the MX probes", 1);
+	left = phase_left(r, err, sizeof(err));
+	for (size_t i = 0; i < r->mx_count; i++) {
+		struct mx_target *m = &r->mx[i];
+
+		if (m->cfg == NULL || m->probe == NULL)
+			continue;
+		if (left == 0) {
+			snprintf(m->error, sizeof(m->error), "%s", err);
+			m->not_checked = true;
+			tp_probe_free(m->probe);
+			m->probe = NULL;
 			continue;
 		}
+		tp_config_set_timeout_ms(m->cfg, (unsigned)left);
 		probes[n] = m->probe;
 		cfgs[n++] = m->cfg;
 	}
-	/* The lookups above took time: every probe gets what is left now. */
-	for (size_t i = 0; i < r->mx_count; i++)
-		if (r->mx[i].cfg != NULL)
-			tp_config_set_timeout_ms(r->mx[i].cfg, (unsigned)tp_ms_left(r->deadline_ms));
 	tp_probe_run_all(probes, cfgs, n);
 }
 
@@ -441,7 +623,7 @@ check_record(struct check *c, const struct run *r)
 		if (r->record.warning[0])
 			check_add(c, STATE_WARNING, "the MTA-STS record: %s", r->record.warning);
 	} else
-		check_add(c, STATE_CRITICAL, "%s", r->record_error);
+		check_add(c, r->record_state, "%s", r->record_error);
 }
 
 static void
@@ -450,7 +632,7 @@ check_policy(struct check *c, const struct run *r)
 	if (r->sts != MTASTS_SELECT_ONE)
 		return;
 	if (!r->policy_ok) {
-		check_add(c, STATE_CRITICAL, "%s", r->policy_error);
+		check_add(c, r->policy_state, "%s", r->policy_error);
 		return;
 	}
 	check_add(c, STATE_OK, "policy: mode %s, max_age %ld, %zu mx pattern%s",
@@ -467,12 +649,17 @@ static void
 check_mx_coverage(struct check *c, const struct run *r)
 {
 	if (r->mx_count == 0) {
-		check_add(c, STATE_CRITICAL, "%s", r->mx_error);
+		check_add(c, r->mx_state, "%s", r->mx_error);
 		return;
 	}
 	if (r->mx_skipped > 0)
 		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
 		    "this check looks at %d", r->mx_skipped, MX_MAX);
+	if (r->mx_unusable > 0)
+		check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name (labels "
+		    "of letters, digits, '-' and '_') and %s not checked", r->mx_unusable,
+		    r->mx_unusable == 1 ? "" : "s", r->opts->domain, r->mx_unusable == 1 ? "s" : "",
+		    r->mx_unusable == 1 ? "was" : "were");
 	for (size_t i = 0; r->policy_ok && i < r->mx_count; i++) {
 		const struct mx_target *m = &r->mx[i];
 
@@ -495,7 +682,9 @@ check_mx_tls(struct check *c, const struct run *r)
 		char where[300];
 
 		snprintf(where, sizeof(where), "MX %s: ", m->host);
-		if (m->probe == NULL || leaf == NULL)
+		if (m->not_checked)
+			check_add(c, r->opts->common.timeout_state, "MX %s: %s", m->host, m->error);
+		else if (m->probe == NULL || leaf == NULL)
 			check_add(c, bad, "MX %s: %s", m->host, m->error[0] ? m->error :
 			    tp_probe_error(m->probe));
 		else if (!tp_probe_verified(m->probe))
@@ -520,7 +709,9 @@ check_tlsrpt(struct check *c, const struct run *r)
 		    r->tlsrpt.rua_count > 1 ? " and more" : "");
 		if (r->tlsrpt.warning[0])
 			check_add(c, STATE_WARNING, "the TLS-RPT record: %s", r->tlsrpt.warning);
-	} else
+	} else if (r->tlsrpt_state != STATE_WARNING)
+		check_add(c, r->tlsrpt_state, "the TLS-RPT record: %s", r->tlsrpt_error);
+	else
 		check_add(c, STATE_WARNING, "%s (senders cannot report delivery failures "
 		    "to the owner)", r->tlsrpt_error);
 }

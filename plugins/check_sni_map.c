@@ -50,6 +50,7 @@ struct name {
 	size_t entry;			/* index in the map, or SIZE_MAX */
 	struct tp_chain *map_chain;	/* the entry's certificates, if readable */
 	struct tp_probe *probe;		/* live */
+	bool not_checked;		/* its batch came after the time ran out */
 	enum check_state state;
 	char reason[48];		/* for line one: "default chain", "expired" */
 };
@@ -61,6 +62,8 @@ struct run {
 	struct name *names;
 	size_t count;
 	struct tp_probe *default_probe;	/* the chain served without SNI */
+	size_t probed;			/* probes run before the time ran out, the default's too */
+	double probe_seconds;		/* the time they took */
 	time_t now;
 	char *names_file_text;
 };
@@ -458,26 +461,34 @@ check_map_itself(struct check *c, const struct run *r)
 /* ------------------------------------------------------------------------ */
 
 static struct tp_config *
-name_config(const struct run *r, const char *sni, double seconds_left)
+name_config(const struct run *r, const char *sni, int64_t ms_left)
 {
 	const struct endpoint_opts *e = &r->opts->endpoint;
 	char err[300];
 	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
-	    seconds_left > 0.001 ? seconds_left : 0.001, err, sizeof(err));
+	    (double)ms_left / 1000, err, sizeof(err));
 
 	if (cfg != NULL)
 		tp_config_set_sni(cfg, sni);
 	return cfg;
 }
 
-/* Probes the default chain and every name, PARALLEL at a time, under one deadline. */
+#define BATCH_MIN_MS 100	/* a batch is started with at least this much of -t left */
+
+/*
+ * Probes the default chain and every name, PARALLEL at a time, under one
+ * deadline. A batch that would start with less than BATCH_MIN_MS left is
+ * not run: its names are marked not checked, not probed for a millisecond
+ * and then blamed for the timeout.
+ */
 static void
 probe_names(struct run *r)
 {
 	size_t total = r->count + 1, batch = r->opts->parallel > 0 ? r->opts->parallel : 1;
 	struct tp_probe **probes = calloc(total, sizeof(*probes));
 	struct tp_config **cfgs = calloc(total, sizeof(*cfgs));
-	double deadline = (double)time(NULL) + r->opts->common.timeout_seconds;
+	int64_t start_ms = tp_monotonic_ms();
+	int64_t deadline = start_ms + (int64_t)(r->opts->common.timeout_seconds * 1000);
 
 	if (probes == NULL || cfgs == NULL)
 		goto out;
@@ -485,16 +496,24 @@ probe_names(struct run *r)
 		probes[i] = tp_probe_new();
 	for (size_t start = 0; start < total; start += batch) {
 		size_t n = total - start < batch ? total - start : batch;
+		int64_t left = deadline - tp_monotonic_ms();
 
+		if (start > 0 && left < BATCH_MIN_MS) {
+			for (size_t i = start; i < total; i++)
+				r->names[i - 1].not_checked = true;
+			break;
+		}
 		for (size_t i = start; i < start + n; i++) {
 			const char *sni = i == 0 ? NULL : r->names[i - 1].text;
 			char any[300];
 			if (sni != NULL && sni[0] == '.')
 				sni = name_to_cover(sni, any, sizeof(any));
-			cfgs[i] = name_config(r, sni, deadline - (double)time(NULL));
+			cfgs[i] = name_config(r, sni, left > 1 ? left : 1);
 		}
 		tp_probe_run_all(probes + start, (const struct tp_config *const *)cfgs + start, n);
+		r->probed = start + n;
 	}
+	r->probe_seconds = (double)(tp_monotonic_ms() - start_ms) / 1000;
 	r->default_probe = probes[0];
 	for (size_t i = 0; i < r->count; i++)
 		r->names[i].probe = probes[i + 1];
@@ -527,6 +546,13 @@ check_served(struct check *c, const struct run *r, struct name *n)
 	const struct tp_cert *want = tp_chain_cert(n->map_chain, 0);
 	char cover[300], got_day[16], want_day[16];
 
+	if (n->not_checked) {
+		name_result(c, n, r->opts->common.timeout_state, "not checked", "not checked: "
+		    "the time ran out, the %zu probes before took %.1f s of -t %g s (--parallel %u)",
+		    r->probed, r->probe_seconds, r->opts->common.timeout_seconds,
+		    r->opts->parallel);
+		return;
+	}
 	if (got == NULL) {
 		name_result(c, n, (enum check_state)endpoint_failure_state(n->probe,
 		    r->opts->common.timeout_state), "unreachable", "%s", tp_probe_error(n->probe));
@@ -659,6 +685,12 @@ judge(struct check *c, struct run *r)
 	if (r->opts->endpoint.host == NULL)
 		return;
 	probe_names(r);
+	/* The names not checked had no time because of what the probes before met. */
+	if (r->count > 0 && r->names[r->count - 1].not_checked && r->default_probe != NULL &&
+	    tp_probe_failure(r->default_probe) != TP_FAIL_NONE)
+		check_add(c, (enum check_state)endpoint_failure_state(r->default_probe,
+		    r->opts->common.timeout_state), "the default chain (no SNI), probed first: %s",
+		    tp_probe_error(r->default_probe));
 	for (size_t i = 0; i < r->count; i++)
 		check_served(c, r, &r->names[i]);
 }

@@ -221,5 +221,57 @@ else
 	tap_skip "t/helpers/hostile_server not built (make check builds it)" 4
 fi
 
+# --- broken web servers: the server's fault is CRITICAL, with a sentence about it ---
+# (t/helpers/hostile_http plays what no nginx can be made to say)
+HH=$top_builddir/t/helpers/hostile_http
+hh_start() {	# hh_start SCENARIO: run it in the background, set HH_PORT
+	local i
+	"$HH" "$1" >"$TP_TMP/hh.port" 2>>"$TP_TMP/hh.log" &
+	HH_PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		HH_PORT=$(head -n 1 "$TP_TMP/hh.port")
+		[[ $HH_PORT =~ ^[0-9]+$ ]] && return 0
+		sleep 0.05
+	done
+	tap_bail "hostile_http $1 did not start: $(cat "$TP_TMP/hh.log")"
+}
+if [ -x "$HH" ]; then
+	HH_PIDS=()
+	hh_start bad_status
+	expect "a status line that is not HTTP/1.x NNN is CRITICAL about the server (was UNKNOWN 'cannot fetch that URL')" \
+	    check_acme_http01 CRITICAL \
+	    "hop 1 \(http://$NAME:$HH_PORT\): 127\.0\.0\.1:$HH_PORT did not answer with HTTP/1\.x: Unsupported response code" \
+	    "${A[@]}" -p "$HH_PORT"
+	hh_start http09
+	expect "an HTTP/0.9 answer (no status line) is CRITICAL about the server" check_acme_http01 CRITICAL \
+	    "127\.0\.0\.1:$HH_PORT did not answer with HTTP/1\.x: Received HTTP/0\.9" "${A[@]}" -p "$HH_PORT"
+	hh_start huge_header
+	expect "a 200 KiB header line is CRITICAL about the server (was UNKNOWN 'Out of memory')" \
+	    check_acme_http01 CRITICAL "the answer of 127\.0\.0\.1:$HH_PORT holds a header too big for libcurl" \
+	    "${A[@]}" -p "$HH_PORT"
+	hh_start short_body
+	expect "a body cut short is said to be cut, not 'did not answer with HTTP'" check_acme_http01 CRITICAL \
+	    "127\.0\.0\.1:$HH_PORT closed the connection in the middle of its answer" "${A[@]}" -p "$HH_PORT"
+	hh_start file_redirect
+	expect "a file:// redirect names its scheme (was 'without a usable Location')" check_acme_http01 CRITICAL \
+	    "hop 1 redirects to file:///etc/passwd: only http and https redirects are followed, Let's Encrypt refuses 'file'" \
+	    "${A[@]}" -p "$HH_PORT"
+	hh_start late_redirect
+	if [ -n "${TP_WRAPPER:-}" ]; then
+		tap_skip "timing under TP_WRAPPER" 2
+	else
+		expect "a redirect after 0.9 s of -t 1: the next hop is not fetched on the last milliseconds" \
+		    check_acme_http01 CRITICAL \
+		    "hop 2 \(http://$NAME:$HH_PORT\): not fetched: the time ran out, hop 1 took [0-9.]+ s of -t 1 s" \
+		    "${A[@]}" -p "$HH_PORT" -t 1
+		tap_like "$OUT" "^hop 2: http://$NAME:$HH_PORT/\.well-known/acme-challenge/next -> not fetched: the time ran out" \
+		    "... and its hop line says so (was: fetched for a few ms, then its server blamed)"
+	fi
+	kill "${HH_PIDS[@]}" 2>/dev/null
+	wait "${HH_PIDS[@]}" 2>/dev/null
+else
+	tap_skip "t/helpers/hostile_http not built (make check builds it)" 7
+fi
+
 tap_diag "incident 5, as the plugin reports it:" "$INCIDENT5"
 tap_done

@@ -139,9 +139,35 @@ expect "a trust anchor that is no DNSSEC key: UNKNOWN (the check cannot run)" ch
     "the DNS resolver cannot start with these settings: is the trust anchor a file of DS or DNSKEY records" \
     "${DANE[@]}" --trust-anchor "$PKI/root.crt"
 
+# A resolver that loses TLSA queries: the lookups may use half of -t, the probe keeps the rest.
+HD=$top_builddir/t/helpers/hostile_dns
+if [ -x "$HD" ]; then
+	"$HD" "$DNS_PORT" TLSA >"$TP_TMP/hd.port" 2>"$TP_TMP/hd.log" &
+	HD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		HD_PORT=$(head -n 1 "$TP_TMP/hd.port")
+		[[ $HD_PORT =~ ^[0-9]+$ ]] && break
+		sleep 0.05
+	done
+	TT=4; [ -n "${TP_WRAPPER:-}" ] && TT=8	# valgrind: DNSSEC validation alone takes seconds
+	expect "TLSA queries lost: CRITICAL" check_mail_tls CRITICAL "mail\.example\.test:$PF_SMTP" \
+	    "${DANE[@]}" --resolver "127.0.0.1@$HD_PORT" -t "$TT"
+	tap_like "$OUT" "^\[CRITICAL\] DANE: no DNS answer for $TLSA_NAME TLSA from 127\.0\.0\.1@$HD_PORT within [0-9]{4} ms$" \
+	    "... the TLSA lookup is named, having had its half of -t"
+	tap_like "$OUT" "^sent\[0\] CN=" \
+	    "... and the server is still probed on the other half (was: a millisecond, then a PROXY hint or 'a firewall')"
+	tap_unlike "$OUT" "PROXY|before the deadline|took the whole timeout|firewall" "... no invented cause"
+	kill "$HD_PID"
+	wait "$HD_PID" 2>/dev/null
+else
+	tap_skip "t/helpers/hostile_dns not built (make check builds it)" 4
+fi
+
 # --- usage --------------------------------------------------------------------------------
 expect "--dane with an address for -H: UNKNOWN" check_mail_tls UNKNOWN \
     "--dane needs -H to be the mail host's name" -H 127.0.0.1 -p "$PF_SMTP" -P smtp --dane
+expect "--dane with an -H that is no DNS name: UNKNOWN, the name given (was CRITICAL 'failed: syntax error')" \
+    check_mail_tls UNKNOWN "'mail\.\.example\.test' is not a DNS name" -H mail..example.test "${DANE[@]:2}"
 expect "--resolver without --dane: UNKNOWN" check_mail_tls UNKNOWN \
     "--resolver and --trust-anchor are for --dane" -H "$MX" --resolver 127.0.0.1
 expect "--resolver that is not an address: UNKNOWN" check_mail_tls UNKNOWN \

@@ -136,10 +136,109 @@ expect "a new id with the new policy: OK again" check_mta_sts OK "policy id 2026
 dns_reload_zone signed "$(zone -sts)"
 expect "no MTA-STS record: CRITICAL" check_mta_sts CRITICAL "no MTA-STS record" "${STS[@]}"
 
+# --- records DNS allows but nobody expects: read whole, never "no record" ---------------
+# long_txt OWNER HEAD FIELDS: a TXT record of HEAD and FIELDS extension fields
+# "; xN=aaa...", 240 bytes each, as strings of at most 255 bytes (one RDATA).
+long_txt() {
+	local owner=$1 text=$2 i pad
+	pad=$(printf 'a%.0s' {1..232})
+	for ((i = 0; i < $3; i++)); do text+=$(printf '; x%03d=%s' "$i" "$pad"); done
+	printf '%s IN TXT (' "$owner"
+	while [ -n "$text" ]; do printf ' "%s"' "${text:0:255}"; text=${text:255}; done
+	printf ' )\n'
+}
+dns_reload_zone signed "$(zone -sts -rpt
+	long_txt _mta-sts.example.test. 'v=STSv1; id=20261125T3' 250
+	long_txt _smtp._tls.example.test. 'v=TLSRPTv1; rua=mailto:tlsrpt@example.test' 10)"
+BIG=$(drill -t -p "$DNS_PORT" @127.0.0.1 TXT _mta-sts.example.test | awk '/^;; MSG SIZE/ { print $NF }')
+tap_ok "the fixture serves a _mta-sts answer of about 60,000 bytes (here $BIG)" test "${BIG:-0}" -gt 60000
+expect "a valid MTA-STS record of 60,000 bytes is read whole (was 'the name has no TXT record')" \
+    check_mta_sts OK "policy id 20261125T3" "${STS[@]}"
+tap_like "$OUT" "^\[OK\] TLS-RPT: reports go to mailto:tlsrpt@example\.test$" \
+    "... and a 2,400-byte TLS-RPT record too"
+dns_reload_zone signed "$(zone -sts
+	long_txt _mta-sts.example.test. 'v=STSv1; id=20261125T3; x=y;;' 10)"
+expect "a long record that breaks the grammar is named by its fault, not as missing" check_mta_sts CRITICAL \
+    "MTA-STS record field 4 is empty \(two ';' in a row\)" "${STS[@]}"
+dns_reload_zone signed "$(zone -sts
+	for i in $(seq -w 1 250); do echo "_mta-sts.example.test. IN TXT \"x$i\""; done
+	echo '_mta-sts.example.test. IN TXT "v=STSv1; id=20261125T4"')"
+# (libunbound rotates an RRset: 8 of 251 were read, the record among them by chance)
+expect "the MTA-STS record among 251 TXT records is found (only 8 were read)" check_mta_sts OK \
+    "policy id 20261125T4" "${STS[@]}"
+dns_reload_zone signed "$(zone "example.test. IN MX 20 bad\\033name.example.test.")"
+expect "an MX naming no host name beside a good one: WARNING, counted as not checked" check_mta_sts WARNING \
+    "1 MX record of example\.test names no host name .* and was not checked" "${STS[@]}"
+dns_reload_zone signed "$(zone | sed 's/^example\.test\. IN MX .*/example.test. IN MX 10 bad\\033name.example.test./')"
+expect "only such an MX: CRITICAL, and not 'has no MX record'" check_mta_sts CRITICAL \
+    "none of the 1 MX records of example\.test names a host name" "${STS[@]}"
+
+# --- -t shared between the phases: a slow one does not make the next blame a healthy server ---
+HH=$top_builddir/t/helpers/hostile_http HD=$top_builddir/t/helpers/hostile_dns
+helper_start() {	# helper_start NAME ARGS...: run a helper in the background, set HELPER_PORT
+	local name=$1 i
+	shift
+	"$name" "$@" >"$TP_TMP/helper.port" 2>>"$TP_TMP/helper.log" &
+	HELPER_PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		HELPER_PORT=$(head -n 1 "$TP_TMP/helper.port")
+		[[ $HELPER_PORT =~ ^[0-9]+$ ]] && return 0
+		sleep 0.05
+	done
+	tap_bail "$name did not start: $(cat "$TP_TMP/helper.log")"
+}
+if [ -x "$HH" ] && [ -x "$HD" ]; then
+	HELPER_PIDS=()
+	TT=4; [ -n "${TP_WRAPPER:-}" ] && TT=8	# valgrind: DNSSEC validation alone takes seconds
+	policy enforce 604800 mail.example.test
+	dns_reload_zone signed "$(zone)"
+	helper_start "$HH" slow_drip "$PKI/mta-sts.key" "$PKI/mta-sts.fullchain.crt"
+	expect "a policy host dripping one byte a second: its own line, within -t $TT" check_mta_sts CRITICAL \
+	    "mta-sts\.txt cannot be fetched: 127\.0\.0\.1:$HELPER_PORT accepted the connection" \
+	    "${STS[@]}" --https-port "$HELPER_PORT" -t "$TT"
+	tap_like "$OUT" "^\[CRITICAL\] .* gave no complete answer within [0-9]+ ms \(the policy fetch gets half of the time left, the MX the rest\)$" \
+	    "... the long output says the fetch had half of -t"
+	tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
+	    "... and the healthy MX is checked OK on its share of -t (was 'within 1 ms', 'a firewall dropping packets')"
+	if [ -n "${TP_WRAPPER:-}" ]; then
+		tap_skip "wall time under TP_WRAPPER"
+	else
+		tap_ok "... it took $SECONDS_TAKEN ms, within -t $TT plus slack" \
+		    test "$SECONDS_TAKEN" -lt $((TT * 1000 + ${TP_TIME_SLACK_MS:-800}))
+	fi
+	dns_reload_zone signed "$(zone "example.test. IN MX 20 mx2.example.test." "mx2.example.test. IN A 127.0.0.1")"
+	helper_start "$HD" "$DNS_PORT" A
+	expect "a resolver that loses A queries: the policy host's lookup is named, on its share of -t" check_mta_sts CRITICAL \
+	    "the policy host: no DNS answer for mta-sts\.example\.test A from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms" \
+	    "${STS[@]}" --resolver "127.0.0.1@$HELPER_PORT" -t "$TT"
+	tap_like "$OUT" "^\[CRITICAL\] MX mail\.example\.test: no DNS answer for mail\.example\.test A from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms$" \
+	    "... the first MX names the lookup that hung, on the MX lookups' share"
+	tap_like "$OUT" "^\[CRITICAL\] MX mx2\.example\.test: not checked: the time ran out in the DNS lookups of the MX \(it took [0-9.]+ s of -t $TT s\)$" \
+	    "... the second is not checked, and says where the time went (was 'no DNS answer within 1 ms')"
+	tap_unlike "$OUT" "within [0-9] ms" "... no lookup started with no time left"
+	helper_start "$HD" "$DNS_PORT" TXT
+	expect "a resolver that loses TXT queries: the MTA-STS record's lookup is named, on its quarter of -t" \
+	    check_mta_sts CRITICAL "no DNS answer for _mta-sts\.example\.test TXT from 127\.0\.0\.1@$HELPER_PORT within [0-9]{3,} ms" \
+	    "${STS[@]}" --resolver "127.0.0.1@$HELPER_PORT" -t "$TT"
+	tap_like "$OUT" "^\[CRITICAL\] the TLS-RPT record: not checked: the time ran out in the DNS lookups of the MTA-STS and TLS-RPT records \(it took [0-9.]+ s of -t $TT s\)$" \
+	    "... the TLS-RPT record is not looked up, and says why"
+	tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
+	    "... and the MX are still checked (were 'no DNS answer within 1 ms')"
+	kill "${HELPER_PIDS[@]}" 2>/dev/null
+	wait "${HELPER_PIDS[@]}" 2>/dev/null
+else
+	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 11
+fi
+
 # --- usage -------------------------------------------------------------------------
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \
     -D example.test --https-port 0
+expect "a -D with an empty label: UNKNOWN, the name given (was CRITICAL 'failed: syntax error')" check_mta_sts UNKNOWN \
+    "'_mta-sts\.example\.\.test' is not a DNS name \(a label is empty" \
+    "${STS[@]}" -D example..test
+expect "a -D with a 64-character label: UNKNOWN" check_mta_sts UNKNOWN "is not a DNS name" \
+    "${STS[@]}" -D "$(printf 'a%.0s' {1..64}).example.test"
 expect "--resolver that is not an address: UNKNOWN" check_mta_sts UNKNOWN \
     "--resolver: 'ns\.example\.test' is not ADDR\[@PORT\]" -D example.test --resolver ns.example.test
 tap_done

@@ -134,4 +134,27 @@ dovecot_conf empty-file "local_name a.example.test {\\n  ssl_cert = <\\n  ssl_ke
 tap_ok "doveconf accepts an empty 'ssl_cert = <'" bash -c 'doveconf -n -c "$1" >/dev/null 2>&1' _ "$T/empty-file.conf"
 expect "... which check_sni_map finds unreadable: CRITICAL" check_sni_map CRITICAL \
     "a\.example\.test \(missing file\)" "${R[@]}" --map-type dovecot --map "$T/empty-file.conf"
+
+# --- a server that never answers: the names whose turn came after -t are not checked ---
+HS=$top_builddir/t/helpers/hostile_server
+if [ -x "$HS" ]; then
+	"$HS" silent >"$T/hs.port" 2>"$T/hs.log" &
+	HS_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		HS_PORT=$(head -n 1 "$T/hs.port")
+		[[ $HS_PORT =~ ^[0-9]+$ ]] && break
+		sleep 0.05
+	done
+	TT=1; [ -n "${TP_WRAPPER:-}" ] && TT=5	# valgrind needs a second to start
+	expect "a silent server, --parallel 1: CRITICAL" check_sni_map CRITICAL "2 of 2 names wrong" \
+	    "${R[@]}" --map "$T/sni.map" -H 127.0.0.1 -p "$HS_PORT" -P smtp --parallel 1 -t "$TT"
+	tap_like "$OUT" "^\[CRITICAL\] other\.example\.test: not checked: the time ran out, the 1 probes before took [0-9.]+ s of -t $TT s \(--parallel 1\)$" \
+	    "... the names after the first probe are not checked and say why (were probed for 1 ms, then given a PROXY hint)"
+	tap_like "$OUT" "^\[CRITICAL\] the default chain \(no SNI\), probed first: timeout in the greeting phase" \
+	    "... and what the probe that took the time met is said once"
+	kill "$HS_PID"
+	wait "$HS_PID" 2>/dev/null
+else
+	tap_skip "t/helpers/hostile_server not built (make check builds it)" 3
+fi
 tap_done

@@ -117,6 +117,8 @@ proxy_diagnose(const struct proxy_evidence *e)
 	if (e->header != TP_PROXY_NONE) {
 		if (e->said == SAID_GREETING)	/* waiting for the first answer */
 			return e->how == REFUSED_TEXT ? PROXY_HEADER_UNEXPECTED :
+			    /* "220-" broken off by "521": postscreen's pre-greet test */
+			    e->how == REFUSED_GREETING ? PROXY_HEADER_UNEXPECTED :
 			    e->how == REFUSED_EOF || e->how == REFUSED_RST ?
 			    PROXY_HEADER_MAYBE_UNEXPECTED : PROXY_NOT_THE_CAUSE;
 		switch (e->how) {

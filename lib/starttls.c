@@ -270,8 +270,8 @@ starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char
 	copy_printable(shown, sizeof(shown), line);
 	if (greeting && p->proxy_sent != TP_PROXY_NONE)	/* postscreen's pre-greet test */
 		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_GREETING, NULL,
-		    "the server broke off its greeting with '%s', taking the PROXY header "
-		    "for a client that talks too early", shown);
+		    "the server broke off its greeting with '%s', as postscreen's "
+		    "pre-greet test does with a client that talks first", shown);
 	return probe_fail(p, TP_FAIL_PROTOCOL,
 	    "the server broke off its %s with '%s'%s", waiting_for, shown,
 	    greeting ? ": it turned this client away mid-greeting (Postfix postscreen "

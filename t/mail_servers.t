@@ -147,9 +147,9 @@ tap_like "$(smtp_talk "$PS_SMTP" line 'EHLO early.example.test\r\n')" '^521 5\.5
 # The check talks first only with --proxy-protocol: postscreen without
 # postscreen_upstream_proxy_protocol drops it mid-greeting.
 expect "postscreen dropping a check that talked first (a PROXY header): the 521 and the cause named" \
-    check_mail_tls CRITICAL "broke off its greeting with '521 5\.5\.1 Protocol error'.*PROXY header" \
+    check_mail_tls CRITICAL "the server does not expect a PROXY header: drop --proxy-protocol.*broke off its greeting with '521" \
     "${P[@]}" --proxy-protocol v1
-tap_like "$OUT" "^\[CRITICAL\] .*pre-greet test.*turn PROXY protocol on for this service" \
+tap_like "$OUT" "^\[CRITICAL\] .*enable it on the server; the server broke off its greeting with '521 5\.5\.1 Protocol error', as postscreen's pre-greet test does" \
     "... the long output says what to do"
 expect "postscreen dropping the client: its 521 reply is named" check_mail_tls CRITICAL \
     "521 5\.3\.2 .*Service currently unavailable" "${R[@]}" --sni mail.example.test -p "$PS_DENY" -P smtp

@@ -64,11 +64,14 @@ expect "a 400-character -H is named by its length" check_mail_tls UNKNOWN \
     -H "$LONG" -p "$PF_SUBMISSION" -P submission
 expect "a 400-character -p: line one cut under 200 characters" check_mail_tls UNKNOWN \
     "^MAIL_TLS UNKNOWN - -p/--port: 'x+ \.\.\.$" -H 127.0.0.1 -p "$LONG" -P submission
-expect "a 400-character --sni: line one cut under 200 characters" check_mail_tls CRITICAL \
-    "" "${R[@]}" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni "$LONG.example.test"
+expect "a 413-character --sni is no host name: UNKNOWN, named by its length" check_mail_tls UNKNOWN \
+    "^MAIL_TLS UNKNOWN - --sni: 413 characters is not a host name \(1 to 253\)$" \
+    "${R[@]}" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni "$LONG.example.test"
+expect "a 400-character -i: line one cut under 200 characters" check_mail_tls CRITICAL \
+    "" "${R[@]}" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission --sni mail.example.test -i "$LONG"
 tap_like "$LINE1" " \.\.\. " "... marked where it was cut"
 run_plugin check_mail_tls --output json "${R[@]}" -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission \
-    --sni "$LONG.example.test"
+    --sni mail.example.test -i "$LONG"
 tap_like "$(jq -r '.results[] | select(.state == "CRITICAL") | .text' <<<"$OUT")" "$LONG" \
     "... while the results keep the whole text"
 

@@ -39,7 +39,7 @@ struct options {
 	const char *key;
 	const char *live_dir;
 	const char *compare_file;
-	struct threshold days;
+	struct expiry_policy expiry;
 };
 
 /* One chain to judge: served on a port, or read from a file. */
@@ -108,9 +108,7 @@ print_help(void)
 	    "                         key, fullchain = cert + chain; with -H also compares\n"
 	    "                         the served certificate with it\n"
 	    "     --compare-file=FILE with -H: the certificate the service should serve\n"
-	    " -w, --warning=DAYS      warn when a chain element has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14);\n"
-	    "                         a range such as 10:20 or @0:5 is accepted too\n");
+	    EXPIRY_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a chain that does not verify (a missing intermediate\n"
 	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
@@ -186,7 +184,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_cert_chain --help");
 		return -1;
@@ -215,7 +213,7 @@ complete_options(struct options *o, char *err, size_t errlen)
 		o->ports[0] = (struct port_spec){ o->endpoint.port, o->endpoint.proto };
 		o->port_count = 1;
 	}
-	return days_thresholds_complete(&o->days, err, errlen);
+	return expiry_policy_complete(&o->expiry, err, errlen);
 }
 
 static int
@@ -390,7 +388,7 @@ held_chain(const struct source *s)
 static void
 check_dates(struct check *c, const struct run *r, const struct source *s, const char *w)
 {
-	cert_check_expiry(c, held_chain(s), &r->opts->days, r->now, w);
+	cert_check_expiry(c, held_chain(s), &r->opts->expiry, r->now, w);
 }
 
 static void
@@ -600,27 +598,27 @@ check_key(struct check *c, const struct run *r, const char *key_path)
 static void
 add_output(struct check *c, const struct run *r)
 {
-	double min_days = INFINITY;
+	const struct tp_cert *soonest = NULL;
 	char label[128];
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
-		double d;
+		const struct tp_cert *first;
 
 		if (s->sent == NULL)
 			continue;
 		check_detail(c, "%s:", s->label);
 		cert_chain_details(c, s->sent, r->now, "  sent");
-		d = chain_min_days(held_chain(s), r->now);
-		min_days = d < min_days ? d : min_days;
-		if (r->count > 1 && s->probe != NULL && isfinite(d)) {
+		first = expiry_soonest(held_chain(s), NULL);
+		soonest = expiry_soonest(held_chain(s), soonest);
+		if (r->count > 1 && s->probe != NULL && first != NULL) {
 			snprintf(label, sizeof(label), "days_left_%.*s",
 			    (int)strcspn(s->label, "/"), s->label);
-			check_perf(c, label, d, "", &r->opts->days, NULL, NULL);
+			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
 		}
 	}
-	if (isfinite(min_days))
-		check_perf(c, "days_left_min", min_days, "", &r->opts->days, NULL, NULL);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
 	if (r->count > 0 && r->sources[0].sent != NULL)
 		check_perf(c, "chain_length", (double)tp_chain_count(r->sources[0].sent), "",
 		    NULL, NULL, NULL);
@@ -633,7 +631,7 @@ add_output(struct check *c, const struct run *r)
 		if (s->cc != NULL)
 			check_fact_bool(c, "verified", tp_chain_check_verified(s->cc));
 		if (s->sent != NULL)
-			cert_chain_facts(c, "chain", s->sent, r->now);
+			cert_chain_facts(c, "chain", s->sent, &r->opts->expiry, r->now);
 		check_fact_end(c);
 	}
 	check_fact_end(c);

@@ -33,7 +33,7 @@ struct options {
 	size_t match_count;
 	const char *issuer_text;
 	regex_t issuer;
-	struct threshold days;
+	struct expiry_policy expiry;
 	enum tp_tls_version min_tls;
 	char fingerprint[65];
 	const char *cert_file;
@@ -93,9 +93,7 @@ print_help(void)
 	printf(" -m, --match=NAME        a name the certificate must cover (repeatable;\n"
 	    "                         default: -H, or --sni when -H is an address)\n"
 	    " -i, --issuer=REGEX      the leaf's issuer DN must match this extended regex\n"
-	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14);\n"
-	    "                         a range such as 10:20 or @0:5 is accepted too\n"
+	    EXPIRY_HELP
 	    "     --min-tls=1.2|1.3   critical when the server negotiates less\n"
 	    "     --fingerprint=SHA256  the leaf's SHA-256 fingerprint (hex, ':' allowed)\n"
 	    "     --cert-file=FILE    the certificate the service should serve (e.g. the\n"
@@ -157,7 +155,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	case OPT_MIN_TLS:
 		if (strcmp(arg, "1.2") == 0)
 			o->min_tls = TP_TLS_1_2;
@@ -207,7 +205,7 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		    "TLSA records are at _PORT._tcp.NAME), not '%s'", o->endpoint.host);
 		return -1;
 	}
-	return days_thresholds_complete(&o->days, err, errlen);
+	return expiry_policy_complete(&o->expiry, err, errlen);
 }
 
 static void
@@ -268,7 +266,7 @@ check_not_a_placeholder(struct check *c, const struct facts *f)
 static void
 check_expiry(struct check *c, const struct facts *f)
 {
-	cert_check_expiry(c, f->held, &f->opts->days, f->now, NULL);
+	cert_check_expiry(c, f->held, &f->opts->expiry, f->now, NULL);
 }
 
 static void
@@ -386,18 +384,17 @@ add_facts(struct check *c, const struct facts *f)
 	if (!tp_probe_verified(f->probe))
 		check_fact_str(c, "verify_error", tp_probe_verify_error(f->probe));
 	check_fact_str(c, "ocsp", tp_ocsp_status_name(tp_probe_ocsp_status(f->probe)));
-	cert_chain_facts(c, "chain", f->sent, f->now);
+	cert_chain_facts(c, "chain", f->sent, &f->opts->expiry, f->now);
 }
 
 static void
 add_perfdata(struct check *c, const struct facts *f)
 {
-	double min_days = chain_min_days(f->held, f->now);
+	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
 
-	check_perf(c, "days_left", (double)cert_days_left(f->leaf, f->now), "",
-	    &f->opts->days, NULL, NULL);
-	if (isfinite(min_days))
-		check_perf(c, "days_left_chain", min_days, "", &f->opts->days, NULL, NULL);
+	expiry_perfdata(c, "days_left", "time_left", &f->opts->expiry, f->leaf, f->now);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_chain", NULL, &f->opts->expiry, soonest, f->now);
 }
 
 static void
@@ -414,10 +411,12 @@ static void
 summarize_ok(struct check *c, const struct facts *f)
 {
 	const char *org = tp_cert_issuer_org(f->leaf);
+	char left[32];
 
-	check_summary(c, "%s %s, cert %s from %s%s%s%s, expires in %ld days", f->endpoint,
+	expiry_format_left(cert_seconds_left(f->leaf, f->now), left, sizeof(left));
+	check_summary(c, "%s %s, cert %s from %s%s%s%s, expires in %s", f->endpoint,
 	    tp_probe_tls_version(f->probe), cert_label(f->leaf), tp_cert_issuer_cn(f->leaf),
-	    org[0] ? " (" : "", org, org[0] ? ")" : "", cert_days_left(f->leaf, f->now));
+	    org[0] ? " (" : "", org, org[0] ? ")" : "", left);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -351,7 +351,7 @@ s="127.0.0.1!submission"
 check_state "$s" OK "^MAIL_TLS OK - 127\.0\.0\.1:$PF_SUBMISSION \(submission\) TLSv1\.[23], cert mail\.example\.test" "mail_tls submission"
 rec=$(record "$s")
 tap_is "$(field SERVICECHECKCOMMAND "$rec")" mail_tls "mail_tls submission: check command mail_tls"
-tap_like "$(field SERVICEPERFDATA "$rec")" '^days_left=[0-9]+;30:;14: days_left_chain=[0-9]+;30:;14: time_connect=[0-9.]+s;;;0 time_tls=[0-9.]+s;;;0 time=[0-9.]+s;;;0$' \
+tap_like "$(field SERVICEPERFDATA "$rec")" '^days_left=[0-9]+;30:;12: time_left=[0-9]+s;2592000:;1036800: lifetime=10368000s;;;0 days_left_chain=[0-9]+;30:;12: time_connect=[0-9.]+s;;;0 time_tls=[0-9.]+s;;;0 time=[0-9.]+s;;;0$' \
     "mail_tls submission: SERVICEPERFDATA is the plugin's perfdata"
 tap_like "$(field SERVICEOUTPUT "$rec")" '\\n\[OK\] chain verifies' "mail_tls submission: the long output is kept"
 tap_unlike "$(field SERVICEOUTPUT "$rec")" 'days_left=' "mail_tls submission: no perfdata left in the output"
@@ -365,7 +365,7 @@ tap_like "$(cat "$I/alt-plugins/used" 2>/dev/null)" "^-H 127\.0\.0\.1 (-p $DV_IM
     "vars.tls_probe_plugin_dir: the plugin of that directory ran, -H first"
 
 check_state "127.0.0.1!chain" OK "^CERT_CHAIN OK - 127\.0\.0\.1: 2 endpoints serve the same complete chain" "cert_chain --ports"
-tap_like "$(field SERVICEPERFDATA "$(record "127.0.0.1!chain")")" "days_left_min=[0-9]+;30:;14: chain_length=2" "cert_chain --ports: perfdata"
+tap_like "$(field SERVICEPERFDATA "$(record "127.0.0.1!chain")")" "days_left_min=[0-9]+;30:;12: chain_length=2" "cert_chain --ports: perfdata"
 check_state "127.0.0.1!chain_file" OK "^CERT_CHAIN OK - " "cert_chain --file --key (no -H)"
 check_state "127.0.0.1!sni_map_files" CRITICAL "^SNI_MAP CRITICAL - 9 of 10 names wrong" "sni_map --map, files only (the fixture's map has broken entries)"
 tap_unlike "$(field SERVICEOUTPUT "$(record "127.0.0.1!sni_map_files")")" "serves the map's certificate" "sni_map --map: empty sni_map_address leaves -H out"

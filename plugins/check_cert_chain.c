@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cert_checks.h"
+#include "cert_history.h"
 #include "check.h"
 #include "endpoint_opts.h"
 #include "plugin_opts.h"
@@ -40,6 +41,7 @@ struct options {
 	const char *live_dir;
 	const char *compare_file;
 	struct expiry_policy expiry;
+	struct cert_history_opts history;	/* --state-file, --change-hold */
 };
 
 /* One chain to judge: served on a port, or read from a file. */
@@ -69,6 +71,7 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +82,8 @@ static const struct option long_options[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "live-dir", required_argument, NULL, OPT_LIVE_DIR },
 	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
@@ -108,7 +113,8 @@ print_help(void)
 	    "                         key, fullchain = cert + chain; with -H also compares\n"
 	    "                         the served certificate with it\n"
 	    "     --compare-file=FILE with -H: the certificate the service should serve\n"
-	    EXPIRY_HELP);
+	    EXPIRY_HELP
+	    CERT_HISTORY_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a chain that does not verify (a missing intermediate\n"
 	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
@@ -180,6 +186,10 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return opt_readable("--key", arg, &o->key, err, errlen);
 	case OPT_LIVE_DIR:
 		return opt_readable("--live-dir", arg, &o->live_dir, err, errlen);
+	case OPT_STATE_FILE:
+		return cert_history_file_option(&o->history, arg, err, errlen);
+	case OPT_CHANGE_HOLD:
+		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
@@ -223,8 +233,10 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:", long_options,
 		&o->common, &o->endpoint, handle_option, o,
 	};
-	int rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	int rc;
 
+	cert_history_opts_init(&o->history);
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	return rc != 0 ? rc : complete_options(o, err, errlen);
 }
 
@@ -699,6 +711,39 @@ gather(struct run *r, char *err, size_t errlen)
 	return read_file_source(r, path, err, errlen);
 }
 
+/*
+ * --state-file: each port's leaf against the one remembered for the host,
+ * port, SNI and address; the file is written once, after every port.
+ */
+static void
+check_history(struct check *c, struct run *r)
+{
+	const struct options *o = r->opts;
+	char err[512], key[600];
+	struct statefile *sf = statefile_open(o->history.state_file, CERT_HISTORY_KIND,
+	    err, sizeof(err));
+
+	if (sf == NULL) {
+		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		return;
+	}
+	if (statefile_problem(sf) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		if (s->probe == NULL || tp_chain_count(s->sent) == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s:%s sni=%s address=%s", o->endpoint.host,
+		    s->label, o->endpoint.sni ? o->endpoint.sni : "", tp_probe_peer(s->probe));
+		cert_history_check(c, sf, &o->history, key, tp_chain_cert(s->sent, 0), r->now,
+		    r->count > 1 ? r->where[i] : "");
+	}
+	if (statefile_commit(sf, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "%s", err);
+	statefile_close(sf);
+}
+
 static void
 judge(struct check *c, struct run *r)
 {
@@ -734,6 +779,8 @@ judge(struct check *c, struct run *r)
 	}
 	if (o->key != NULL)
 		check_key(c, r, o->key);
+	if (o->history.state_file != NULL && o->endpoint.host != NULL)
+		check_history(c, r);
 }
 
 int

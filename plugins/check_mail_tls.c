@@ -17,6 +17,7 @@
 
 
 #include "cert_checks.h"
+#include "cert_history.h"
 #include "check.h"
 #include "dane_checks.h"
 #include "endpoint_opts.h"
@@ -40,6 +41,7 @@ struct options {
 	bool dane;
 	const char *resolver;
 	const char *trust_anchor;
+	struct cert_history_opts history;	/* --state-file, --change-hold */
 };
 
 /* Everything the checks look at, read once from the probe. */
@@ -61,7 +63,7 @@ struct facts {
 
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
-	OPT_TRUST_ANCHOR,
+	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -77,6 +79,8 @@ static const struct option long_options[] = {
 	{ "dane", no_argument, NULL, OPT_DANE },
 	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -106,7 +110,8 @@ print_help(void)
 	    "     --resolver=ADDR[@PORT]  DNS resolver for --dane (an IP address; default:\n"
 	    "                         those of /etc/resolv.conf); answers are validated here\n"
 	    "     --trust-anchor=FILE DNSSEC trust anchor, DS or DNSKEY records (default:\n"
-	    "                         /usr/share/dns/root.key from dns-root-data)\n");
+	    "                         /usr/share/dns/root.key from dns-root-data)\n"
+	    CERT_HISTORY_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a broken service (no connection, no STARTTLS, chain\n"
 	    "or name does not verify, expired, self-signed or proxy default certificate,\n"
@@ -175,6 +180,10 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case OPT_RESOLVER:
 		return opt_resolver(arg, &o->resolver, err, errlen);
+	case OPT_STATE_FILE:
+		return cert_history_file_option(&o->history, arg, err, errlen);
+	case OPT_CHANGE_HOLD:
+		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_TRUST_ANCHOR:
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	default:
@@ -190,10 +199,13 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "m:i:w:c:", long_options,
 		&o->common, &o->endpoint, handle_option, o,
 	};
-	int rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	int rc;
 
+	cert_history_opts_init(&o->history);
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	if (rc != 0)
 		return rc;
+	o->history.dane = o->dane;
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if ((o->resolver || o->trust_anchor) && !o->dane) {
@@ -435,6 +447,32 @@ probe_failed(struct check *c, const struct facts *f)
 		check_detail(c, "greeting: %s", tp_probe_greeting(f->probe));
 }
 
+/*
+ * --state-file: the served leaf against the one remembered for this host,
+ * port, SNI and address; the file is written after every check is judged.
+ */
+static void
+record_history(struct check *c, const struct facts *f)
+{
+	const struct endpoint_opts *e = &f->opts->endpoint;
+	char err[512], key[600];
+	struct statefile *sf = statefile_open(f->opts->history.state_file,
+	    CERT_HISTORY_KIND, err, sizeof(err));
+
+	if (sf == NULL) {
+		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		return;
+	}
+	if (statefile_problem(sf) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
+	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s", e->host, e->port,
+	    tp_protocol_name(e->proto), e->sni ? e->sni : "", tp_probe_peer(f->probe));
+	cert_history_check(c, sf, &f->opts->history, key, f->leaf, f->now, NULL);
+	if (statefile_commit(sf, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "%s", err);
+	statefile_close(sf);
+}
+
 static void
 evaluate(struct check *c, struct facts *f)
 {
@@ -450,6 +488,8 @@ evaluate(struct check *c, struct facts *f)
 		checks[i](c, f);
 	if (f->dane != NULL)
 		dane_judge(c, f->dane, f->probe, f->sent);
+	if (f->opts->history.state_file != NULL)
+		record_history(c, f);
 	if (check_state(c) == STATE_OK)
 		summarize_ok(c, f);
 	else

@@ -255,7 +255,7 @@ tap_like "$(cat "$N/nagios.log")" "SERVICE ALERT: 127\.0\.0\.1;notls;CRITICAL;HA
     "no STARTTLS: the log has the SERVICE ALERT"
 
 check_state "127.0.0.1;imaps" 0 "MAIL_TLS OK - 127\.0\.0\.1:$DV_IMAPS \(imaps\) TLSv1\.[23]" "imaps"
-tap_like "$(status performance_data "127.0.0.1;imaps")" '^days_left=[0-9]+;30:;12:' "imaps: days_left in the perfdata"
+tap_like "$(status performance_data "127.0.0.1;imaps")" '^days_left=[0-9]+;30:;14:' "imaps: days_left in the perfdata"
 check_state "127.0.0.1;chain" 0 "CERT_CHAIN OK - 127\.0\.0\.1: 2 endpoints serve the same complete chain" "cert_chain --ports"
 tap_like "$(status performance_data "127.0.0.1;chain")" "days_left_min=[0-9]+" "cert_chain --ports: days_left_min in the perfdata"
 check_state "127.0.0.1;sni_map" 2 "SNI_MAP CRITICAL - [0-9]+ of [0-9]+ names wrong" "sni_map (the fixture's map has broken entries)"

@@ -11,10 +11,11 @@ top=$PWD
 packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev openssl help2man
 	clang libclang-rt-14-dev valgrind
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
-	dovecot-managesieved haproxy jq procps iproute2
-	libcurl4-openssl-dev nginx-light icinga2-bin icinga2-common nagios4-core zabbix-agent
+	dovecot-managesieved haproxy gnutls-bin jq procps iproute2
+	libcurl4-openssl-dev nginx-light libnginx-mod-mail icinga2-bin icinga2-common nagios4-core zabbix-agent
 	build-essential dpkg-dev debhelper lintian git bsdutils
-	libunbound-dev dns-root-data nsd ldnsutils unbound-host"
+	libunbound-dev dns-root-data nsd ldnsutils unbound-host libidn2-dev
+	libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1"
 [ "${1:-}" = --with-peers ] && packages="$packages monitoring-plugins-basic monitoring-plugins-contrib"
 
 missing=
@@ -31,6 +32,31 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	# postfix asks questions unless told not to; its own instance is left alone.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Exim conflicts with Postfix as a package: its daemon is unpacked under
+# .cache/exim (git-ignored) for t/lib/mail_servers.sh, not installed; the
+# libraries it links (the lib* above) are ordinary packages.
+exim_root=$top/.cache/exim
+if [ ! -x "$exim_root/usr/sbin/exim4" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup-debian.sh: Exim is not unpacked in $exim_root; run as root to fetch it" >&2
+		exit 1
+	fi
+	echo "setup-debian.sh: unpacking exim4-daemon-light into $exim_root"
+	debs=$(mktemp -d)
+	chown _apt "$debs" 2>/dev/null || true	# apt downloads as _apt when it can
+	(cd "$debs" && apt-get download -qq exim4-daemon-light) ||
+		{ apt-get update -qq && (cd "$debs" && apt-get download -qq exim4-daemon-light); } ||
+		{ rm -rf "$debs"; exit 1; }
+	rm -rf "$exim_root.new"
+	mkdir -p "$exim_root.new"
+	if ! dpkg-deb -x "$debs"/exim4-daemon-light_*.deb "$exim_root.new"; then
+		rm -rf "$debs" "$exim_root.new"
+		exit 1
+	fi
+	rm -rf "$debs" "$exim_root"
+	mv "$exim_root.new" "$exim_root"
 fi
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then

@@ -25,6 +25,9 @@ deep_dir() {
 	done
 	echo "$dir"
 }
+# Exim is unpacked, not installed (setup-debian.sh): distcheck's tree must find it too.
+TP_EXIM_ROOT=$top/.cache/exim
+export TP_EXIM_ROOT
 build=$(deep_dir _build)
 asan_build=$(deep_dir _build-asan)
 

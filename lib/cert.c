@@ -7,12 +7,15 @@
  * are cheap and never fail.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -381,17 +384,52 @@ tp_chain_cert(const struct tp_chain *chain, size_t i)
 	return chain && i < chain->count ? chain->certs[i] : NULL;
 }
 
+FILE *
+pem_file_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* A device is never opened (opening a tape does something). */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file (a directory, device or "
+		    "pipe)", path);
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > PEM_FILE_MAX) {
+		snprintf(err, errlen, S_ISREG(st.st_mode) ? "'%s' is larger than 4 MiB: not "
+		    "a certificate or key file" : "'%s' is not a regular file (a directory, "
+		    "device or pipe)", path);
+		close(fd);
+		return NULL;
+	}
+	/* Blocking again (a regular file never waits), then a stdio stream. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 struct tp_chain *
 tp_chain_load_file(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = pem_file_open(path, err, errlen);
 	struct tp_chain *chain;
 	X509 *x;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+	if (f == NULL)
 		return NULL;
-	}
 	chain = chain_new();
 	while (chain != NULL && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
 		int rc = chain_push(chain, x);
@@ -468,14 +506,12 @@ int
 tp_cert_matches_key_file(const struct tp_cert *c, const char *key_path, char *err,
     size_t errlen)
 {
-	FILE *f = fopen(key_path, "r");
+	FILE *f = pem_file_open(key_path, err, errlen);
 	EVP_PKEY *key;
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read '%s': %s", key_path, strerror(errno));
+	if (f == NULL)
 		return -1;
-	}
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (key == NULL) {

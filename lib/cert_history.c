@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "cert_history.h"
+#include "plugin_opts.h"
 
 #define NAMES_MAX	2048	/* bytes of the remembered names, comma-joined */
 
@@ -44,14 +44,12 @@ cert_history_file_option(struct cert_history_opts *opts, const char *path,
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
-	struct stat st;
 
-	if (*path == '\0' || strlen(path) >= sizeof(dir)) {
-		snprintf(err, errlen, "--state-file: '%.80s' is not a usable file name", path);
+	if (opt_path("--state-file", path, OPT_PATH_FILE | OPT_PATH_NEW, &opts->state_file,
+	    err, errlen) < 0)
 		return -1;
-	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "--state-file: '%s' is not a regular file", path);
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "--state-file: '%.80s...' is too long a path", path);
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
@@ -59,9 +57,9 @@ cert_history_file_option(struct cert_history_opts *opts, const char *path,
 	if (access(dir, W_OK | X_OK) != 0) {
 		snprintf(err, errlen, "--state-file: cannot write in the directory of '%s' "
 		    "(%s): the state file is replaced there atomically", path, strerror(errno));
+		opts->state_file = NULL;
 		return -1;
 	}
-	opts->state_file = path;
 	return 0;
 }
 

@@ -5,12 +5,15 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 
 #include "check.h"
 #include "endpoint_opts.h"
+#include "idn.h"
+#include "plugin_opts.h"
 
 long
 parse_decimal(const char *text, long min, long max)
@@ -32,6 +35,57 @@ is_ip_address(const char *name)
 	return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
 }
 
+int
+host_name_option(const char *option, const char *typed, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	char alabels[256], why[200];
+	const char *arg = typed;
+	size_t len;
+
+	for (const char *p = typed; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80) {
+			/* DNS, SNI and certificates hold the A-labels (xn--...). */
+			if (tp_idn_to_ascii(typed, alabels, sizeof(alabels), why, sizeof(why)) < 0) {
+				snprintf(err, errlen, "%s: '%s': %s; give the name in its A-label "
+				    "form (xn--...)", option, typed, why);
+				return -1;
+			}
+			arg = alabels;
+			break;
+		}
+	len = strlen(arg);
+	if (arg[0] == '[') {
+		const char *inner = arg + 1;
+
+		if (len > 2 && arg[len - 1] == ']' && strncasecmp(inner, "IPv6:", 5) == 0)
+			inner += 5;	/* SMTP's address literal, RFC 5321 */
+		if (len < 3 || arg[len - 1] != ']' ||
+		    snprintf(out, outlen, "%.*s", (int)(len - 1 - (size_t)(inner - arg)), inner) < 0 ||
+		    !is_ip_address(out)) {
+			snprintf(err, errlen, "%s: '%s' is not an [IP address] (brackets hold an "
+			    "address only; give a name without them, the port with -p)", option, typed);
+			return -1;
+		}
+		return 0;
+	}
+	/* A fully qualified name's root dot: the same name (RFC 6066 sends none). */
+	if (len > 1 && arg[len - 1] == '.' && arg[len - 2] != '.')
+		len--;
+	if (len == 0 || len > 253 || len >= outlen) {
+		snprintf(err, errlen, "%s: %zu characters is not a host name (1 to 253)", option,
+		    strlen(typed));
+		return -1;
+	}
+	snprintf(out, outlen, "%.*s", (int)len, arg);
+	if (out[0] == '.' || strstr(out, "..") != NULL) {
+		snprintf(err, errlen, "%s: '%s' is not a host name (it has an empty label)",
+		    option, typed);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 fail(char *err, size_t errlen, const char *fmt, const char *value)
 {
@@ -47,12 +101,10 @@ endpoint_opts_handle(struct endpoint_opts *e, int opt, const char *arg, char *er
 
 	switch (opt) {
 	case 'H':
-		if (arg[0] == '\0' || strlen(arg) > 253) {
-			snprintf(err, errlen, "-H/--hostname: %zu characters is not a "
-			    "host name (1 to 253)", strlen(arg));
+		if (host_name_option("-H/--hostname", arg, e->host_buf, sizeof(e->host_buf),
+		    err, errlen) < 0)
 			return -1;
-		}
-		e->host = arg;
+		e->host = e->host_buf;
 		return 1;
 	case 'p':
 		if ((n = parse_decimal(arg, 1, 65535)) < 0)
@@ -69,12 +121,14 @@ endpoint_opts_handle(struct endpoint_opts *e, int opt, const char *arg, char *er
 		e->family = opt == '4' ? TP_FAMILY_IPV4 : TP_FAMILY_IPV6;
 		return 1;
 	case 'r':
-		if (access(arg, R_OK) != 0)
-			return fail(err, errlen, "-r/--rootcert: cannot read '%s'", arg);
-		e->rootcert = arg;
+		if (opt_path("-r/--rootcert", arg, OPT_PATH_FILE | OPT_PATH_DIR | OPT_PATH_PIPE,
+		    &e->rootcert, err, errlen) < 0)
+			return -1;
 		return 1;
 	case ENDPOINT_OPT_SNI:
-		e->sni = arg;
+		if (host_name_option("--sni", arg, e->sni_buf, sizeof(e->sni_buf), err, errlen) < 0)
+			return -1;
+		e->sni = e->sni_buf;
 		return 1;
 	case ENDPOINT_OPT_PROXY:
 		if (strcmp(arg, "v1") == 0 || strcmp(arg, "1") == 0)
@@ -161,7 +215,9 @@ void
 endpoint_opts_help(FILE *out)
 {
 	fprintf(out,
-	    " -H, --hostname=HOST     host name or address to connect to (required)\n"
+	    " -H, --hostname=HOST     host name or address to connect to (required); an\n"
+	    "                         address may be in brackets ([2001:db8::25]), an\n"
+	    "                         international name in its own script\n"
 	    " -p, --port=PORT         port (default: from -P, e.g. 587 for submission)\n"
 	    " -P, --protocol=NAME     one of %s\n"
 	    "                         (default: from the port; 25 if neither is given)\n"

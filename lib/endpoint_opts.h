@@ -21,6 +21,7 @@ struct endpoint_opts {
 	const char *sni;
 	enum tp_proxy proxy;
 	const char *rootcert;
+	char host_buf[256], sni_buf[256];	/* -H, --sni as host_name_option left them */
 };
 
 #define ENDPOINT_SHORT_OPTS "H:p:P:46r:"
@@ -67,5 +68,16 @@ void endpoint_opts_help(FILE *out);
 long parse_decimal(const char *text, long min, long max);
 
 bool is_ip_address(const char *name);
+
+/*
+ * A host name or address option ARG as it is connected to, sent and
+ * matched, into OUT: brackets around an IP address ("[::1]", "[192.0.2.1]",
+ * SMTP's "[IPv6:...]") and a name's root dot ("mail.example.com.") dropped,
+ * an international name as its A-labels ("xn--bcher-kva.example"); 0, or -1
+ * with a sentence naming OPTION and TYPED for brackets around anything else,
+ * a name IDNA refuses (the xn-- form is asked for) or a bad length.
+ */
+int host_name_option(const char *option, const char *typed, char *out, size_t outlen,
+    char *err, size_t errlen);
 
 #endif

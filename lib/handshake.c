@@ -100,6 +100,29 @@ handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cf
 
 /* --- failures --------------------------------------------------------- */
 
+/* The server's first TLS bytes were handshake records: it read our ClientHello. */
+static void
+note_tls_said(struct tp_probe *p)
+{
+	if (p->first_len > 0 && (unsigned char)p->first_bytes[0] == 0x16)
+		probe_said(p, SAID_TLS);
+}
+
+/* Alerts that say the server could not read a record, not what it held. */
+static bool
+alert_unreadable(const char *alert)
+{
+	static const char *const unreadable[] = {
+		"unexpected", "decode error", "record overflow",
+		"bad record mac", "illegal parameter",
+	};
+
+	for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++)
+		if (strstr(alert, unreadable[i]) != NULL)
+			return true;
+	return false;
+}
+
 static int
 alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 {
@@ -115,25 +138,19 @@ alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 	else if (strstr(p->alert, "protocol version"))
 		hint = ": no TLS protocol version in common";
 	(void)cfg;
-	return probe_fail(p, TP_FAIL_TLS_ALERT,
+	note_tls_said(p);
+	return probe_refused(p, TP_FAIL_TLS_ALERT,
+	    alert_unreadable(p->alert) ? REFUSED_ALERT_UNREADABLE : REFUSED_ALERT, NULL,
 	    "the server ended the TLS handshake with the alert '%s'%s", p->alert, hint);
 }
 
 static int
 eof_failure(struct tp_probe *p, enum tp_failure kind)
 {
-	const char *what = kind == TP_FAIL_RESET ? "reset" : "closed";
-
-	if (p->sent_proxy_header)
-		return probe_fail(p, kind,
-		    "the server %s the connection during the TLS handshake; it may "
-		    "not expect the PROXY protocol header this check sent (try "
-		    "without --proxy-protocol, or turn PROXY protocol on for this "
-		    "service)", what);
-	return probe_fail(p, kind,
-	    "the server %s the connection mid-handshake, no TLS alert, as services "
-	    "wanting a PROXY protocol header do (try --proxy-protocol v1 or v2)",
-	    what);
+	note_tls_said(p);
+	return probe_refused(p, kind, kind == TP_FAIL_RESET ? REFUSED_RST : REFUSED_EOF, NULL,
+	    "the server %s the connection mid-handshake, no TLS alert",
+	    kind == TP_FAIL_RESET ? "reset" : "closed");
 }
 
 /* Reads what is left of the server's plain-text line, briefly. */
@@ -158,12 +175,36 @@ read_rest_of_line(struct tp_probe *p, struct conn *c)
 	}
 }
 
+/*
+ * The connection failed before OpenSSL read a byte (GnuTLS answers a
+ * PROXY header with an alert and closes before our ClientHello is out:
+ * the write fails): what the server sent is still queued, bounded by
+ * first_bytes.  An alert there is the server's last word.
+ */
+static void
+read_unread_reply(struct tp_probe *p, struct conn *c)
+{
+	const unsigned char *b = (const unsigned char *)p->first_bytes;
+	ssize_t n;
+
+	if (p->first_len > 0 || p->alert[0] != '\0')
+		return;
+	n = recv(c->fd, p->first_bytes, sizeof(p->first_bytes) - 1, MSG_DONTWAIT);
+	if (n <= 0)
+		return;
+	p->first_len = (size_t)n;
+	p->first_bytes[n] = '\0';
+	if (n >= 7 && b[0] == 0x15 && b[1] == 0x03 && b[3] == 0 && b[4] == 2)
+		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(b[6]));
+}
+
 /* The server answered a ClientHello with something else: say what. */
 static int
 not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 {
 	char text[sizeof(p->first_bytes)];
 	bool greeting;
+	int code = 0;
 
 	read_rest_of_line(p, c);
 	p->first_bytes[strcspn(p->first_bytes, "\r\n")] = '\0';
@@ -174,18 +215,20 @@ not_tls_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 		return probe_fail(p, TP_FAIL_TLS,
 		    "the server accepted STARTTLS but then answered the TLS handshake "
 		    "with plain text: '%s' (a broken server or proxy)", text);
-	if (p->sent_proxy_header)
-		return probe_fail(p, TP_FAIL_TLS,
-		    "the server answered the PROXY header and TLS handshake with "
-		    "plain text: '%s'; check that this service expects a PROXY header", text);
 	if (greeting)
-		return probe_fail(p, TP_FAIL_TLS,
+		return probe_refused(p, TP_FAIL_TLS, REFUSED_GREETING, NULL,
 		    "the server speaks plain text here ('%s'): this port uses "
 		    "STARTTLS, not implicit TLS; use -P with smtp, submission, imap or pop3",
 		    text);
-	return probe_fail(p, TP_FAIL_TLS,
-	    "the server answered TLS in plain text, as services expecting a PROXY "
-	    "protocol header do (try --proxy-protocol v1 or v2): '%s'", text);
+	/* Exim's pre-greeting check: a ClientHello is a client talking too early. */
+	if (smtp_reply_line(text, &code) == REPLY_LAST_FAIL &&
+	    strcasestr(text, "synchronization error") != NULL)
+		return probe_fail(p, TP_FAIL_TLS,
+		    "this port uses STARTTLS, not implicit TLS: the SMTP server took "
+		    "the TLS handshake for talk before its greeting ('%s'); use -P "
+		    "with smtp or submission", text);
+	return probe_refused(p, TP_FAIL_TLS, REFUSED_TEXT, text,
+	    "the server answered the TLS handshake in plain text");
 }
 
 static int
@@ -195,8 +238,13 @@ ssl_failure(struct tp_probe *p, struct conn *c, const struct tp_config *cfg, int
 	int reason = ERR_GET_REASON(e);
 	char text[256];
 
+	if (err == SSL_ERROR_SYSCALL)
+		read_unread_reply(p, c);
 	if (p->alert[0] != '\0')
 		return alert_failure(p, cfg);
+	if (p->first_len > 0 && (unsigned char)p->first_bytes[0] >= 0x20 &&
+	    (unsigned char)p->first_bytes[0] < 0x7f && reason == 0)
+		return not_tls_failure(p, c, cfg);	/* a reply, then a hang-up */
 	if (err == SSL_ERROR_ZERO_RETURN || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
 	    (err == SSL_ERROR_SYSCALL && e == 0 && (errno == 0 || errno == EPIPE)))
 		return eof_failure(p, TP_FAIL_CLOSED);
@@ -304,6 +352,7 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	int64_t started = monotonic_ms(), decoding = 0;
 
 	p->phase = TP_PHASE_HANDSHAKE;
+	p->spoke = true;	/* SSL_connect() sends the ClientHello */
 	for (;;) {
 		int rc, err;
 		enum io_status st;
@@ -322,8 +371,10 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 			st = conn_wait(c, POLLOUT);
 		else
 			return ssl_failure(p, c, cfg, err);
-		if (st != IO_OK)
+		if (st != IO_OK) {
+			note_tls_said(p);
 			return probe_fail_io(p, st, "TLS handshake");
+		}
 	}
 	p->time_tls = (double)(monotonic_ms() - started - decoding) / 1000.0;
 	return decode_trust(p, trust, &decoding);
@@ -408,6 +459,8 @@ handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol pro
 			return probe_fail_io(p, st, "greeting after the TLS handshake");
 		if (n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (starttls_reply_broken_off(proto, line, code))
+			return starttls_fail_broken_off(p, "greeting", line);
 		kind = starttls_greeting_line(proto, line, &code);
 		copy_printable(shown, sizeof(shown), line);
 		if (kind == REPLY_BAD)

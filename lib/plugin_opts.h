@@ -54,7 +54,23 @@ int opt_error(char *err, size_t errlen, const char *fmt, const char *value);
 /* --resolver ADDR[@PORT]: sets *OUT, or -1 with a sentence naming the value. */
 int opt_resolver(const char *arg, const char **out, char *err, size_t errlen);
 
-/* Sets *OUT to PATH when it is readable, else -1 with "OPTION: cannot read 'PATH'". */
+/*
+ * Options that name a file are judged when they are read, before any
+ * connection: a directory, a device (/dev/zero), a FIFO, a file larger than
+ * OPT_FILE_MAX, a missing or unreadable path is a usage error naming the
+ * option and the path.  KINDS says what else the option may name.
+ */
+#define OPT_PATH_FILE	0x1u	/* a regular file of at most OPT_FILE_MAX bytes */
+#define OPT_PATH_DIR	0x2u	/* a directory */
+#define OPT_PATH_PIPE	0x4u	/* a pipe from the shell (/dev/stdin, <(...)), read once */
+#define OPT_PATH_NEW	0x8u	/* a file not there yet, in a writable directory */
+#define OPT_FILE_MAX	(4 << 20)
+
+/* Sets *OUT to PATH when it is of one of KINDS, else -1 with "OPTION: ... 'PATH' ...". */
+int opt_path(const char *option, const char *path, unsigned kinds, const char **out,
+    char *err, size_t errlen);
+
+/* opt_path for a regular file. */
 int opt_readable(const char *option, const char *path, const char **out, char *err,
     size_t errlen);
 

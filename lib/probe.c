@@ -239,15 +239,35 @@ probe_fail(struct tp_probe *p, enum tp_failure kind, const char *fmt, ...)
 	return -1;
 }
 
-static const char *
-proxy_hint(const struct tp_probe *p)
+void
+probe_said(struct tp_probe *p, enum proxy_said said)
 {
-	if (p->phase != TP_PHASE_GREETING)
-		return "";
-	return p->sent_proxy_header ?
-	    "; the service may not expect the PROXY protocol header this check sent" :
-	    "; a service that expects a PROXY protocol header from a load balancer "
-	    "waits silently like this (try --proxy-protocol v1 or v2)";
+	if (said > p->said)
+		p->said = said;
+}
+
+int
+probe_refused(struct tp_probe *p, enum tp_failure kind, enum proxy_refusal how,
+    const char *quote, const char *fmt, ...)
+{
+	struct proxy_evidence e = { p->proxy_sent, p->spoke, p->said, how };
+	enum proxy_verdict v = proxy_diagnose(&e);
+	char base[TP_ERROR_MAX], shown[200] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(base, sizeof(base), fmt, ap);
+	va_end(ap);
+	if (quote != NULL)
+		copy_printable(shown, sizeof(shown), quote);
+	if (v == PROXY_NOT_THE_CAUSE)
+		return probe_fail(p, kind, quote ? "%s: '%s'" : "%s%s", base, shown);
+	/* The likely cause first: line one is cut at 199 characters. */
+	if (v == PROXY_HEADER_UNEXPECTED)
+		return probe_fail(p, kind, quote ? "%s; %s (the server said '%s')" : "%s; %s%s",
+		    proxy_advice(v), base, shown);
+	return probe_fail(p, kind, quote ? "%s; %s (the server said '%s')" : "%s; %s%s",
+	    base, proxy_advice(v), shown);
 }
 
 int
@@ -255,17 +275,17 @@ probe_fail_io(struct tp_probe *p, enum io_status st, const char *waiting_for)
 {
 	switch (st) {
 	case IO_TIMEOUT:
-		return probe_fail(p, TP_FAIL_TIMEOUT,
+		return probe_refused(p, TP_FAIL_TIMEOUT, REFUSED_SILENCE, NULL,
 		    "timeout in the %s phase: no %s from the server before the "
-		    "deadline%s", tp_probe_phase_name(p->phase), waiting_for, proxy_hint(p));
+		    "deadline", tp_probe_phase_name(p->phase), waiting_for);
 	case IO_CLOSED:
-		return probe_fail(p, TP_FAIL_CLOSED,
+		return probe_refused(p, TP_FAIL_CLOSED, REFUSED_EOF, NULL,
 		    "the server closed the connection while this check waited for "
-		    "its %s%s", waiting_for, proxy_hint(p));
+		    "its %s", waiting_for);
 	case IO_RESET:
-		return probe_fail(p, TP_FAIL_RESET,
+		return probe_refused(p, TP_FAIL_RESET, REFUSED_RST, NULL,
 		    "the server reset the connection while this check waited for "
-		    "its %s%s", waiting_for, proxy_hint(p));
+		    "its %s", waiting_for);
 	case IO_TOO_LONG:
 		return probe_fail(p, TP_FAIL_PROTOCOL,
 		    "the server's %s has a line longer than %d bytes; giving up",
@@ -319,10 +339,10 @@ send_proxy_header(struct tp_probe *p, struct conn *c, const struct tp_config *cf
 		return probe_fail(p, TP_FAIL_CONFIG,
 		    "cannot build a PROXY header: the source and destination "
 		    "addresses must both be IPv4 or both IPv6");
+	p->proxy_sent = cfg->proxy;	/* what the server may have read of it counts */
 	st = conn_write_all(c, header, (size_t)len);
 	if (st != IO_OK)
 		return probe_fail_io(p, st, "acceptance of the PROXY header");
-	p->sent_proxy_header = true;
 	return 0;
 }
 

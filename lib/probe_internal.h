@@ -91,6 +91,45 @@ void sockaddr_format(const struct sockaddr_storage *ss, char *out, size_t size);
 int proxy_header_build(enum tp_proxy version, const struct sockaddr_storage *src,
     const struct sockaddr_storage *dst, unsigned char *buf, size_t size);
 
+/*
+ * The PROXY diagnosis: whether a refusal can be the header's doing (sent
+ * to a service that does not expect one) or its absence (a service that
+ * waits for one), judged from what the server had said before refusing.
+ */
+enum proxy_said {		/* what the server said before it refused */
+	SAID_NOTHING,		/* not a byte */
+	SAID_GREETING,		/* (part of) its greeting, not yet an answer */
+	SAID_ANSWER,		/* an answer to this check's first command */
+	SAID_STARTTLS_OK,	/* accepted STARTTLS */
+	SAID_TLS,		/* TLS handshake records */
+};
+enum proxy_refusal {		/* how it refused */
+	REFUSED_EOF,
+	REFUSED_RST,
+	REFUSED_SILENCE,	/* nothing until the deadline */
+	REFUSED_TEXT,		/* a plain-text refusal, or text not of the protocol */
+	REFUSED_GREETING,	/* a greeting: a refusal as its first words, or a
+				 * plain-text greeting where TLS was due */
+	REFUSED_ALERT,		/* a TLS alert about the handshake's content */
+	REFUSED_ALERT_UNREADABLE, /* a TLS alert saying it could not read a record */
+};
+struct proxy_evidence {
+	enum tp_proxy header;	/* the header this check sent, or TP_PROXY_NONE */
+	bool spoke;		/* the check had sent its first bytes (ClientHello, command) */
+	enum proxy_said said;
+	enum proxy_refusal how;
+};
+enum proxy_verdict {
+	PROXY_NOT_THE_CAUSE,
+	PROXY_HEADER_UNEXPECTED,	/* the server read the header as its protocol */
+	PROXY_HEADER_MAYBE_UNEXPECTED,
+	PROXY_HEADER_EXPECTED,		/* no header: the server behaves as one waiting for it */
+	PROXY_HEADER_MAYBE_EXPECTED,
+};
+enum proxy_verdict proxy_diagnose(const struct proxy_evidence *e);
+/* The verdict as a clause for the on-call engineer ("" for NOT_THE_CAUSE). */
+const char *proxy_advice(enum proxy_verdict v);
+
 /* --- starttls.c ------------------------------------------------------ */
 
 /* Reads the greeting and negotiates STARTTLS for PROTO; -1 sets the failure. */
@@ -121,6 +160,15 @@ enum reply_line smtp_reply_line(const char *line, int *code);
 enum reply_line imap_reply_line(const char *line, const char *tag);
 enum reply_line pop3_status_line(const char *line);
 enum reply_line sieve_reply_line(const char *line);
+/*
+ * True when LINE, read within PROTO's multi-line reply begun with FIRST_CODE,
+ * ends it with a refusal under another code: the server broke the reply off
+ * (Postfix postscreen ends its "220-" greeting with "521 5.5.1 Protocol
+ * error" for a client that talked too early). SMTP and LMTP only.
+ */
+bool starttls_reply_broken_off(enum tp_protocol proto, const char *line, int first_code);
+/* Sets the failure for such a LINE, cutting off the server's WAITING_FOR. */
+int starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char *line);
 /* True when capability TOKEN appears as a word in LINE's capability text. */
 bool capability_has(const char *caps, const char *token);
 
@@ -165,6 +213,13 @@ struct tp_chain *chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *
 X509 *cert_x509(const struct tp_cert *cert);
 /* An ASN1_TIME as seconds since the epoch (0 when unreadable). */
 time_t asn1_time_to_time(const ASN1_TIME *t);
+/*
+ * PATH opened for reading when it is a regular file of at most PEM_FILE_MAX
+ * bytes: a map line or a live link naming /dev/zero, a FIFO or a directory
+ * must not be read for ever (or as nothing).  NULL with a sentence in ERR.
+ */
+#define PEM_FILE_MAX (4 << 20)
+FILE *pem_file_open(const char *path, char *err, size_t errlen);
 
 /* --- trust.c --------------------------------------------------------- */
 
@@ -185,7 +240,9 @@ struct tp_probe {
 	char greeting[TP_REPLY_TEXT_MAX];
 	int64_t start_ms;
 	double time_connect, time_tls, time_total;
-	bool sent_proxy_header;
+	enum tp_proxy proxy_sent;	/* the PROXY header sent, if any */
+	bool spoke;			/* a ClientHello or command has been sent */
+	enum proxy_said said;		/* what the server has said so far */
 
 	SSL_CTX *ssl_ctx;
 	SSL *ssl;
@@ -213,6 +270,15 @@ int probe_fail(struct tp_probe *p, enum tp_failure kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Turns an I/O status into a classified failure with a sentence. */
 int probe_fail_io(struct tp_probe *p, enum io_status st, const char *waiting_for);
+/*
+ * Records a failure of KIND after the server refused HOW: FMT's sentence,
+ * with the PROXY diagnosis of that refusal (proxy_diagnose) added, and
+ * QUOTE (the server's words, or NULL) last, as line one may cut it.
+ */
+int probe_refused(struct tp_probe *p, enum tp_failure kind, enum proxy_refusal how,
+    const char *quote, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Raises what the server has said to SAID (it never goes back). */
+void probe_said(struct tp_probe *p, enum proxy_said said);
 /* Copies at most SIZE-1 bytes of SRC, replacing control characters. */
 void copy_printable(char *dst, size_t size, const char *src);
 

@@ -5,6 +5,10 @@
  * Sending it lets a plugin test a backend that expects one (Postfix with
  * smtpd_upstream_proxy_protocol=haproxy, Dovecot haproxy_trusted_networks)
  * directly, bypassing the proxy.
+ *
+ * proxy_diagnose() is the one place that says whether a refusal is the
+ * header's doing or its absence's: every refusal in probe.c, starttls.c
+ * and handshake.c goes through it (probe_refused()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -91,5 +95,76 @@ proxy_header_build(enum tp_proxy version, const struct sockaddr_storage *src,
 		return build_v2(src, dst, buf, size);
 	default:
 		return -1;
+	}
+}
+
+/*
+ * A service that does not expect the header reads it as its own protocol:
+ * a plain-text service greets and then answers it as a bad command first
+ * of all (Postfix "500 5.5.2", Dovecot "PROXY BAD", "-ERR"), or hangs up;
+ * a TLS stack takes it for a record and ends with a record-layer alert
+ * (GnuTLS "unexpected message") or hangs up.  A service that expects a
+ * header never speaks before it comes: it waits silently, closes or
+ * resets, and answers a ClientHello read as a header with plain text
+ * (Postfix "421") or a reset.  Once the server has answered a command, or
+ * sent TLS records, it has read what came first the way it wanted to.
+ */
+enum proxy_verdict
+proxy_diagnose(const struct proxy_evidence *e)
+{
+	if (e->said >= SAID_ANSWER)
+		return PROXY_NOT_THE_CAUSE;
+	if (e->header != TP_PROXY_NONE) {
+		if (e->said == SAID_GREETING)	/* waiting for the first answer */
+			return e->how == REFUSED_TEXT ? PROXY_HEADER_UNEXPECTED :
+			    e->how == REFUSED_EOF || e->how == REFUSED_RST ?
+			    PROXY_HEADER_MAYBE_UNEXPECTED : PROXY_NOT_THE_CAUSE;
+		switch (e->how) {
+		case REFUSED_TEXT:
+		case REFUSED_ALERT_UNREADABLE:
+			return PROXY_HEADER_UNEXPECTED;
+		case REFUSED_EOF:
+		case REFUSED_RST:
+		case REFUSED_GREETING:	/* Exim's "554 SMTP synchronization error" */
+			return PROXY_HEADER_MAYBE_UNEXPECTED;
+		default:		/* silence, a negotiation alert: it read on */
+			return PROXY_NOT_THE_CAUSE;
+		}
+	}
+	if (e->said != SAID_NOTHING)
+		return PROXY_NOT_THE_CAUSE;	/* it spoke first: it waits for no header */
+	switch (e->how) {
+	case REFUSED_EOF:
+	case REFUSED_RST:
+		return PROXY_HEADER_EXPECTED;
+	case REFUSED_SILENCE:		/* only before this check spoke: a ClientHello is answered at once */
+		return e->spoke ? PROXY_NOT_THE_CAUSE : PROXY_HEADER_EXPECTED;
+	case REFUSED_TEXT:		/* text in answer to a ClientHello, not unprompted */
+		return e->spoke ? PROXY_HEADER_EXPECTED : PROXY_NOT_THE_CAUSE;
+	case REFUSED_GREETING:		/* Postfix's "421 4.3.0" when no header came */
+		return e->spoke ? PROXY_NOT_THE_CAUSE : PROXY_HEADER_MAYBE_EXPECTED;
+	default:
+		return PROXY_NOT_THE_CAUSE;
+	}
+}
+
+/* Short: it follows the sentence on line one, which is cut at 199 characters. */
+const char *
+proxy_advice(enum proxy_verdict v)
+{
+	switch (v) {
+	case PROXY_HEADER_UNEXPECTED:
+		return "the server does not expect a PROXY header: drop "
+		    "--proxy-protocol, or enable it on the server";
+	case PROXY_HEADER_MAYBE_UNEXPECTED:
+		return "it may not expect a PROXY header: drop --proxy-protocol, "
+		    "or enable it on the server";
+	case PROXY_HEADER_EXPECTED:
+		return "services expecting a PROXY header do this: try "
+		    "--proxy-protocol v1 or v2";
+	case PROXY_HEADER_MAYBE_EXPECTED:
+		return "if it expects a PROXY header, try --proxy-protocol v1 or v2";
+	default:
+		return "";
 	}
 }

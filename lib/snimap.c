@@ -440,16 +440,14 @@ static int
 read_pem_objects(const char *path, EVP_PKEY **key, struct tp_chain *chain, char *err,
     size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = pem_file_open(path, err, errlen);
 	char *name = NULL, *header = NULL;
 	unsigned char *data = NULL;
 	long len;
 	int rc = 0;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+	if (f == NULL)
 		return -1;
-	}
 	while (rc == 0 && PEM_read(f, &name, &header, &data, &len) == 1) {
 		const unsigned char *p = data;
 

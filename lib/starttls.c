@@ -237,6 +237,47 @@ capability_has(const char *caps, const char *token)
 	return false;
 }
 
+/* A last line refusing under another code than the reply's first line. */
+static bool
+smtp_reply_broken_off(const char *line, int first_code)
+{
+	int code = 0;
+
+	return first_code != 0 && smtp_reply_line(line, &code) == REPLY_LAST_FAIL &&
+	    code != first_code;
+}
+
+bool
+starttls_reply_broken_off(enum tp_protocol proto, const char *line, int first_code)
+{
+	const struct dialect *d = proto < TP_PROTO_COUNT ? protocols[proto].dialect : NULL;
+
+	return d != NULL && d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code);
+}
+
+/*
+ * The refusal is the news, not the change of code. Before the greeting's
+ * end this check sends nothing but a PROXY header, so with one sent that
+ * header is what a pre-greet test caught; without, the server turned the
+ * client away for reasons of its own (postscreen: a DNSBL, a denylist).
+ */
+int
+starttls_fail_broken_off(struct tp_probe *p, const char *waiting_for, const char *line)
+{
+	char shown[160];
+	bool greeting = p->phase == TP_PHASE_GREETING;
+
+	copy_printable(shown, sizeof(shown), line);
+	if (greeting && p->proxy_sent != TP_PROXY_NONE)	/* postscreen's pre-greet test */
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_GREETING, NULL,
+		    "the server broke off its greeting with '%s', taking the PROXY header "
+		    "for a client that talks too early", shown);
+	return probe_fail(p, TP_FAIL_PROTOCOL,
+	    "the server broke off its %s with '%s'%s", waiting_for, shown,
+	    greeting ? ": it turned this client away mid-greeting (Postfix postscreen "
+	    "does so for a DNSBL listing or its denylist; its log says why)" : "");
+}
+
 /* --- one reply ------------------------------------------------------------ */
 
 struct reply {
@@ -244,12 +285,21 @@ struct reply {
 	int code;			/* SMTP reply code; 0 for the other protocols */
 	char text[TP_REPLY_TEXT_MAX];	/* lines joined by '\n', bounded */
 	size_t len;
+	bool offers_tls;		/* some line, kept in TEXT or not, lists the capability */
 };
 
+/*
+ * Adds LINE to R's text, and notes whether it lists D's STARTTLS capability:
+ * the text keeps what fits for a diagnosis, but the capability is looked for
+ * in every line (nginx lists STARTTLS last, after any number of others).
+ */
 static void
-reply_append(struct reply *r, const char *line)
+reply_append(struct reply *r, const struct dialect *d, const char *line)
 {
 	size_t n = strlen(line);
+
+	if (capability_has(line, d->capability))
+		r->offers_tls = true;
 
 	if (r->len + n + 2 > sizeof(r->text))
 		return;		/* keep what fits: enough for capabilities and a diagnosis */
@@ -303,16 +353,21 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 			return probe_fail_io(p, st, waiting_for);
 		if (greeting && n == 0)
 			copy_printable(p->greeting, sizeof(p->greeting), line);
+		if (d->style == STYLE_SMTP && smtp_reply_broken_off(line, first_code))
+			return starttls_fail_broken_off(p, waiting_for, line);
 		kind = classify(d, line, tag, greeting, &first_code);
+		if (greeting && (kind == REPLY_LAST_OK ||
+		    (kind == REPLY_MORE && first_code / 100 == 2)))
+			probe_said(p, SAID_GREETING);	/* postscreen's "220-" counts */
 		if (kind == REPLY_BAD) {
 			char shown[160];
 			copy_printable(shown, sizeof(shown), line);
-			return probe_fail(p, TP_FAIL_PROTOCOL,
+			return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_TEXT, NULL,
 			    "the server's %s is not %s: '%s' (is this the right "
 			    "port and -P protocol?)", waiting_for, d->name, shown);
 		}
 		/* Keep the text without SMTP's "250-": capabilities are its words. */
-		reply_append(r, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
+		reply_append(r, d, d->style == STYLE_SMTP && strlen(line) >= 4 ? line + 4 : line);
 		if (kind != REPLY_MORE) {
 			r->ok = kind == REPLY_LAST_OK;
 			r->code = first_code;
@@ -326,7 +381,8 @@ read_reply(struct tp_probe *p, struct conn *c, const struct dialect *d,
 
 /* POP3 CAPA: "+OK" then capability lines up to a lone ".". */
 static int
-read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
+read_pop3_list(struct tp_probe *p, struct conn *c, const struct dialect *d,
+    struct reply *r)
 {
 	char line[TP_LINE_MAX];
 
@@ -337,7 +393,7 @@ read_pop3_list(struct tp_probe *p, struct conn *c, struct reply *r)
 			return probe_fail_io(p, st, "capability list");
 		if (strcmp(line, ".") == 0)
 			return 0;
-		reply_append(r, line);
+		reply_append(r, d, line);
 	}
 	return probe_fail(p, TP_FAIL_PROTOCOL,
 	    "the server's capability list goes on for more than %d lines; giving up",
@@ -352,6 +408,7 @@ send_command(struct tp_probe *p, struct conn *c, const char *command)
 
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return probe_fail(p, TP_FAIL_INTERNAL, "command too long");
+	p->spoke = true;
 	enum io_status st = conn_write_all(c, line, (size_t)n);
 	return st == IO_OK ? 0 : probe_fail_io(p, st, "reply");
 }
@@ -380,7 +437,7 @@ read_greeting(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	if (read_reply(p, c, d, NULL, true, "greeting", r) < 0)
 		return -1;
 	if (!r->ok)
-		return probe_fail(p, TP_FAIL_PROTOCOL,
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_GREETING, NULL,
 		    "the server greeted with a refusal: '%s'", one_line(r, shown, sizeof(shown)));
 	return 0;
 }
@@ -398,16 +455,43 @@ read_capabilities(struct tp_probe *p, struct conn *c, const struct dialect *d,
 	if (send_command(p, c, command) < 0 ||
 	    read_reply(p, c, d, "a001", false, "capability reply", r) < 0)
 		return -1;
+	if (r->ok)
+		probe_said(p, SAID_ANSWER);
 	if (d->style == STYLE_POP3 && r->ok) {
 		memset(r, 0, sizeof(*r));
-		return read_pop3_list(p, c, r);
+		return read_pop3_list(p, c, d, r);
 	}
-	if (!r->ok && d->style != STYLE_POP3)
-		return probe_fail(p, TP_FAIL_PROTOCOL,
+	/* After a PROXY header, "-ERR" is likelier its answer than no CAPA. */
+	if (!r->ok && (d->style != STYLE_POP3 || p->proxy_sent != TP_PROXY_NONE))
+		return probe_refused(p, TP_FAIL_PROTOCOL, REFUSED_TEXT, NULL,
 		    "the server rejected '%s': '%s'", command, one_line(r, shown, sizeof(shown)));
 	if (!r->ok)
 		memset(r, 0, sizeof(*r));	/* POP3 without CAPA: no capabilities */
 	return 0;
+}
+
+/*
+ * Ends a plain-text session that will not reach TLS (STARTTLS not offered
+ * or refused) as the TLS path does: the quit command, its reply read until
+ * the server closes. A client that just hangs up leaves "lost connection
+ * after EHLO" in Postfix's log at every check. Best effort, within half a
+ * second; the failure already set stays the one reported.
+ */
+static void
+say_goodbye(struct conn *c, const struct dialect *d)
+{
+	char line[TP_LINE_MAX], command[64];
+	int64_t cap = monotonic_ms() + 500;
+	int n = snprintf(command, sizeof(command), "%s\r\n", d->quit);
+
+	if (c->deadline_ms > cap)
+		c->deadline_ms = cap;	/* nothing runs on this connection after us */
+	if (n < 0 || (size_t)n >= sizeof(command) ||
+	    conn_write_all(c, command, (size_t)n) != IO_OK)
+		return;
+	for (int i = 0; i < TP_REPLY_LINES_MAX; i++)
+		if (conn_read_line(c, line, sizeof(line)) != IO_OK)
+			return;
 }
 
 int
@@ -423,17 +507,24 @@ starttls_negotiate(struct tp_probe *p, struct conn *c, enum tp_protocol proto,
 	p->phase = TP_PHASE_STARTTLS;
 	if (read_capabilities(p, c, d, helo_name, &r) < 0)
 		return -1;
-	if (!capability_has(r.text, d->capability))
-		return probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
+	if (!r.offers_tls) {
+		probe_fail(p, TP_FAIL_STARTTLS_NOT_OFFERED,
 		    "the server does not offer %s: its capabilities are '%s' "
 		    "(TLS is off for this %s service)", d->capability,
 		    one_line(&r, shown, sizeof(shown)), d->name);
+		say_goodbye(c, d);
+		return -1;
+	}
 	if (send_command(p, c, d->starttls) < 0 ||
 	    read_reply(p, c, d, "a002", false, "STARTTLS reply", &r) < 0)
 		return -1;
-	if (!r.ok)
-		return probe_fail(p, TP_FAIL_STARTTLS_REFUSED,
+	if (!r.ok) {
+		probe_refused(p, TP_FAIL_STARTTLS_REFUSED, REFUSED_TEXT, NULL,
 		    "the server refused STARTTLS: '%s'", one_line(&r, shown, sizeof(shown)));
+		say_goodbye(c, d);
+		return -1;
+	}
+	probe_said(p, SAID_STARTTLS_OK);
 	if (c->buf_len > 0)
 		return probe_fail(p, TP_FAIL_PROTOCOL,
 		    "the server sent %zu bytes of plain text after accepting STARTTLS; "

@@ -27,10 +27,12 @@
 
 #include "probe_internal.h"
 
+#define PIPE_ROOTS_MAX (4 << 20)	/* -r <(...) larger than this is not a set of roots */
+
 struct tp_trust {
 	X509_STORE *store;
 	char *file_or_dir;	/* NULL: the system store */
-	bool is_dir, decoded;
+	bool is_dir, is_pipe, decoded;
 };
 
 /* "0a1b2c3d.0": a link "openssl rehash" or update-ca-certificates made. */
@@ -106,6 +108,46 @@ file_has_pem_certificate(const char *path)
 	return found;
 }
 
+/*
+ * The certificates of a pipe (-r /dev/stdin, -r <(...)), read to its end
+ * but no further than PIPE_ROOTS_MAX: a writer that never stops (or
+ * /dev/zero given to the library) must not keep the check reading.
+ * 1 when at least one certificate was added, 0 when none, -1 when too long.
+ */
+static int
+load_pipe(X509_STORE *store, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(PIPE_ROOTS_MAX + 1);
+	size_t len = f != NULL && buf != NULL ? fread(buf, 1, PIPE_ROOTS_MAX + 1, f) : 0;
+	STACK_OF(X509_INFO) *infos = NULL;
+	BIO *bio;
+	int added = 0;
+
+	if (f != NULL)
+		fclose(f);
+	if (len > PIPE_ROOTS_MAX) {
+		free(buf);
+		return -1;
+	}
+	bio = buf != NULL ? BIO_new_mem_buf(buf, (int)len) : NULL;
+	if (bio != NULL)
+		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	for (int i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *info = sk_X509_INFO_value(infos, i);
+
+		if (info->x509 != NULL && X509_STORE_add_cert(store, info->x509) == 1)
+			added = 1;
+		if (info->crl != NULL)
+			X509_STORE_add_crl(store, info->crl);
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	free(buf);
+	ERR_clear_error();
+	return added;
+}
+
 static void
 no_certificate_error(const char *path, char *err, size_t errlen)
 {
@@ -133,8 +175,9 @@ trust_open(const char *file_or_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	t->is_dir = S_ISDIR(st.st_mode);
+	t->is_pipe = !t->is_dir && !S_ISREG(st.st_mode);
 	/* A pipe (-r /dev/stdin, -r <(...)) can be read once: decode it now. */
-	if (!t->is_dir && !S_ISREG(st.st_mode) && trust_decode(t, err, errlen) < 0) {
+	if (t->is_pipe && trust_decode(t, err, errlen) < 0) {
 		tp_trust_free(t);
 		return NULL;
 	}
@@ -157,11 +200,16 @@ trust_decode(struct tp_trust *t, char *err, size_t errlen)
 		ok = load_system_store(t->store);
 	else if (t->is_dir)
 		ok = X509_STORE_load_path(t->store, t->file_or_dir);
+	else if (t->is_pipe)
+		ok = load_pipe(t->store, t->file_or_dir);
 	else
 		ok = X509_STORE_load_file(t->store, t->file_or_dir);
 	ERR_clear_error();
 	if (ok != 1) {
-		if (t->file_or_dir != NULL)
+		if (ok < 0)
+			snprintf(err, errlen, "'%s' gives more than 4 MiB: not a set of roots; "
+			    "give the PEM file itself", t->file_or_dir);
+		else if (t->file_or_dir != NULL)
 			no_certificate_error(t->file_or_dir, err, errlen);
 		else
 			snprintf(err, errlen, "cannot load the system trust store");

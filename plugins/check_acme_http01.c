@@ -36,6 +36,7 @@ struct options {
 	const char *name;		/* lowercase, as hosts in URLs are compared */
 	char name_buf[254];
 	const char *ip;
+	char ip_buf[256];
 	unsigned http_port;		/* stands in for 80 */
 	unsigned https_port;		/* stands in for 443 */
 	const char *token;
@@ -173,13 +174,16 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 
 	switch (opt) {
 	case 'H':
-		if (is_ip_address(arg))
+		if (host_name_option("-H/--hostname", arg, o->name_buf, sizeof(o->name_buf),
+		    err, errlen) < 0)
+			return -1;
+		if (is_ip_address(o->name_buf))
 			return opt_error(err, errlen, "-H '%s' is an IP address: give the domain "
 			    "name being validated (and --ip to connect to an address)", arg);
-		if (!is_domain_name(arg))
+		if (!is_domain_name(o->name_buf))
 			return opt_error(err, errlen, "-H '%s' is not a domain name", arg);
-		for (size_t i = 0; i <= strlen(arg); i++)
-			o->name_buf[i] = (char)tolower((unsigned char)arg[i]);
+		for (char *p = o->name_buf; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
 		o->name = o->name_buf;
 		return 0;
 	case 'p':
@@ -187,9 +191,10 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_HTTPS_PORT:
 		return port_option("--https-port", arg, &o->https_port, err, errlen);
 	case OPT_IP:
-		if (!is_ip_address(arg))
+		if (host_name_option("--ip", arg, o->ip_buf, sizeof(o->ip_buf), err, errlen) < 0 ||
+		    !is_ip_address(o->ip_buf))
 			return opt_error(err, errlen, "--ip '%s' is not an IP address", arg);
-		o->ip = arg;
+		o->ip = o->ip_buf;
 		return 0;
 	case OPT_TOKEN:
 		if (arg[0] == '\0' || strlen(arg) > TOKEN_MAX ||

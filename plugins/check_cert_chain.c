@@ -120,8 +120,10 @@ print_help(void)
 	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
 	    "that does not match, dangling or stale links, a service serving something\n"
 	    "other than the renewed file, a port serving an older certificate than the\n"
-	    "others; WARNING for days below -w, wrong order, unrelated certificates,\n"
-	    "an intermediate only the local trust store supplies, weak signatures or keys.\n\n");
+	    "others or than --state-file saw; WARNING for time left below -w, wrong\n"
+	    "order, unrelated certificates, an intermediate only the local trust store\n"
+	    "supplies, weak signatures or keys, another CA or names dropped since the\n"
+	    "last check (--state-file).\n\n");
 	printf("Examples:\n"
 	    "  check_cert_chain -H mail.example.com --ports 465/submissions,587/submission,993/imaps\n"
 	    "  check_cert_chain -H mail.example.com -P imaps \\\n"
@@ -185,7 +187,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_KEY:
 		return opt_readable("--key", arg, &o->key, err, errlen);
 	case OPT_LIVE_DIR:
-		return opt_readable("--live-dir", arg, &o->live_dir, err, errlen);
+		return opt_path("--live-dir", arg, OPT_PATH_DIR, &o->live_dir, err, errlen);
 	case OPT_STATE_FILE:
 		return cert_history_file_option(&o->history, arg, err, errlen);
 	case OPT_CHANGE_HOLD:
@@ -669,7 +671,7 @@ summarize(struct check *c, const struct run *r)
 {
 	const struct source *s = &r->sources[0];
 	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
-	    r->opts->live_dir ? live_name(r->live.path) : s->label;
+	    r->opts->live_dir ? live_name(r->opts->live_dir) : s->label;
 
 	if (check_state(c) != STATE_OK || s->sent == NULL) {
 		check_summary_prefix(c, "%s", what);

@@ -31,6 +31,7 @@ struct options {
 	struct common_opts common;
 	struct endpoint_opts endpoint;
 	const char *match[MATCH_MAX];
+	char match_buf[MATCH_MAX][256];
 	size_t match_count;
 	const char *issuer_text;
 	regex_t issuer;
@@ -38,6 +39,7 @@ struct options {
 	enum tp_tls_version min_tls;
 	char fingerprint[65];
 	const char *cert_file;
+	struct tp_chain *cert_chain;	/* --cert-file, read before connecting */
 	bool dane;
 	const char *resolver;
 	const char *trust_anchor;
@@ -115,9 +117,10 @@ print_help(void)
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a broken service (no connection, no STARTTLS, chain\n"
 	    "or name does not verify, expired, self-signed or proxy default certificate,\n"
-	    "issuer/fingerprint/served-file mismatch, TLS below --min-tls); WARNING for\n"
-	    "days below -w, SHA-1 signatures, RSA keys below 2048 bits; UNKNOWN only for\n"
-	    "usage and internal errors.\n\n");
+	    "issuer/fingerprint/served-file mismatch, TLS below --min-tls, an older\n"
+	    "certificate than --state-file saw); WARNING for time left below -w, SHA-1\n"
+	    "signatures, RSA keys below 2048 bits, another CA or names dropped since the\n"
+	    "last check (--state-file); UNKNOWN only for usage and internal errors.\n\n");
 	printf("Examples:\n"
 	    "  check_mail_tls -H mail.example.com -P submission -w 30 -c 15 -i \"Let's Encrypt\"\n"
 	    "  check_mail_tls -H 192.0.2.10 -p 993 --sni mail.example.com\n"
@@ -151,7 +154,11 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case 'm':
 		if (o->match_count == MATCH_MAX)
 			return opt_error(err, errlen, "-m/--match: too many names (at most 16), at '%s'", arg);
-		o->match[o->match_count++] = arg;
+		if (host_name_option("-m/--match", arg, o->match_buf[o->match_count],
+		    sizeof(o->match_buf[0]), err, errlen) < 0)
+			return -1;
+		o->match[o->match_count] = o->match_buf[o->match_count];
+		o->match_count++;
 		return 0;
 	case 'i':
 		if (regcomp(&o->issuer, arg, REG_EXTENDED | REG_NOSUB) != 0)
@@ -217,7 +224,17 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		    "TLSA records are at _PORT._tcp.NAME), not '%s'", o->endpoint.host);
 		return -1;
 	}
-	return expiry_policy_complete(&o->expiry, err, errlen);
+	if (expiry_policy_complete(&o->expiry, err, errlen) < 0)
+		return -1;
+	/* Read now, as -r is: a wrong file is said before the server is asked. */
+	if (o->cert_file != NULL) {
+		char why[400];
+
+		o->cert_chain = tp_chain_load_file(o->cert_file, why, sizeof(why));
+		if (o->cert_chain == NULL)
+			return opt_error(err, errlen, "--cert-file: %s", why);
+	}
+	return 0;
 }
 
 static void
@@ -328,18 +345,12 @@ check_strength(struct check *c, const struct facts *f)
 static void
 check_served_file(struct check *c, const struct facts *f)
 {
-	char err[300], served[16], on_disk[16];
-	struct tp_chain *file;
+	char served[16], on_disk[16];
 	const struct tp_cert *want;
 
-	if (f->opts->cert_file == NULL)
+	if (f->opts->cert_chain == NULL)
 		return;
-	file = tp_chain_load_file(f->opts->cert_file, err, sizeof(err));
-	if (file == NULL) {
-		check_add(c, STATE_UNKNOWN, "--cert-file: %s", err);
-		return;
-	}
-	want = tp_chain_cert(file, 0);
+	want = tp_chain_cert(f->opts->cert_chain, 0);
 	cert_format_day(tp_cert_not_after(f->leaf), served, sizeof(served));
 	cert_format_day(tp_cert_not_after(want), on_disk, sizeof(on_disk));
 	if (strcmp(tp_cert_sha256(want), tp_cert_sha256(f->leaf)) == 0)
@@ -348,7 +359,6 @@ check_served_file(struct check *c, const struct facts *f)
 		check_add(c, STATE_CRITICAL, "reload the service: it serves a "
 		    "certificate expiring %s, not the one in %s (expiring %s)",
 		    served, f->opts->cert_file, on_disk);
-	tp_chain_free(file);
 }
 
 static void
@@ -616,5 +626,6 @@ main(int argc, char **argv)
 	check_free(c);
 	if (o.issuer_text != NULL)
 		regfree(&o.issuer);
+	tp_chain_free(o.cert_chain);
 	return rc;
 }

@@ -33,6 +33,7 @@
 struct options {
 	struct common_opts common;
 	const char *domain;
+	char domain_buf[256];
 	const char *resolver;
 	const char *trust_anchor;
 	const char *rootcert;
@@ -126,7 +127,7 @@ print_help(void)
 	    "record, policy unreachable, unverifiable or invalid, in enforce mode an MX\n"
 	    "not covered by the policy or without valid STARTTLS; WARNING for the same\n"
 	    "MX failures in testing mode, max_age under a day, a changed policy under an\n"
-	    "unchanged id, no TLS-RPT record, days below -w.\n\n");
+	    "unchanged id, no TLS-RPT record, time left below -w.\n\n");
 	printf("Examples:\n"
 	    "  check_mta_sts -D example.com\n"
 	    "  check_mta_sts -D example.com --state-file /var/lib/nagios/mta-sts-example.com\n");
@@ -153,12 +154,16 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 
 	switch (opt) {
 	case 'D':
-		if (arg[0] == '\0' || strlen(arg) > 253 || strchr(arg, '/') != NULL)
+		if (host_name_option("-D/--domain", arg, o->domain_buf, sizeof(o->domain_buf),
+		    err, errlen) < 0)
+			return -1;
+		if (strchr(arg, '/') != NULL || strchr(arg, '[') != NULL || is_ip_address(arg))
 			return opt_error(err, errlen, "-D/--domain: '%s' is not a domain name", arg);
-		o->domain = arg;
+		o->domain = o->domain_buf;
 		return 0;
 	case 'r':
-		return opt_readable("-r/--rootcert", arg, &o->rootcert, err, errlen);
+		return opt_path("-r/--rootcert", arg, OPT_PATH_FILE | OPT_PATH_DIR | OPT_PATH_PIPE,
+		    &o->rootcert, err, errlen);
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
@@ -171,8 +176,8 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_SMTP_PORT:
 		return parse_port("--smtp-port", arg, &o->smtp_port, err, errlen);
 	case OPT_STATE_FILE:
-		o->state_file = arg;
-		return 0;
+		return opt_path("--state-file", arg, OPT_PATH_FILE | OPT_PATH_NEW, &o->state_file,
+		    err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_mta_sts --help");
 		return -1;

@@ -36,6 +36,7 @@ struct options {
 	const char *map;
 	enum tp_sni_map_type map_type;
 	const char *names[EXTRA_NAMES_MAX];
+	char names_buf[EXTRA_NAMES_MAX][256];
 	size_t name_count;
 	const char *names_file;
 	const char *expect_cert;
@@ -115,7 +116,7 @@ print_help(void)
 	    "while --expect-cert exists, a missing file, a key that does not match, a\n"
 	    "certificate that does not cover its name, is expired or does not verify,\n"
 	    "and a name the server answers with its default or another certificate;\n"
-	    "WARNING for days below -w, duplicate names and a compiled map older than\n"
+	    "WARNING for time left below -w, duplicate names and a compiled map older than\n"
 	    "its source or its certificates (run postmap -F).\n\n");
 	printf("Examples:\n"
 	    "  check_sni_map --map /etc/postfix/sni.map -H mail.example.com -P smtp\n"
@@ -144,7 +145,11 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_NAME:
 		if (o->name_count == EXTRA_NAMES_MAX)
 			return opt_error(err, errlen, "--name: more than 64 names, at '%s'; use --names-file", arg);
-		o->names[o->name_count++] = arg;
+		if (host_name_option("--name", arg, o->names_buf[o->name_count],
+		    sizeof(o->names_buf[0]), err, errlen) < 0)
+			return -1;
+		o->names[o->name_count] = o->names_buf[o->name_count];
+		o->name_count++;
 		return 0;
 	case OPT_NAMES_FILE:
 		return opt_readable("--names-file", arg, &o->names_file, err, errlen);
@@ -216,6 +221,29 @@ name_result(struct check *c, struct name *n, enum check_state st, const char *re
 	name_mark(n, st, reason);
 }
 
+/*
+ * Line one's words for a chain the day thresholds flagged: what is true of
+ * its dates, whichever range fired (-w @100:200 flags a far date too).
+ */
+static void
+dates_reason(const struct tp_chain *chain, time_t now, char *out, size_t size)
+{
+	const char *what = NULL;
+
+	for (size_t i = 0; i < tp_chain_count(chain); i++) {
+		const struct tp_cert *cert = tp_chain_cert(chain, i);
+
+		if (tp_cert_not_after(cert) <= now)
+			what = "expired";
+		else if (tp_cert_not_before(cert) > now && what == NULL)
+			what = "not yet valid";
+	}
+	if (what != NULL)
+		snprintf(out, size, "%s", what);
+	else
+		snprintf(out, size, "%.0f days left", chain_min_days(chain, now));
+}
+
 /* Holds CHAIN to the day thresholds and strength rules, lines prefixed WHERE. */
 static void
 name_chain_rules(struct check *c, const struct run *r, struct name *n,
@@ -223,6 +251,7 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 {
 	struct check *scratch = check_new("");
 	enum check_state dates, strength;
+	char why[48];
 
 	cert_check_expiry(scratch, chain, &r->opts->expiry, r->now, NULL);
 	dates = check_state(scratch);
@@ -234,8 +263,8 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 	if (dates != STATE_OK)
 		cert_check_expiry(c, chain, &r->opts->expiry, r->now, where);
 	cert_check_strength(c, chain, where);
-	name_mark(n, dates, tp_cert_not_after(tp_chain_cert(chain, 0)) <= r->now ?
-	    "expired" : "expires soon");
+	dates_reason(chain, r->now, why, sizeof(why));
+	name_mark(n, dates, why);
 	name_mark(n, strength, "weak");
 }
 
@@ -306,6 +335,18 @@ name_to_cover(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* Line one's word for an entry whose files did not load: missing, or there but not read. */
+static const char *
+entry_files_reason(const struct tp_sni_map *m, size_t i)
+{
+	struct stat st;
+
+	for (size_t j = 0; j < tp_sni_map_file_count(m, i); j++)
+		if (stat(tp_sni_map_file(m, i, j), &st) != 0)
+			return "missing file";
+	return "unreadable file";
+}
+
 static void
 check_entry(struct check *c, struct run *r, struct name *n)
 {
@@ -316,7 +357,7 @@ check_entry(struct check *c, struct run *r, struct name *n)
 
 	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &key_matches, err, sizeof(err));
 	if (n->map_chain == NULL) {
-		name_result(c, n, STATE_CRITICAL, "missing file", "map line %u: %s",
+		name_result(c, n, STATE_CRITICAL, entry_files_reason(r->map, n->entry), "map line %u: %s",
 		    tp_sni_map_line(r->map, n->entry), err);
 		return;
 	}

@@ -92,6 +92,9 @@ expect "the canary served directly is OK" check_acme_http01 OK \
 tap_like "$LINE1" "\| hops=1 time=[0-9.]+s$" "perfdata: hops and time"
 tap_like "$OUT" "^hop 1: http://$NAME:${P[ORIGIN]}/\.well-known/acme-challenge/$CANARY -> 200$" \
     "long output: one line per hop"
+expect "-H with the root dot and --ip in brackets: the same name and address (issue 15)" \
+    check_acme_http01 OK "^ACME_HTTP01 OK - $NAME: the canary is served at hop 1 \(http://$NAME:${P[ORIGIN]}\)" \
+    -H "$NAME." --ip '[127.0.0.1]' $(http ORIGIN) --token "$CANARY" --expect canary-ok
 expect "the canary compares without surrounding white space" check_acme_http01 OK \
     "canary is served" "${A[@]}" $(http ORIGIN) --token "$CANARY" --expect $'  canary-ok\r\n'
 expect "a wrong canary body is CRITICAL and quoted" check_acme_http01 CRITICAL \

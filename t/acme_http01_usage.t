@@ -22,6 +22,9 @@ usage_error "--token too long" "--token: 256 characters is too long for an ACME 
 usage_error "-t 0" "-t/--timeout.*'0'" "${N[@]}" -t 0
 usage_error "--output xml" "--output.*'xml'" "${N[@]}" --output xml
 usage_error "a stray argument" "unexpected argument 'extra'" "${N[@]}" extra
+usage_error "-H [::1] is an address too" "-H '\[::1\]' is an IP address: give the domain name" -H '[::1]'
+usage_error "-H [name]" "-H/--hostname: '\[mail\.example\.test\]' is not an \[IP address\]" \
+    -H '[mail.example.test]' --ip 127.0.0.1
 run_plugin check_acme_http01 --help
 tap_is "$RC" 3 "--help exits 3, as every plugin does"
 tap_like "$OUT" "^Usage: check_acme_http01 -H NAME" "--help shows the usage"

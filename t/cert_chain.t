@@ -138,6 +138,12 @@ expect "four ports of one host serve the same chain" check_cert_chain OK \
     "4 endpoints serve the same complete chain for mail\.example\.test" \
     "${L[@]}" --ports "$PORTS/submissions"
 tap_like "$LINE1" "days_left_$DV_IMAPS=(8[89]|90);30:;12:" "perfdata per port"
+expect "-H [127.0.0.1] is the address, not a name to resolve (issue 15)" check_cert_chain OK \
+    "^CERT_CHAIN OK - 127\.0\.0\.1: chain complete and in order" "${R[@]}" -H '[127.0.0.1]' \
+    --sni mail.example.test -p "$PF_SUBMISSION" -P submission
+expect "--sni with the root dot: the name's own chain, no false mismatch (issue 15)" check_cert_chain OK \
+    "chain complete and in order, other\.example\.test" "${R[@]}" -H 127.0.0.1 \
+    --sni other.example.test. -p "$DV_IMAPS" -P imaps
 
 make_live "$T/le" 2
 fixture_swap_cert postfix mail-renewed

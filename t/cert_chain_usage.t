@@ -14,6 +14,16 @@ usage_error "--compare-file without -H" "--compare-file '/etc/hostname' needs -H
 usage_error "-w below -c" "-w/--warning 10 is below -c/--critical 20" --file /etc/hostname -w 10 -c 20
 usage_error "-t 0" "-t/--timeout.*'0'" --file /etc/hostname -t 0
 usage_error "--proxy-protocol v3" "--proxy-protocol: 'v3'" -H 127.0.0.1 --proxy-protocol v3
+
+# --- options that name a file: judged before anything is read (issue 15) ---
+DOWN=(-H 127.0.0.1 -p 1 -P smtp)
+usage_bad_paths --rootcert "zero fifo missing big" "${DOWN[@]}"
+usage_bad_paths --file "dir zero fifo missing big"
+usage_bad_paths --key "dir zero fifo missing big" --file /etc/hostname
+usage_bad_paths --compare-file "dir zero fifo missing big" "${DOWN[@]}"
+usage_bad_paths --live-dir "file zero fifo missing"
+usage_error "-H [name]" "-H/--hostname: '\[mail\.example\.test\]' is not an \[IP address\]" \
+    -H '[mail.example.test]'
 run_plugin check_cert_chain --file /etc/hostname
 tap_is "$RC" 2 "a file without certificates is CRITICAL, not a crash"
 tap_like "$LINE1" "holds no PEM certificate" "... and says so"

@@ -110,9 +110,10 @@ expect "... an older certificate on both ports: CRITICAL, each port named" check
 tap_like "$OUT" "^\[CRITICAL\] $PF_SUBMISSIONS/submissions: serving an older certificate" "... the other port too"
 
 expect "--state-file in a missing directory: UNKNOWN at once" check_mail_tls UNKNOWN \
-    "--state-file: cannot write in the directory of '$T/none/x'" "${A[@]}" --state-file "$T/none/x"
+    "--state-file: cannot create '.*/none/x': its directory is missing or not writable" \
+    "${A[@]}" --state-file "$T/none/x"
 expect "--state-file that is not a regular file: UNKNOWN" check_mail_tls UNKNOWN \
-    "--state-file: '/dev/null' is not a regular file" "${A[@]}" --state-file /dev/null
+    "--state-file: '/dev/null' is a device or socket, not a file" "${A[@]}" --state-file /dev/null
 expect "--change-hold that is not a number: UNKNOWN" check_mail_tls UNKNOWN \
     "--change-hold: 'soon' is not a number of hours" "${A[@]}" --change-hold soon
 tap_done

@@ -63,12 +63,32 @@ tap_like "$verbose" '^        SAN     mail\.example\.test$' "-vv shows the SANs"
 run_plugin check_mail_tls "${SUB[@]}"
 tap_is "$(cat "$TP_TMP/stderr.$$")" "" "without -v nothing goes to stderr"
 
+# --- names and addresses as users type them (issue 15) --------------------
+# shellcheck disable=SC2059
+expect "-H [127.0.0.1]: a bracketed address is the address, not a name to resolve" \
+    check_mail_tls OK "$(printf "$ok_line" smtp)" -r "$PKI/root.crt" -H '[127.0.0.1]' \
+    --sni mail.example.test -p "$PF_SMTP" -P smtp
+expect "--sni with the root dot is the same name, and goes out without it (RFC 6066)" \
+    check_mail_tls OK 'cert other\.example\.test' -r "$PKI/root.crt" -H 127.0.0.1 -p "$DV_IMAPS" \
+    -P imaps --sni other.example.test.
+# shellcheck disable=SC2059
+expect "-m with the root dot is the same name" check_mail_tls OK "$(printf "$ok_line" submission)" \
+    "${SUB[@]}" -m mail.example.test.
+expect "--sni with an international name goes out, and is matched, as its A-label" check_mail_tls \
+    CRITICAL "certificate 'mail\.example\.test' does not cover xn--bcher-kva\.example\.test" \
+    "${SUB[@]}" --sni bücher.example.test
+expect "-m Bücher.example.test. is matched as xn--bcher-kva.example.test" check_mail_tls \
+    CRITICAL "does not cover xn--bcher-kva\.example\.test" "${SUB[@]}" -m Bücher.example.test.
+
 if fixture_have_ipv6 && [ -n "${PF_SMTP6:-}" ]; then
 	expect "SMTP over IPv6 (-6 ::1)" check_mail_tls OK 'OK - ::1:[0-9]+ \(smtp\)' \
 	    -r "$PKI/root.crt" -6 -H ::1 --sni mail.example.test -p "$PF_SMTP6" -P smtp
+	expect "-H [::1]: a bracketed IPv6 literal is the address, not a DNS failure" check_mail_tls OK \
+	    'OK - ::1:[0-9]+ \(smtp\)' -r "$PKI/root.crt" -H '[::1]' --sni mail.example.test \
+	    -p "$PF_SMTP6" -P smtp
 	expect "IMAPS over IPv6 (-6 ::1)" check_mail_tls OK 'OK - ::1:[0-9]+ \(imaps\)' \
 	    -r "$PKI/root.crt" -6 -H ::1 --sni mail.example.test -p "$DV_IMAPS6" -P imaps
 else
-	tap_skip "no IPv6 loopback (::1) on this machine" 2
+	tap_skip "no IPv6 loopback (::1) on this machine" 3
 fi
 tap_done

@@ -23,6 +23,32 @@ usage_error "unknown option" "unknown option.*'--frobnicate'" -H 127.0.0.1 --fro
 usage_error "port needs -P" "-P/--protocol is needed: port 2525" -H 127.0.0.1 -p 2525
 usage_error "unreadable --cert-file" "--cert-file: cannot read" -H 127.0.0.1 --cert-file /nonexistent
 
+# --- options that name a file: judged before connecting (issue 15) --------
+DOWN=(-H 127.0.0.1 -p 1 -P smtp)	# nothing listens: a bad file must not hide behind 'refused'
+usage_bad_paths --rootcert "zero fifo missing big" "${DOWN[@]}"
+usage_bad_paths --cert-file "dir zero fifo missing big" "${DOWN[@]}"
+usage_bad_paths --trust-anchor "dir zero fifo missing big" -H mail.example.test -p 1 -P smtp \
+    --dane --resolver 127.0.0.1@1
+expect "-r from a pipe that never ends: UNKNOWN, read no further than 4 MiB" check_mail_tls UNKNOWN \
+    "'/dev/fd/[0-9]+' gives more than 4 MiB: not a set of roots" "${DOWN[@]}" -r <(yes) -t 8
+tap_ok "... at once, not until -t (took $SECONDS_TAKEN ms)" test "$SECONDS_TAKEN" -lt $((5000 + ${TP_TIME_SLACK_MS:-0}))
+printf 'not a certificate\n' >"$TP_TMP/junk.pem"
+usage_error "--cert-file without a certificate, server down: the file is named, not the server" \
+    "--cert-file: '.*/junk\.pem' holds no PEM certificate" "${DOWN[@]}" --cert-file "$TP_TMP/junk.pem"
+
+# --- host names as users type them (issue 15) ------------------------------
+usage_error "-H [name]: brackets hold an address only" \
+    "-H/--hostname: '\[mail\.example\.test\]' is not an \[IP address\]" -H '[mail.example.test]'
+usage_error "-H [::1]:25: the port goes to -p" "-H/--hostname: '\[::1\]:25' is not an \[IP address\].*-p" \
+    -H '[::1]:25'
+usage_error "--sni [name]" "--sni: '\[mail\.example\.test\]' is not an \[IP address\]" \
+    "${DOWN[@]}" --sni '[mail.example.test]'
+usage_error "--sni with a character IDNA refuses: exit 3, the xn-- form asked for" \
+    "--sni: 'a☃b\.example\.test': it is not a valid international name .*; give the name in its A-label form \(xn--\.\.\.\)" \
+    "${DOWN[@]}" --sni 'a☃b.example.test'
+usage_error "-m with two trailing dots is not a name" "-m/--match: 'mail\.example\.test\.\.' is not a host name" \
+    "${DOWN[@]}" -m 'mail.example.test..'
+
 run_plugin check_mail_tls --help
 tap_is "$RC" 3 "--help exits 3 like every monitoring plugin"
 tap_like "$OUT" '^Usage: check_mail_tls -H HOST' "--help shows the usage line"

@@ -11,6 +11,14 @@ usage_error "--parallel 65" "--parallel: '65'" --map /etc/hostname --parallel 65
 usage_error "--expect-cert missing" "--expect-cert: cannot read '/nonexistent'" --map /etc/hostname --expect-cert /nonexistent
 usage_error "-c abc" "-c/--critical: 'abc' is not a number of days" --map /etc/hostname -c abc
 usage_error "-t 0" "-t/--timeout.*'0'" --map /etc/hostname -t 0
+
+# --- options that name a file (issue 15): a directory is not a map -------
+usage_bad_paths --map "dir zero fifo missing big"
+usage_bad_paths --names-file "dir zero fifo missing big" -H 127.0.0.1 -p 1 -P smtp
+usage_bad_paths --expect-cert "dir zero fifo missing big" --map /etc/hostname
+usage_bad_paths --rootcert "zero fifo missing big" --map /etc/hostname
+usage_error "--name [name]" "--name: '\[mail\.example\.test\]' is not an \[IP address\]" \
+    -H 127.0.0.1 -p 1 -P smtp --name '[mail.example.test]'
 run_plugin check_sni_map --help
 tap_like "$OUT" "^Usage: check_sni_map --map FILE" "--help shows the usage"
 for opt in --map --map-type --name --names-file --expect-cert --parallel --warning --critical --hostname --timeout --output; do

@@ -583,6 +583,68 @@ serve_rst_mid_handshake(int fd, SSL_CTX *ctx)
 	/* the caller's close() now sends RST */
 }
 
+/*
+ * Servers that greeted and accepted STARTTLS, then hang up on the
+ * ClientHello (a TLS library that fails to load its key, say): no PROXY
+ * header has anything to do with it, as they have spoken.
+ */
+static void
+reset_now(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+static void
+serve_starttls_rst(int fd, SSL_CTX *ctx)
+{
+	(void)ctx;
+	if (smtp_starttls(fd, "220 2.0.0 Ready to start TLS\r\n") == 0 &&
+	    read_client_hello(fd) == 0)
+		reset_now(fd);
+}
+
+static void
+serve_starttls_close(int fd, SSL_CTX *ctx)
+{
+	(void)ctx;
+	if (smtp_starttls(fd, "220 2.0.0 Ready to start TLS\r\n") == 0 &&
+	    read_client_hello(fd) == 0)
+		close_gently(fd);
+}
+
+static void
+serve_imap_starttls_rst(int fd, SSL_CTX *ctx)
+{
+	char line[LINE_MAX_LEN];
+
+	(void)ctx;
+	if (send_str(fd, "* OK " HOST_NAME " IMAP4rev1 hostile ready\r\n") == 0 &&
+	    read_line(fd, line, sizeof(line)) >= 0 &&
+	    send_str(fd, "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n"
+	    "a001 OK CAPABILITY completed\r\n") == 0 &&
+	    read_line(fd, line, sizeof(line)) >= 0 &&
+	    send_str(fd, "a002 OK Begin TLS negotiation now.\r\n") == 0 &&
+	    read_client_hello(fd) == 0)
+		reset_now(fd);
+}
+
+static void
+serve_pop3_stls_rst(int fd, SSL_CTX *ctx)
+{
+	char line[LINE_MAX_LEN];
+
+	(void)ctx;
+	if (send_str(fd, "+OK " HOST_NAME " POP3 hostile ready\r\n") == 0 &&
+	    read_line(fd, line, sizeof(line)) >= 0 &&
+	    send_str(fd, "+OK capabilities follow\r\nUSER\r\nSTLS\r\n.\r\n") == 0 &&
+	    read_line(fd, line, sizeof(line)) >= 0 &&
+	    send_str(fd, "+OK Begin TLS negotiation\r\n") == 0 &&
+	    read_client_hello(fd) == 0)
+		reset_now(fd);
+}
+
 static void
 serve_stall_mid_handshake(int fd, SSL_CTX *ctx)
 {
@@ -685,6 +747,10 @@ static const struct scenario scenarios[] = {
 	{ "close_mid_handshake", serve_close_mid_handshake, NULL },
 	{ "rst_mid_handshake", serve_rst_mid_handshake, NULL },
 	{ "stall_mid_handshake", serve_stall_mid_handshake, NULL },
+	{ "starttls_rst", serve_starttls_rst, NULL },
+	{ "starttls_close", serve_starttls_close, NULL },
+	{ "imap_starttls_rst", serve_imap_starttls_rst, NULL },
+	{ "pop3_stls_rst", serve_pop3_stls_rst, NULL },
 	{ "alert_handshake_failure", serve_alert_handshake_failure, NULL },
 	{ "alert_unrecognized_name", serve_alert_unrecognized_name, NULL },
 	{ "healthy", tls_serve, ctx_default },

@@ -7,9 +7,15 @@
 #   fixture_start_postfix    export PF_DIR PF_SMTP PF_SUBMISSION PF_SUBMISSIONS
 #                            (FIXTURE_SNI_MAP=FILE: use FILE as $PF_DIR/sni)
 #                            PF_PROXY PF_PROXY_SMTP PF_NOTLS [PF_SMTP6]
+#                            PF_PROXY_BRIEF (PROXY header within 1 s, or 421)
 #   fixture_start_dovecot    export DV_CONF DV_DIR DV_IMAP DV_IMAPS DV_POP3
-#                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6]
-#   fixture_start_haproxy    export HA_DIR HA_V1 HA_V2 HA_SMTP_V1
+#                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6], and
+#                            DV_PROXY_IMAP DV_PROXY_IMAPS DV_PROXY_POP3
+#                            DV_PROXY_POP3S (expecting a PROXY header)
+#   fixture_start_haproxy    export HA_DIR HA_V1 HA_V2 HA_SMTP_V1, and
+#                            HA_ACCEPT_SMTP HA_ACCEPT_TLS (accept-proxy in
+#                            front of PF_SMTP, PF_SUBMISSIONS), HA_TLS (TLS
+#                            in front of PF_SMTP, no PROXY header expected)
 #   fixture_start_haproxy_tls  export HT_DIR HT_OCSP_GOOD HT_OCSP_REVOKED
 #                            HT_OCSP_BADSIG HT_STRICT_SNI HT_TLS12
 #                            (HAProxy terminating TLS, see its section)
@@ -605,9 +611,10 @@ fixture__postfix_dirs() {
 
 fixture__postfix_ports() {
 	local p
-	p=($(fixture__freeports 7))
+	p=($(fixture__freeports 8))
 	export PF_SMTP=${p[0]} PF_SUBMISSION=${p[1]} PF_SUBMISSIONS=${p[2]}
 	export PF_PROXY=${p[3]} PF_PROXY_SMTP=${p[4]} PF_NOTLS=${p[5]}
+	export PF_PROXY_BRIEF=${p[7]}
 	unset PF_SMTP6
 	fixture_have_ipv6 && export PF_SMTP6=${p[6]}
 	return 0
@@ -617,7 +624,7 @@ fixture__postfix_ports() {
 fixture__postfix_listeners() {
 	local p
 	for p in PF_SMTP PF_SUBMISSION PF_SUBMISSIONS PF_PROXY PF_PROXY_SMTP \
-	    PF_NOTLS; do
+	    PF_NOTLS PF_PROXY_BRIEF; do
 		echo "127.0.0.1:${!p}"
 	done
 	[ -n "${PF_SMTP6:-}" ] && echo "::1:$PF_SMTP6"
@@ -668,6 +675,7 @@ fixture__postfix_master() {
 	127.0.0.1:$PF_PROXY $smtpd $wrap $proxy
 	127.0.0.1:$PF_PROXY_SMTP $smtpd $proxy
 	127.0.0.1:$PF_NOTLS $smtpd -o smtpd_tls_security_level=none
+	127.0.0.1:$PF_PROXY_BRIEF $smtpd $proxy -o smtpd_upstream_proxy_timeout=1s
 	EOF
 	[ -n "${PF_SMTP6:-}" ] && echo "[::1]:$PF_SMTP6 $smtpd"
 	cat <<-'EOF'
@@ -733,9 +741,11 @@ fixture__dovecot_try() {
 
 fixture__dovecot_ports() {
 	local p
-	p=($(fixture__freeports 7))
+	p=($(fixture__freeports 11))
 	export DV_IMAP=${p[0]} DV_IMAPS=${p[1]} DV_POP3=${p[2]}
 	export DV_POP3S=${p[3]} DV_SIEVE=${p[4]} DV_LMTP=${p[5]}
+	export DV_PROXY_IMAP=${p[7]} DV_PROXY_IMAPS=${p[8]}
+	export DV_PROXY_POP3=${p[9]} DV_PROXY_POP3S=${p[10]}
 	unset DV_IMAPS6
 	fixture_have_ipv6 && export DV_IMAPS6=${p[6]}
 	return 0
@@ -743,18 +753,21 @@ fixture__dovecot_ports() {
 
 fixture__dovecot_listeners() {
 	local p
-	for p in DV_IMAP DV_IMAPS DV_POP3 DV_POP3S DV_SIEVE DV_LMTP; do
+	for p in DV_IMAP DV_IMAPS DV_POP3 DV_POP3S DV_SIEVE DV_LMTP \
+	    DV_PROXY_IMAP DV_PROXY_IMAPS DV_PROXY_POP3 DV_PROXY_POP3S; do
 		echo "127.0.0.1:${!p}"
 	done
 	[ -n "${DV_IMAPS6:-}" ] && echo "::1:$DV_IMAPS6"
 	return 0
 }
 
-# fixture__dovecot_listener NAME PORT [ssl]: one inet_listener block.
+# fixture__dovecot_listener NAME PORT [ssl] [haproxy]: one inet_listener
+# block; "haproxy" makes it expect a PROXY header (haproxy_trusted_networks).
 fixture__dovecot_listener() {
 	printf '  inet_listener %s {\n    address = 127.0.0.1\n' "$1"
 	printf '    port = %s\n' "$2"
-	[ -n "${3:-}" ] && printf '    ssl = yes\n'
+	[ "${3:-}" = ssl ] && printf '    ssl = yes\n'
+	[ "${4:-}" = haproxy ] && printf '    haproxy = yes\n'
 	printf '  }\n'
 }
 
@@ -764,12 +777,16 @@ fixture__dovecot_conf() {
 	echo "service imap-login {"
 	fixture__dovecot_listener imap "$DV_IMAP"
 	fixture__dovecot_listener imaps "$DV_IMAPS" ssl
+	fixture__dovecot_listener imap_proxy "$DV_PROXY_IMAP" "" haproxy
+	fixture__dovecot_listener imaps_proxy "$DV_PROXY_IMAPS" ssl haproxy
 	[ -n "${DV_IMAPS6:-}" ] && fixture__dovecot_listener imaps6 "$DV_IMAPS6" ssl |
 		sed 's/127\.0\.0\.1/::1/'
 	echo "}"
 	echo "service pop3-login {"
 	fixture__dovecot_listener pop3 "$DV_POP3"
 	fixture__dovecot_listener pop3s "$DV_POP3S" ssl
+	fixture__dovecot_listener pop3_proxy "$DV_PROXY_POP3" "" haproxy
+	fixture__dovecot_listener pop3s_proxy "$DV_PROXY_POP3S" ssl haproxy
 	echo "}"
 	echo "service managesieve-login {"
 	fixture__dovecot_listener sieve "$DV_SIEVE"
@@ -791,6 +808,9 @@ fixture__dovecot_base() {
 	import_environment = TZ OPENSSL_CONF=$TP_TMP/openssl.cnf
 	protocols = imap pop3 lmtp sieve
 	listen = 127.0.0.1
+	# the *_proxy listeners expect a PROXY header, and wait 2 s for it
+	haproxy_trusted_networks = 127.0.0.0/8
+	haproxy_timeout = 2 secs
 	ssl = yes
 	ssl_cert = <$(fixture__cert "$1").fullchain.crt
 	ssl_key = <$(fixture__cert "$1").key
@@ -827,13 +847,15 @@ fixture__haproxy_try() {
 	local p
 	rm -rf "$HA_DIR"
 	mkdir -p "$HA_DIR"
-	p=($(fixture__freeports 3))
+	p=($(fixture__freeports 6))
 	export HA_V1=${p[0]} HA_V2=${p[1]} HA_SMTP_V1=${p[2]}
+	export HA_ACCEPT_SMTP=${p[3]} HA_ACCEPT_TLS=${p[4]} HA_TLS=${p[5]}
 	fixture__haproxy_cfg >"$HA_DIR/haproxy.cfg"
 	haproxy -D -f "$HA_DIR/haproxy.cfg" -p "$HA_DIR/haproxy.pid" \
 		>"$HA_DIR/start.log" 2>&1 &&
 		fixture__wait_ports haproxy "127.0.0.1:$HA_V1" "127.0.0.1:$HA_V2" \
-		"127.0.0.1:$HA_SMTP_V1"
+		"127.0.0.1:$HA_SMTP_V1" "127.0.0.1:$HA_ACCEPT_SMTP" \
+		"127.0.0.1:$HA_ACCEPT_TLS" "127.0.0.1:$HA_TLS"
 }
 
 fixture__haproxy_cfg() {
@@ -855,6 +877,18 @@ fixture__haproxy_cfg() {
 	listen ha_smtp_v1
 	  bind 127.0.0.1:$HA_SMTP_V1
 	  server pf 127.0.0.1:$PF_PROXY_SMTP send-proxy
+	# HAProxy expecting a header (and hanging up 2 s without one) ...
+	listen ha_accept_smtp
+	  bind 127.0.0.1:$HA_ACCEPT_SMTP accept-proxy
+	  timeout client 2s
+	  server pf 127.0.0.1:$PF_SMTP
+	listen ha_accept_tls
+	  bind 127.0.0.1:$HA_ACCEPT_TLS accept-proxy
+	  server pf 127.0.0.1:$PF_SUBMISSIONS
+	# ... and terminating TLS (OpenSSL), expecting none
+	listen ha_tls
+	  bind 127.0.0.1:$HA_TLS ssl crt $PKI/haproxy/mail.pem
+	  server pf 127.0.0.1:$PF_SMTP
 	EOF
 }
 

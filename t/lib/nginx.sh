@@ -5,9 +5,12 @@
 #
 # Source it after fixture.sh.  It provides:
 #   fixture_require_nginx      skip the whole test unless root + nginx exist
-#   fixture_start_nginx N FN   N free ports in NG_PORT[0..N-1]; FN prints the
-#                              server blocks (it may read NG_PORT and NG_DIR);
-#                              exports NG_DIR (logs in $NG_DIR/*.log)
+#   fixture_start_nginx N FN [MAIL_FN]
+#                              N free ports in NG_PORT[0..N-1]; FN prints the
+#                              server blocks (it may read NG_PORT and NG_DIR),
+#                              MAIL_FN the inside of a mail block (the module
+#                              named in NG_MODULES is loaded); exports NG_DIR
+#                              (logs in $NG_DIR/*.log)
 
 fixture_require_nginx() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "the nginx fixture needs root"
@@ -18,7 +21,7 @@ fixture_require_nginx() {
 }
 
 fixture_start_nginx() {
-	NG_COUNT=$1 NG_SERVERS=$2
+	NG_COUNT=$1 NG_SERVERS=$2 NG_MAIL=${3:-}
 	fixture_pki
 	fixture__tmp
 	NG_DIR=$TP_TMP/nginx
@@ -41,6 +44,9 @@ fixture__nginx_conf() {
 	local t=$NG_DIR/tmp
 	cat <<-EOF
 	# tls-probe test fixture: private nginx, loopback only
+	EOF
+	[ -n "${NG_MODULES:-}" ] && printf 'load_module %s;\n' $NG_MODULES
+	cat <<-EOF
 	daemon on;
 	worker_processes 1;
 	user root root;
@@ -59,4 +65,9 @@ fixture__nginx_conf() {
 	EOF
 	"$NG_SERVERS" | sed 's/^/  /'
 	echo "}"
+	if [ -n "$NG_MAIL" ]; then
+		echo "mail {"
+		"$NG_MAIL" | sed 's/^/  /'
+		echo "}"
+	fi
 }

@@ -18,3 +18,31 @@ usage_error() {
 	expect "$name" "$USAGE_PLUGIN" UNKNOWN "$ere" "$@"
 	tap_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$name: one line only"
 }
+
+# usage_bad_paths OPTION CLASSES ARGS...: the long OPTION naming each of CLASSES
+# (dir: a directory, file: a regular file, zero: /dev/zero, fifo: a named
+# FIFO nobody writes, missing: no such file, big: a 5 MiB file) exits 3 at
+# once, with one line naming the option and the path. ARGS make the rest of
+# the command line good, with a server that is down: nothing may wait.
+usage_bad_paths() {
+	local option=$1 classes=$2 class path ere
+	shift 2
+	[ -e "$TP_TMP/fifo" ] || mkfifo "$TP_TMP/fifo"
+	[ -e "$TP_TMP/big.pem" ] || truncate -s 5M "$TP_TMP/big.pem"
+	[ -d "$TP_TMP/dir" ] || mkdir "$TP_TMP/dir"
+	[ -e "$TP_TMP/file.txt" ] || echo "a file" >"$TP_TMP/file.txt"
+	for class in $classes; do
+		case $class in
+		dir) path=$TP_TMP/dir ere="is a directory" ;;
+		file) path=$TP_TMP/file.txt ere="is a file, not a directory" ;;
+		zero) path=/dev/zero ere="is a device or socket, not a file" ;;
+		fifo) path=$TP_TMP/fifo ere="is a (named )?pipe" ;;
+		missing) path=$TP_TMP/missing.pem ere="cannot read '$TP_TMP/missing\.pem': No such file" ;;
+		big) path=$TP_TMP/big.pem ere="holds 5242880 bytes, more than" ;;
+		*) tap_bail "usage_bad_paths: no class $class" ;;
+		esac
+		usage_error "$option names a $class" "UNKNOWN - (-./)?$option: .*${ere}" "$@" "$option" "$path"
+		tap_like "$LINE1" "'$path'" "... the line names the path ($class)"
+		tap_ok "... at once (took $SECONDS_TAKEN ms)" test "$SECONDS_TAKEN" -lt $((5000 + ${TP_TIME_SLACK_MS:-0}))
+	done
+}

@@ -1,7 +1,10 @@
 /*
  * proxy_test - the PROXY protocol headers byte for byte, as HAProxy's
- * specification (proxy-protocol.txt) lays them out.
+ * specification (proxy-protocol.txt) lays them out; and the PROXY
+ * diagnosis of each way a server refuses, in both directions.
  */
+#include <string.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -74,10 +77,113 @@ v2(void)
 	    "no header for TP_PROXY_NONE");
 }
 
+/* One row: what was sent, what the server had said, how it refused. */
+struct diagnosis_case {
+	const char *name;
+	struct proxy_evidence e;
+	enum proxy_verdict want;
+};
+
+#define H1 TP_PROXY_V1
+#define H2 TP_PROXY_V2
+#define NO TP_PROXY_NONE
+
+static const struct diagnosis_case cases[] = {
+	/* a header sent to a service that does not expect one */
+	{ "header, STARTTLS: '500' as the first answer after the greeting (Postfix)",
+	    { H1, true, SAID_GREETING, REFUSED_TEXT }, PROXY_HEADER_UNEXPECTED },
+	{ "header, STARTTLS: EOF after the greeting (Dovecot IMAP, v2)",
+	    { H2, true, SAID_GREETING, REFUSED_EOF }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, STARTTLS: RST after the greeting",
+	    { H1, true, SAID_GREETING, REFUSED_RST }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, STARTTLS: silence after the greeting is not the header's doing",
+	    { H1, true, SAID_GREETING, REFUSED_SILENCE }, PROXY_NOT_THE_CAUSE },
+	{ "header, STARTTLS: no greeting at all is not the header's doing",
+	    { H1, false, SAID_NOTHING, REFUSED_SILENCE }, PROXY_NOT_THE_CAUSE },
+	{ "header, STARTTLS: a refusal for a greeting (Exim's synchronization error)",
+	    { H1, false, SAID_NOTHING, REFUSED_GREETING }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, STARTTLS: text not of the protocol answering the header",
+	    { H1, false, SAID_NOTHING, REFUSED_TEXT }, PROXY_HEADER_UNEXPECTED },
+	{ "header, STARTTLS: EOF before the greeting",
+	    { H1, false, SAID_NOTHING, REFUSED_EOF }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, implicit TLS: alert 'unexpected message' (GnuTLS)",
+	    { H1, true, SAID_NOTHING, REFUSED_ALERT_UNREADABLE }, PROXY_HEADER_UNEXPECTED },
+	{ "header, implicit TLS: alert 'unexpected message', v2",
+	    { H2, true, SAID_NOTHING, REFUSED_ALERT_UNREADABLE }, PROXY_HEADER_UNEXPECTED },
+	{ "header, implicit TLS: a negotiation alert means the ClientHello was read",
+	    { H1, true, SAID_NOTHING, REFUSED_ALERT }, PROXY_NOT_THE_CAUSE },
+	{ "header, implicit TLS: RST (Postfix wrapper mode)",
+	    { H1, true, SAID_NOTHING, REFUSED_RST }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, implicit TLS: EOF (Dovecot, HAProxy)",
+	    { H2, true, SAID_NOTHING, REFUSED_EOF }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, implicit TLS: plain text answering it",
+	    { H1, true, SAID_NOTHING, REFUSED_TEXT }, PROXY_HEADER_UNEXPECTED },
+	{ "header, implicit TLS: a greeting (a STARTTLS port)",
+	    { H1, true, SAID_NOTHING, REFUSED_GREETING }, PROXY_HEADER_MAYBE_UNEXPECTED },
+	{ "header, implicit TLS: silence is not the header's doing",
+	    { H1, true, SAID_NOTHING, REFUSED_SILENCE }, PROXY_NOT_THE_CAUSE },
+	{ "header: an answered command shows the header was accepted",
+	    { H1, true, SAID_ANSWER, REFUSED_TEXT }, PROXY_NOT_THE_CAUSE },
+	{ "header: RST after STARTTLS was accepted",
+	    { H1, true, SAID_STARTTLS_OK, REFUSED_RST }, PROXY_NOT_THE_CAUSE },
+	{ "header: EOF after TLS records",
+	    { H2, true, SAID_TLS, REFUSED_EOF }, PROXY_NOT_THE_CAUSE },
+	/* no header sent to a service that expects one */
+	{ "no header, STARTTLS: silence before any greeting (Postfix, Dovecot, HAProxy)",
+	    { NO, false, SAID_NOTHING, REFUSED_SILENCE }, PROXY_HEADER_EXPECTED },
+	{ "no header, STARTTLS: EOF before any greeting (Dovecot, HAProxy timeouts)",
+	    { NO, false, SAID_NOTHING, REFUSED_EOF }, PROXY_HEADER_EXPECTED },
+	{ "no header, STARTTLS: RST before any greeting",
+	    { NO, false, SAID_NOTHING, REFUSED_RST }, PROXY_HEADER_EXPECTED },
+	{ "no header, STARTTLS: '421' for a greeting (Postfix's header timeout)",
+	    { NO, false, SAID_NOTHING, REFUSED_GREETING }, PROXY_HEADER_MAYBE_EXPECTED },
+	{ "no header, STARTTLS: unprompted text not of the protocol",
+	    { NO, false, SAID_NOTHING, REFUSED_TEXT }, PROXY_NOT_THE_CAUSE },
+	{ "no header, implicit TLS: RST on the ClientHello (Dovecot, HAProxy)",
+	    { NO, true, SAID_NOTHING, REFUSED_RST }, PROXY_HEADER_EXPECTED },
+	{ "no header, implicit TLS: EOF on the ClientHello",
+	    { NO, true, SAID_NOTHING, REFUSED_EOF }, PROXY_HEADER_EXPECTED },
+	{ "no header, implicit TLS: '421' answering the ClientHello (Postfix)",
+	    { NO, true, SAID_NOTHING, REFUSED_TEXT }, PROXY_HEADER_EXPECTED },
+	{ "no header, implicit TLS: a greeting means a STARTTLS port",
+	    { NO, true, SAID_NOTHING, REFUSED_GREETING }, PROXY_NOT_THE_CAUSE },
+	{ "no header, implicit TLS: an alert is no header parser's answer",
+	    { NO, true, SAID_NOTHING, REFUSED_ALERT_UNREADABLE }, PROXY_NOT_THE_CAUSE },
+	{ "no header, implicit TLS: a stalled handshake is not a header parser",
+	    { NO, true, SAID_NOTHING, REFUSED_SILENCE }, PROXY_NOT_THE_CAUSE },
+	{ "no header: EOF after the greeting",
+	    { NO, true, SAID_GREETING, REFUSED_EOF }, PROXY_NOT_THE_CAUSE },
+	{ "no header: '500' after the greeting",
+	    { NO, true, SAID_GREETING, REFUSED_TEXT }, PROXY_NOT_THE_CAUSE },
+	{ "no header: RST after 'OK Begin TLS negotiation'",
+	    { NO, true, SAID_STARTTLS_OK, REFUSED_RST }, PROXY_NOT_THE_CAUSE },
+	{ "no header: EOF after 'OK Begin TLS negotiation'",
+	    { NO, true, SAID_STARTTLS_OK, REFUSED_EOF }, PROXY_NOT_THE_CAUSE },
+	{ "no header: EOF after the ServerHello",
+	    { NO, true, SAID_TLS, REFUSED_EOF }, PROXY_NOT_THE_CAUSE },
+};
+
+static void
+diagnosis(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(proxy_diagnose(&cases[i].e), cases[i].want, "%s", cases[i].name);
+	is_str(proxy_advice(PROXY_NOT_THE_CAUSE), "", "no advice when PROXY is not the cause");
+	ok(strstr(proxy_advice(PROXY_HEADER_UNEXPECTED), "drop --proxy-protocol") != NULL,
+	    "a header not expected: the advice is to drop --proxy-protocol");
+	ok(strstr(proxy_advice(PROXY_HEADER_MAYBE_UNEXPECTED), "drop --proxy-protocol") != NULL,
+	    "a header maybe not expected: the same advice");
+	ok(strstr(proxy_advice(PROXY_HEADER_EXPECTED), "--proxy-protocol v1 or v2") != NULL,
+	    "a header expected: the advice is to send one");
+	ok(strstr(proxy_advice(PROXY_HEADER_MAYBE_EXPECTED), "--proxy-protocol v1 or v2") != NULL,
+	    "a header maybe expected: the same advice");
+}
+
 int
 main(void)
 {
 	v1();
 	v2();
+	diagnosis();
 	return done_testing();
 }

@@ -21,6 +21,17 @@ smtp(void)
 	is_int(smtp_reply_line("* OK IMAP4rev1", &code), REPLY_BAD, "an IMAP greeting is not SMTP");
 	is_int(smtp_reply_line("650 nope", &code), REPLY_BAD, "SMTP codes start with 2 to 5");
 	is_int(smtp_reply_line("", &code), REPLY_BAD, "SMTP empty line");
+	/* postscreen's pre-greet drop: "220-..." then "521 5.5.1 Protocol error" */
+	ok(starttls_reply_broken_off(TP_PROTO_SMTP, "521 5.5.1 Protocol error", 220),
+	    "SMTP: a refusal under another code breaks the reply off");
+	ok(!starttls_reply_broken_off(TP_PROTO_SMTP, "220 mail ESMTP", 220),
+	    "SMTP: the same code ends the reply");
+	ok(!starttls_reply_broken_off(TP_PROTO_SMTP, "250 mail", 220),
+	    "SMTP: a success under another code is no refusal (still not SMTP)");
+	ok(!starttls_reply_broken_off(TP_PROTO_SMTP, "521 nope", 0),
+	    "SMTP: a first line breaks nothing off");
+	ok(!starttls_reply_broken_off(TP_PROTO_IMAP, "521 nope", 220),
+	    "IMAP replies have no codes to break off with");
 }
 
 static void

@@ -9,7 +9,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:?usage: fuzz/run.sh SECONDS}
 out=${FUZZ_OUT:-$here/out}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile"}
 export TARGETS
 
 "$here/build.sh" "$out"
@@ -30,6 +30,7 @@ for t in $TARGETS; do
 	chain) opts="-max_len=32768" ;;
 	snimap) opts="-max_len=65537 -dict=$here/snimap.dict" ;;
 	mtasts) opts="-max_len=65537 -dict=$here/mtasts.dict" ;;
+	statefile) opts="-max_len=16384" ;;
 	*) opts="" ;;
 	esac
 	mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"

@@ -10,6 +10,9 @@
 
 #include "cert_checks.h"
 
+/* Longest lifetime worded as an ACME renewal (Let's Encrypt: 90 days today). */
+#define SHORT_LIVED_MAX	(100 * 86400.0)
+
 long
 cert_days_left(const struct tp_cert *cert, time_t now)
 {
@@ -51,47 +54,6 @@ cert_proxy_default(const struct tp_cert *cert)
 	return NULL;
 }
 
-int
-days_option(struct threshold *days, int opt, const char *text, char *err, size_t errlen)
-{
-	const char *option = opt == 'w' ? "-w/--warning" : "-c/--critical";
-	struct range *out = opt == 'w' ? &days->warning : &days->critical;
-	char buf[80], why[200];
-	bool plain = strpbrk(text, ":~@") == NULL;
-
-	*(opt == 'w' ? &days->has_warning : &days->has_critical) = true;
-	if (plain && strlen(text) < sizeof(buf) - 1)
-		snprintf(buf, sizeof(buf), "%s:", text);
-	if (range_parse(plain ? buf : text, out, why, sizeof(why)) == 0)
-		return 0;
-	if (plain)
-		snprintf(err, errlen, "%s: '%s' is not a number of days", option, text);
-	else
-		snprintf(err, errlen, "%s: %s", option, why);
-	return -1;
-}
-
-int
-days_thresholds_complete(struct threshold *days, char *err, size_t errlen)
-{
-	char why[200];
-
-	if (!days->has_warning)
-		days->has_warning = range_parse("30:", &days->warning, why, sizeof(why)) == 0;
-	if (!days->has_critical)
-		days->has_critical = range_parse("14:", &days->critical, why, sizeof(why)) == 0;
-	if (!days->warning.end_infinite || !days->critical.end_infinite ||
-	    days->warning.alert_inside || days->critical.alert_inside)
-		return 0;	/* explicit ranges: the user knows what they want */
-	if (days->warning.start < days->critical.start) {
-		snprintf(err, errlen, "-w/--warning %g is below -c/--critical %g: for days "
-		    "left, the warning threshold must be the larger number",
-		    days->warning.start, days->critical.start);
-		return -1;
-	}
-	return 0;
-}
-
 static const char *
 role(const struct tp_cert *cert, size_t index)
 {
@@ -100,13 +62,48 @@ role(const struct tp_cert *cert, size_t index)
 	return tp_cert_is_self_signed(cert) ? "root" : "intermediate";
 }
 
+/* A lifetime as a unit of its own: "160-hour", "45-day". */
+static void
+format_lifetime(double seconds, char *out, size_t size)
+{
+	if (seconds < 10 * 86400.0)
+		snprintf(out, size, "%.0f-hour", seconds / 3600.0);
+	else
+		snprintf(out, size, "%.0f-day", seconds / 86400.0);
+}
+
+/*
+ * The sentence for a short-lived leaf past its warning point: how much of
+ * its life is left next to when such a certificate is normally renewed
+ * (with a third of its lifetime left, half under 10 days, as Let's Encrypt
+ * advises ACME clients), so that "renewal overdue" is the diagnosis.
+ */
+static void
+add_renewal_overdue(struct check *c, enum check_state st, const struct tp_cert *cert,
+    time_t now, const char *where, const char *day)
+{
+	double life = cert_lifetime(cert), left = cert_seconds_left(cert, now);
+	double unit = life < 10 * 86400.0 ? 3600.0 : 86400.0;
+	double renew_at = life / (life < 10 * 86400.0 ? 2 : 3);
+	const char *unit_name = unit == 3600.0 ? "hours" : "days";
+	char lifetime[32];
+
+	format_lifetime(life, lifetime, sizeof(lifetime));
+	(void)day;	/* the long output's chain lines give the date */
+	check_add(c, st, "%srenewal overdue: '%s' has %lld of its %.0f %s left (a %s "
+	    "certificate is renewed with %.0f left): check the ACME client", where,
+	    cert_label(cert), (long long)(left / unit), life / unit, unit_name,
+	    lifetime, renew_at / unit);
+}
+
 static void
 check_one_expiry(struct check *c, const struct tp_cert *cert, size_t index,
-    const struct threshold *days, time_t now, const char *where)
+    const struct tp_cert *leaf, const struct expiry_policy *policy, time_t now,
+    const char *where)
 {
-	long left = cert_days_left(cert, now);
-	enum check_state st = threshold_state(days, (double)left);
-	char day[16];
+	struct expiry_limits limits;
+	enum check_state st;
+	char day[16], left[32];
 
 	where = where ? where : "";
 	if (tp_cert_not_before(cert) > now) {
@@ -116,20 +113,37 @@ check_one_expiry(struct check *c, const struct tp_cert *cert, size_t index,
 		return;
 	}
 	cert_format_day(tp_cert_not_after(cert), day, sizeof(day));
-	if (tp_cert_not_after(cert) <= now)
+	if (tp_cert_not_after(cert) <= now) {
 		check_add(c, STATE_CRITICAL, "%s%s '%s' expired on %s", where,
 		    role(cert, index), cert_label(cert), day);
-	else if (st != STATE_OK || index == 0)
-		check_add(c, st, "%s%s '%s' expires in %ld days (%s)", where,
+		return;
+	}
+	expiry_limits_for(policy, cert, &limits);
+	st = threshold_state(&limits.seconds, cert_seconds_left(cert, now));
+	if (index > 0) {	/* the leaf dies with its chain: held to the leaf's limits too */
+		struct expiry_limits leaf_limits;
+
+		expiry_limits_for(policy, leaf, &leaf_limits);
+		st = check_state_worst(st, threshold_state(&leaf_limits.seconds,
+		    cert_seconds_left(cert, now)));
+	}
+	if (st != STATE_OK && index == 0 && limits.lifetime_relative &&
+	    cert_lifetime(cert) <= SHORT_LIVED_MAX)
+		add_renewal_overdue(c, st, cert, now, where, day);
+	else if (st != STATE_OK || index == 0) {
+		expiry_format_left(cert_seconds_left(cert, now), left, sizeof(left));
+		check_add(c, st, "%s%s '%s' expires in %s (%s)", where,
 		    role(cert, index), cert_label(cert), left, day);
+	}
 }
 
 void
 cert_check_expiry(struct check *c, const struct tp_chain *chain,
-    const struct threshold *days, time_t now, const char *where)
+    const struct expiry_policy *policy, time_t now, const char *where)
 {
 	for (size_t i = 0; i < tp_chain_count(chain); i++)
-		check_one_expiry(c, tp_chain_cert(chain, i), i, days, now, where);
+		check_one_expiry(c, tp_chain_cert(chain, i), i, tp_chain_cert(chain, 0),
+		    policy, now, where);
 }
 
 void
@@ -181,8 +195,12 @@ cert_chain_details(struct check *c, const struct tp_chain *chain, time_t now,
 }
 
 static void
-cert_facts(struct check *c, const struct tp_cert *cert, time_t now)
+cert_facts(struct check *c, const struct tp_cert *cert,
+    const struct expiry_policy *policy, time_t now)
 {
+	struct expiry_limits limits;
+
+	expiry_limits_for(policy, cert, &limits);
 	check_fact_item(c);
 	check_fact_str(c, "subject", tp_cert_subject(cert));
 	check_fact_str(c, "issuer", tp_cert_issuer(cert));
@@ -190,6 +208,11 @@ cert_facts(struct check *c, const struct tp_cert *cert, time_t now)
 	check_fact_num(c, "not_before", (double)tp_cert_not_before(cert));
 	check_fact_num(c, "not_after", (double)tp_cert_not_after(cert));
 	check_fact_num(c, "days_left", (double)cert_days_left(cert, now));
+	check_fact_num(c, "time_left", cert_seconds_left(cert, now));
+	check_fact_num(c, "lifetime", cert_lifetime(cert));
+	check_fact_str(c, "warning_days", limits.days.warning.text);
+	check_fact_str(c, "critical_days", limits.days.critical.text);
+	check_fact_bool(c, "lifetime_relative", limits.lifetime_relative);
 	check_fact_str(c, "signature_algorithm", tp_cert_signature_algorithm(cert));
 	check_fact_str(c, "key_type", tp_cert_key_type(cert));
 	check_fact_num(c, "key_bits", tp_cert_key_bits(cert));
@@ -206,10 +229,11 @@ cert_facts(struct check *c, const struct tp_cert *cert, time_t now)
 }
 
 void
-cert_chain_facts(struct check *c, const char *key, const struct tp_chain *chain, time_t now)
+cert_chain_facts(struct check *c, const char *key, const struct tp_chain *chain,
+    const struct expiry_policy *policy, time_t now)
 {
 	check_fact_list(c, key);
 	for (size_t i = 0; i < tp_chain_count(chain); i++)
-		cert_facts(c, tp_chain_cert(chain, i), now);
+		cert_facts(c, tp_chain_cert(chain, i), policy, now);
 	check_fact_end(c);
 }

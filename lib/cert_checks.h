@@ -1,6 +1,6 @@
 /*
  * cert_checks.h - the judgements every plugin makes about certificates:
- * days left against -w/-c, validity dates, weak signatures and keys, plus
+ * time left against the expiry policy, validity dates, weak signatures and keys, plus
  * the long-output and JSON views of a chain. Plugin side: these decide
  * states, the probe library only reports facts.
  */
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "expiry.h"
 #include "tlsprobe.h"
 
 /* Whole days until notAfter (negative once expired). */
@@ -27,22 +28,16 @@ const char *cert_label(const struct tp_cert *cert);
 const char *cert_proxy_default(const struct tp_cert *cert);
 
 /*
- * -w/-c for days (OPT is 'w' or 'c'): a plain number N means "fewer than N
- * days left" (the range N:); full ranges are taken as given. Returns 0 or
- * -1 with a sentence naming the option and the value.
- */
-int days_option(struct threshold *days, int opt, const char *text, char *err,
-    size_t errlen);
-/* Defaults (30 and 14 days) and the order check for plain numbers. */
-int days_thresholds_complete(struct threshold *days, char *err, size_t errlen);
-
-/*
- * Holds every certificate of CHAIN to DAYS and its validity dates, naming
- * the one that trips; WHERE ("993/imaps: ") prefixes each line, or NULL.
- * The leaf always gets a line; the others only when they are not OK.
+ * Holds every certificate of CHAIN to its expiry limits under POLICY and to
+ * its validity dates, naming the one that trips; WHERE ("993/imaps: ")
+ * prefixes each line, or NULL. The leaf always gets a line; the others only
+ * when they are not OK. A short-lived leaf past its lifetime-relative
+ * warning point is said to be overdue for renewal. An intermediate or root
+ * is held to the leaf's limits as well as its own: when it expires, so
+ * does the leaf's chain.
  */
 void cert_check_expiry(struct check *c, const struct tp_chain *chain,
-    const struct threshold *days, time_t now, const char *where);
+    const struct expiry_policy *policy, time_t now, const char *where);
 /* SHA-1/MD5 signatures below the root and RSA keys below 2048 bits: WARNING. */
 void cert_check_strength(struct check *c, const struct tp_chain *chain, const char *where);
 /* The fewest days left of any certificate in CHAIN (INFINITY when empty). */
@@ -53,6 +48,6 @@ void cert_chain_details(struct check *c, const struct tp_chain *chain, time_t no
     const char *prefix);
 /* Adds "KEY": [ {certificate facts}... ] to the JSON facts. */
 void cert_chain_facts(struct check *c, const char *key, const struct tp_chain *chain,
-    time_t now);
+    const struct expiry_policy *policy, time_t now);
 
 #endif

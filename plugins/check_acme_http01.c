@@ -698,6 +698,9 @@ hop_detail(struct check *c, const struct run *r, size_t i)
 		    http_fetch_status(hop->fetch), tls);
 }
 
+/* The hops' certificates are shown, not judged: the default policy's facts. */
+static const struct expiry_policy default_expiry;
+
 static void
 hop_facts(struct check *c, const struct run *r, size_t i, time_t now)
 {
@@ -727,7 +730,8 @@ hop_facts(struct check *c, const struct run *r, size_t i, time_t now)
 		check_fact_bool(c, "tls_self_signed", tp_cert_is_self_signed(leaf));
 		check_fact_bool(c, "tls_proxy_default", cert_proxy_default(leaf) != NULL);
 		check_fact_bool(c, "tls_covers_name", tp_cert_matches_name(leaf, r->opts->name));
-		cert_chain_facts(c, "tls_chain", http_fetch_peer_chain(hop->fetch), now);
+		cert_chain_facts(c, "tls_chain", http_fetch_peer_chain(hop->fetch),
+		    &default_expiry, now);
 	}
 	check_fact_end(c);
 }

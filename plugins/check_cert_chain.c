@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cert_checks.h"
+#include "cert_history.h"
 #include "check.h"
 #include "endpoint_opts.h"
 #include "plugin_opts.h"
@@ -39,7 +40,8 @@ struct options {
 	const char *key;
 	const char *live_dir;
 	const char *compare_file;
-	struct threshold days;
+	struct expiry_policy expiry;
+	struct cert_history_opts history;	/* --state-file, --change-hold */
 };
 
 /* One chain to judge: served on a port, or read from a file. */
@@ -69,6 +71,7 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +82,8 @@ static const struct option long_options[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "live-dir", required_argument, NULL, OPT_LIVE_DIR },
 	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
@@ -108,16 +113,17 @@ print_help(void)
 	    "                         key, fullchain = cert + chain; with -H also compares\n"
 	    "                         the served certificate with it\n"
 	    "     --compare-file=FILE with -H: the certificate the service should serve\n"
-	    " -w, --warning=DAYS      warn when a chain element has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14);\n"
-	    "                         a range such as 10:20 or @0:5 is accepted too\n");
+	    EXPIRY_HELP
+	    CERT_HISTORY_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a chain that does not verify (a missing intermediate\n"
 	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
 	    "that does not match, dangling or stale links, a service serving something\n"
 	    "other than the renewed file, a port serving an older certificate than the\n"
-	    "others; WARNING for days below -w, wrong order, unrelated certificates,\n"
-	    "an intermediate only the local trust store supplies, weak signatures or keys.\n\n");
+	    "others or than --state-file saw; WARNING for time left below -w, wrong\n"
+	    "order, unrelated certificates, an intermediate only the local trust store\n"
+	    "supplies, weak signatures or keys, another CA or names dropped since the\n"
+	    "last check (--state-file).\n\n");
 	printf("Examples:\n"
 	    "  check_cert_chain -H mail.example.com --ports 465/submissions,587/submission,993/imaps\n"
 	    "  check_cert_chain -H mail.example.com -P imaps \\\n"
@@ -182,11 +188,15 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return opt_readable("--key", arg, &o->key, err, errlen);
 	case OPT_LIVE_DIR:
 		return opt_path("--live-dir", arg, OPT_PATH_DIR, &o->live_dir, err, errlen);
+	case OPT_STATE_FILE:
+		return cert_history_file_option(&o->history, arg, err, errlen);
+	case OPT_CHANGE_HOLD:
+		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_cert_chain --help");
 		return -1;
@@ -215,7 +225,7 @@ complete_options(struct options *o, char *err, size_t errlen)
 		o->ports[0] = (struct port_spec){ o->endpoint.port, o->endpoint.proto };
 		o->port_count = 1;
 	}
-	return days_thresholds_complete(&o->days, err, errlen);
+	return expiry_policy_complete(&o->expiry, err, errlen);
 }
 
 static int
@@ -225,8 +235,10 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "w:c:", long_options,
 		&o->common, &o->endpoint, handle_option, o,
 	};
-	int rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	int rc;
 
+	cert_history_opts_init(&o->history);
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	return rc != 0 ? rc : complete_options(o, err, errlen);
 }
 
@@ -390,7 +402,7 @@ held_chain(const struct source *s)
 static void
 check_dates(struct check *c, const struct run *r, const struct source *s, const char *w)
 {
-	cert_check_expiry(c, held_chain(s), &r->opts->days, r->now, w);
+	cert_check_expiry(c, held_chain(s), &r->opts->expiry, r->now, w);
 }
 
 static void
@@ -600,27 +612,27 @@ check_key(struct check *c, const struct run *r, const char *key_path)
 static void
 add_output(struct check *c, const struct run *r)
 {
-	double min_days = INFINITY;
+	const struct tp_cert *soonest = NULL;
 	char label[128];
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
-		double d;
+		const struct tp_cert *first;
 
 		if (s->sent == NULL)
 			continue;
 		check_detail(c, "%s:", s->label);
 		cert_chain_details(c, s->sent, r->now, "  sent");
-		d = chain_min_days(held_chain(s), r->now);
-		min_days = d < min_days ? d : min_days;
-		if (r->count > 1 && s->probe != NULL && isfinite(d)) {
+		first = expiry_soonest(held_chain(s), NULL);
+		soonest = expiry_soonest(held_chain(s), soonest);
+		if (r->count > 1 && s->probe != NULL && first != NULL) {
 			snprintf(label, sizeof(label), "days_left_%.*s",
 			    (int)strcspn(s->label, "/"), s->label);
-			check_perf(c, label, d, "", &r->opts->days, NULL, NULL);
+			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
 		}
 	}
-	if (isfinite(min_days))
-		check_perf(c, "days_left_min", min_days, "", &r->opts->days, NULL, NULL);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
 	if (r->count > 0 && r->sources[0].sent != NULL)
 		check_perf(c, "chain_length", (double)tp_chain_count(r->sources[0].sent), "",
 		    NULL, NULL, NULL);
@@ -633,7 +645,7 @@ add_output(struct check *c, const struct run *r)
 		if (s->cc != NULL)
 			check_fact_bool(c, "verified", tp_chain_check_verified(s->cc));
 		if (s->sent != NULL)
-			cert_chain_facts(c, "chain", s->sent, r->now);
+			cert_chain_facts(c, "chain", s->sent, &r->opts->expiry, r->now);
 		check_fact_end(c);
 	}
 	check_fact_end(c);
@@ -701,6 +713,39 @@ gather(struct run *r, char *err, size_t errlen)
 	return read_file_source(r, path, err, errlen);
 }
 
+/*
+ * --state-file: each port's leaf against the one remembered for the host,
+ * port, SNI and address; the file is written once, after every port.
+ */
+static void
+check_history(struct check *c, struct run *r)
+{
+	const struct options *o = r->opts;
+	char err[512], key[600];
+	struct statefile *sf = statefile_open(o->history.state_file, CERT_HISTORY_KIND,
+	    err, sizeof(err));
+
+	if (sf == NULL) {
+		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		return;
+	}
+	if (statefile_problem(sf) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		if (s->probe == NULL || tp_chain_count(s->sent) == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s:%s sni=%s address=%s", o->endpoint.host,
+		    s->label, o->endpoint.sni ? o->endpoint.sni : "", tp_probe_peer(s->probe));
+		cert_history_check(c, sf, &o->history, key, tp_chain_cert(s->sent, 0), r->now,
+		    r->count > 1 ? r->where[i] : "");
+	}
+	if (statefile_commit(sf, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "%s", err);
+	statefile_close(sf);
+}
+
 static void
 judge(struct check *c, struct run *r)
 {
@@ -736,6 +781,8 @@ judge(struct check *c, struct run *r)
 	}
 	if (o->key != NULL)
 		check_key(c, r, o->key);
+	if (o->history.state_file != NULL && o->endpoint.host != NULL)
+		check_history(c, r);
 }
 
 int

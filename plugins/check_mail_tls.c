@@ -17,6 +17,7 @@
 
 
 #include "cert_checks.h"
+#include "cert_history.h"
 #include "check.h"
 #include "dane_checks.h"
 #include "endpoint_opts.h"
@@ -34,7 +35,7 @@ struct options {
 	size_t match_count;
 	const char *issuer_text;
 	regex_t issuer;
-	struct threshold days;
+	struct expiry_policy expiry;
 	enum tp_tls_version min_tls;
 	char fingerprint[65];
 	const char *cert_file;
@@ -42,6 +43,7 @@ struct options {
 	bool dane;
 	const char *resolver;
 	const char *trust_anchor;
+	struct cert_history_opts history;	/* --state-file, --change-hold */
 };
 
 /* Everything the checks look at, read once from the probe. */
@@ -63,7 +65,7 @@ struct facts {
 
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
-	OPT_TRUST_ANCHOR,
+	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +81,8 @@ static const struct option long_options[] = {
 	{ "dane", no_argument, NULL, OPT_DANE },
 	{ "resolver", required_argument, NULL, OPT_RESOLVER },
 	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
+	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
+	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -95,9 +99,7 @@ print_help(void)
 	printf(" -m, --match=NAME        a name the certificate must cover (repeatable;\n"
 	    "                         default: -H, or --sni when -H is an address)\n"
 	    " -i, --issuer=REGEX      the leaf's issuer DN must match this extended regex\n"
-	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14);\n"
-	    "                         a range such as 10:20 or @0:5 is accepted too\n"
+	    EXPIRY_HELP
 	    "     --min-tls=1.2|1.3   critical when the server negotiates less\n"
 	    "     --fingerprint=SHA256  the leaf's SHA-256 fingerprint (hex, ':' allowed)\n"
 	    "     --cert-file=FILE    the certificate the service should serve (e.g. the\n"
@@ -110,13 +112,15 @@ print_help(void)
 	    "     --resolver=ADDR[@PORT]  DNS resolver for --dane (an IP address; default:\n"
 	    "                         those of /etc/resolv.conf); answers are validated here\n"
 	    "     --trust-anchor=FILE DNSSEC trust anchor, DS or DNSKEY records (default:\n"
-	    "                         /usr/share/dns/root.key from dns-root-data)\n");
+	    "                         /usr/share/dns/root.key from dns-root-data)\n"
+	    CERT_HISTORY_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a broken service (no connection, no STARTTLS, chain\n"
 	    "or name does not verify, expired, self-signed or proxy default certificate,\n"
-	    "issuer/fingerprint/served-file mismatch, TLS below --min-tls); WARNING for\n"
-	    "days below -w, SHA-1 signatures, RSA keys below 2048 bits; UNKNOWN only for\n"
-	    "usage and internal errors.\n\n");
+	    "issuer/fingerprint/served-file mismatch, TLS below --min-tls, an older\n"
+	    "certificate than --state-file saw); WARNING for time left below -w, SHA-1\n"
+	    "signatures, RSA keys below 2048 bits, another CA or names dropped since the\n"
+	    "last check (--state-file); UNKNOWN only for usage and internal errors.\n\n");
 	printf("Examples:\n"
 	    "  check_mail_tls -H mail.example.com -P submission -w 30 -c 15 -i \"Let's Encrypt\"\n"
 	    "  check_mail_tls -H 192.0.2.10 -p 993 --sni mail.example.com\n"
@@ -163,7 +167,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	case OPT_MIN_TLS:
 		if (strcmp(arg, "1.2") == 0)
 			o->min_tls = TP_TLS_1_2;
@@ -183,6 +187,10 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case OPT_RESOLVER:
 		return opt_resolver(arg, &o->resolver, err, errlen);
+	case OPT_STATE_FILE:
+		return cert_history_file_option(&o->history, arg, err, errlen);
+	case OPT_CHANGE_HOLD:
+		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_TRUST_ANCHOR:
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	default:
@@ -198,10 +206,13 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		COMMON_SHORT_OPTS ENDPOINT_SHORT_OPTS "m:i:w:c:", long_options,
 		&o->common, &o->endpoint, handle_option, o,
 	};
-	int rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
+	int rc;
 
+	cert_history_opts_init(&o->history);
+	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	if (rc != 0)
 		return rc;
+	o->history.dane = o->dane;
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if ((o->resolver || o->trust_anchor) && !o->dane) {
@@ -213,7 +224,7 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		    "TLSA records are at _PORT._tcp.NAME), not '%s'", o->endpoint.host);
 		return -1;
 	}
-	if (days_thresholds_complete(&o->days, err, errlen) < 0)
+	if (expiry_policy_complete(&o->expiry, err, errlen) < 0)
 		return -1;
 	/* Read now, as -r is: a wrong file is said before the server is asked. */
 	if (o->cert_file != NULL) {
@@ -284,7 +295,7 @@ check_not_a_placeholder(struct check *c, const struct facts *f)
 static void
 check_expiry(struct check *c, const struct facts *f)
 {
-	cert_check_expiry(c, f->held, &f->opts->days, f->now, NULL);
+	cert_check_expiry(c, f->held, &f->opts->expiry, f->now, NULL);
 }
 
 static void
@@ -395,18 +406,17 @@ add_facts(struct check *c, const struct facts *f)
 	if (!tp_probe_verified(f->probe))
 		check_fact_str(c, "verify_error", tp_probe_verify_error(f->probe));
 	check_fact_str(c, "ocsp", tp_ocsp_status_name(tp_probe_ocsp_status(f->probe)));
-	cert_chain_facts(c, "chain", f->sent, f->now);
+	cert_chain_facts(c, "chain", f->sent, &f->opts->expiry, f->now);
 }
 
 static void
 add_perfdata(struct check *c, const struct facts *f)
 {
-	double min_days = chain_min_days(f->held, f->now);
+	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
 
-	check_perf(c, "days_left", (double)cert_days_left(f->leaf, f->now), "",
-	    &f->opts->days, NULL, NULL);
-	if (isfinite(min_days))
-		check_perf(c, "days_left_chain", min_days, "", &f->opts->days, NULL, NULL);
+	expiry_perfdata(c, "days_left", "time_left", &f->opts->expiry, f->leaf, f->now);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_chain", NULL, &f->opts->expiry, soonest, f->now);
 }
 
 static void
@@ -423,10 +433,12 @@ static void
 summarize_ok(struct check *c, const struct facts *f)
 {
 	const char *org = tp_cert_issuer_org(f->leaf);
+	char left[32];
 
-	check_summary(c, "%s %s, cert %s from %s%s%s%s, expires in %ld days", f->endpoint,
+	expiry_format_left(cert_seconds_left(f->leaf, f->now), left, sizeof(left));
+	check_summary(c, "%s %s, cert %s from %s%s%s%s, expires in %s", f->endpoint,
 	    tp_probe_tls_version(f->probe), cert_label(f->leaf), tp_cert_issuer_cn(f->leaf),
-	    org[0] ? " (" : "", org, org[0] ? ")" : "", cert_days_left(f->leaf, f->now));
+	    org[0] ? " (" : "", org, org[0] ? ")" : "", left);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -445,6 +457,32 @@ probe_failed(struct check *c, const struct facts *f)
 		check_detail(c, "greeting: %s", tp_probe_greeting(f->probe));
 }
 
+/*
+ * --state-file: the served leaf against the one remembered for this host,
+ * port, SNI and address; the file is written after every check is judged.
+ */
+static void
+record_history(struct check *c, const struct facts *f)
+{
+	const struct endpoint_opts *e = &f->opts->endpoint;
+	char err[512], key[600];
+	struct statefile *sf = statefile_open(f->opts->history.state_file,
+	    CERT_HISTORY_KIND, err, sizeof(err));
+
+	if (sf == NULL) {
+		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		return;
+	}
+	if (statefile_problem(sf) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
+	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s", e->host, e->port,
+	    tp_protocol_name(e->proto), e->sni ? e->sni : "", tp_probe_peer(f->probe));
+	cert_history_check(c, sf, &f->opts->history, key, f->leaf, f->now, NULL);
+	if (statefile_commit(sf, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "%s", err);
+	statefile_close(sf);
+}
+
 static void
 evaluate(struct check *c, struct facts *f)
 {
@@ -460,6 +498,8 @@ evaluate(struct check *c, struct facts *f)
 		checks[i](c, f);
 	if (f->dane != NULL)
 		dane_judge(c, f->dane, f->probe, f->sent);
+	if (f->opts->history.state_file != NULL)
+		record_history(c, f);
 	if (check_state(c) == STATE_OK)
 		summarize_ok(c, f);
 	else

@@ -35,7 +35,7 @@ struct options {
 	const char *resolver;
 	const char *trust_anchor;
 	const char *rootcert;
-	struct threshold days;
+	struct expiry_policy expiry;
 	unsigned https_port;
 	unsigned smtp_port;
 	const char *state_file;
@@ -138,8 +138,7 @@ print_help(void)
 	printf("Options:\n"
 	    " -D, --domain=DOMAIN     the mail domain (required)\n"
 	    " -r, --rootcert=FILE|DIR trust these roots instead of the system store\n"
-	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14)\n"
+	    EXPIRY_HELP
 	    "     --resolver=ADDR[@PORT]  DNS resolver (an IP address; default: those of\n"
 	    "                         /etc/resolv.conf); answers are DNSSEC-validated here\n"
 	    "     --trust-anchor=FILE DNSSEC trust anchor (default: the system's root key)\n"
@@ -152,7 +151,7 @@ print_help(void)
 	    "record, policy unreachable, unverifiable or invalid, in enforce mode an MX\n"
 	    "not covered by the policy or without valid STARTTLS; WARNING for the same\n"
 	    "MX failures in testing mode, max_age under a day, a changed policy under an\n"
-	    "unchanged id, no TLS-RPT record, days below -w.\n\n");
+	    "unchanged id, no TLS-RPT record, time left below -w.\n\n");
 	printf("Examples:\n"
 	    "  check_mta_sts -D example.com\n"
 	    "  check_mta_sts -D example.com --state-file /var/lib/nagios/mta-sts-example.com\n");
@@ -191,7 +190,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		    &o->rootcert, err, errlen);
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	case OPT_RESOLVER:
 		return opt_resolver(arg, &o->resolver, err, errlen);
 	case OPT_TRUST_ANCHOR:
@@ -226,7 +225,7 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		snprintf(err, errlen, "-D/--domain is required: the mail domain to check");
 		return -1;
 	}
-	return days_thresholds_complete(&o->days, err, errlen);
+	return expiry_policy_complete(&o->expiry, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -696,7 +695,7 @@ check_mx_tls(struct check *c, const struct run *r)
 		else {
 			check_add(c, STATE_OK, "MX %s (preference %u): STARTTLS, chain valid "
 			    "for its name", m->host, m->preference);
-			cert_check_expiry(c, sent, &r->opts->days, r->now, where);
+			cert_check_expiry(c, sent, &r->opts->expiry, r->now, where);
 		}
 	}
 }
@@ -799,20 +798,19 @@ static void
 add_perfdata(struct check *c, const struct run *r)
 {
 	size_t ok = 0;
-	double min_days = 1e9;
+	const struct tp_cert *soonest = NULL;
 
 	for (size_t i = 0; i < r->mx_count; i++) {
 		const struct tp_chain *sent = r->mx[i].probe ?
 		    tp_probe_peer_chain(r->mx[i].probe) : NULL;
 
 		ok += sent != NULL && tp_probe_verified(r->mx[i].probe);
-		if (sent != NULL && chain_min_days(sent, r->now) < min_days)
-			min_days = chain_min_days(sent, r->now);
+		soonest = expiry_soonest(sent, soonest);
 	}
 	check_perf(c, "mx", (double)r->mx_count, NULL, NULL, NULL, NULL);
 	check_perf(c, "mx_ok", (double)ok, NULL, NULL, NULL, NULL);
-	if (min_days < 1e9)
-		check_perf(c, "days_left_min", min_days, NULL, &r->opts->days, NULL, NULL);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
 }
 
 static void

@@ -41,7 +41,7 @@ struct options {
 	const char *names_file;
 	const char *expect_cert;
 	unsigned parallel;
-	struct threshold days;
+	struct expiry_policy expiry;
 };
 
 /* One name to judge: from the map, or given with --name. */
@@ -111,8 +111,7 @@ print_help(void)
 	    "     --names-file=FILE   names to check live, one per line\n"
 	    "     --expect-cert=FILE  a certificate that exists: an empty map is then CRITICAL\n"
 	    "     --parallel=N        names probed at once (default 8, at most 64)\n"
-	    " -w, --warning=DAYS      warn when a certificate has fewer days left (default 30)\n"
-	    " -c, --critical=DAYS     critical below this many days left (default 14)\n"
+	    EXPIRY_HELP
 	    "Live target (optional with --map):\n");
 	endpoint_opts_help(stdout);
 	common_opts_help(stdout);
@@ -120,7 +119,7 @@ print_help(void)
 	    "while --expect-cert exists, a missing file, a key that does not match, a\n"
 	    "certificate that does not cover its name, is expired or does not verify,\n"
 	    "and a name the server answers with its default or another certificate;\n"
-	    "WARNING for days below -w, duplicate names and a compiled map older than\n"
+	    "WARNING for time left below -w, duplicate names and a compiled map older than\n"
 	    "its source or its certificates (run postmap -F).\n\n");
 	printf("Examples:\n"
 	    "  check_sni_map --map /etc/postfix/sni.map -H mail.example.com -P smtp\n"
@@ -166,7 +165,7 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return 0;
 	case 'w':
 	case 'c':
-		return days_option(&o->days, opt, arg, err, errlen);
+		return expiry_option(&o->expiry, opt, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_sni_map --help");
 		return -1;
@@ -192,7 +191,7 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		return opt_error(err, errlen, "--name and --names-file need -H to check names live%s", "");
 	if (o->endpoint.host != NULL && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
-	return days_thresholds_complete(&o->days, err, errlen);
+	return expiry_policy_complete(&o->expiry, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -257,7 +256,7 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 	enum check_state dates, strength;
 	char why[48];
 
-	cert_check_expiry(scratch, chain, &r->opts->days, r->now, NULL);
+	cert_check_expiry(scratch, chain, &r->opts->expiry, r->now, NULL);
 	dates = check_state(scratch);
 	check_free(scratch);
 	scratch = check_new("");
@@ -265,7 +264,7 @@ name_chain_rules(struct check *c, const struct run *r, struct name *n,
 	strength = check_state(scratch) == STATE_UNKNOWN ? STATE_OK : check_state(scratch);
 	check_free(scratch);
 	if (dates != STATE_OK)
-		cert_check_expiry(c, chain, &r->opts->days, r->now, where);
+		cert_check_expiry(c, chain, &r->opts->expiry, r->now, where);
 	cert_check_strength(c, chain, where);
 	dates_reason(chain, r->now, why, sizeof(why));
 	name_mark(n, dates, why);
@@ -625,22 +624,22 @@ summarize(struct check *c, const struct run *r)
 static void
 add_perfdata(struct check *c, const struct run *r)
 {
-	double min_days = INFINITY, failed = 0;
+	const struct tp_cert *soonest = NULL;
+	double failed = 0;
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct name *n = &r->names[i];
 		const struct tp_chain *held = n->probe && served_leaf(n->probe) ?
 		    tp_probe_peer_chain(n->probe) : n->map_chain;
-		double d = chain_min_days(held, r->now);
 
-		min_days = d < min_days ? d : min_days;
+		soonest = expiry_soonest(held, soonest);
 		failed += n->state != STATE_OK;
 	}
 	check_perf(c, "names", (double)r->count, "", NULL, NULL, NULL);
 	check_perf(c, "names_ok", (double)r->count - failed, "", NULL, NULL, NULL);
 	check_perf(c, "names_failed", failed, "", NULL, NULL, NULL);
-	if (isfinite(min_days))
-		check_perf(c, "days_left_min", min_days, "", &r->opts->days, NULL, NULL);
+	if (soonest != NULL)
+		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -17,7 +17,7 @@ T=$TP_TMP
 expect "a full chain with its key is OK" check_cert_chain OK \
     "chain complete and in order, mail\.example\.test from tls-probe Test Intermediate R1" \
     "${R[@]}" --file "$PKI/mail.fullchain.crt" --key "$PKI/mail.key"
-tap_like "$LINE1" "\| days_left_min=(8[89]|90);30:;14: chain_length=2$" "perfdata: fewest days and chain length"
+tap_like "$LINE1" "\| days_left_min=(8[89]|90);30:;12: chain_length=2$" "perfdata: fewest days and chain length"
 expect "a leaf without its intermediate is CRITICAL and names it" check_cert_chain CRITICAL \
     "the file holds only the leaf; intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' \(issuer of the leaf\) is missing" \
     "${R[@]}" --file "$PKI/mail.crt"
@@ -75,7 +75,7 @@ expect "an issuer that is not a CA is CRITICAL and named" check_cert_chain CRITI
     "${R[@]}" --file "$T/notca-chain.pem"
 run_plugin check_cert_chain "${R[@]}" --file "$T/short-inter.pem" --output json
 tap_is "$(jq -r '"\(.state) \(.facts.sources[0].verified) \(.facts.sources[0].chain[1].subject)"' <<<"$OUT")" \
-    "CRITICAL true CN=tls-probe Short Intermediate,O=tls-probe test" "--output json carries the sources and their chains"
+    "WARNING true CN=tls-probe Short Intermediate,O=tls-probe test" "--output json carries the sources and their chains (an intermediate with 10 days left, under the 60-day leaf's 15)"
 cp "$PKI/root.crt" "$T/root-and-inter.pem"; cat "$PKI/inter.crt" >>"$T/root-and-inter.pem"
 expect "an intermediate only the local store has: WARNING, strict clients fail" check_cert_chain WARNING \
     "intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' is not sent; it verifies here only because the local trust store has it" \
@@ -137,7 +137,7 @@ PORTS="$PF_SUBMISSION/submission,$DV_IMAPS/imaps,$DV_POP3S/pop3s,$PF_SUBMISSIONS
 expect "four ports of one host serve the same chain" check_cert_chain OK \
     "4 endpoints serve the same complete chain for mail\.example\.test" \
     "${L[@]}" --ports "$PORTS/submissions"
-tap_like "$LINE1" "days_left_$DV_IMAPS=(8[89]|90);30:;14:" "perfdata per port"
+tap_like "$LINE1" "days_left_$DV_IMAPS=(8[89]|90);30:;12:" "perfdata per port"
 expect "-H [127.0.0.1] is the address, not a name to resolve (issue 15)" check_cert_chain OK \
     "^CERT_CHAIN OK - 127\.0\.0\.1: chain complete and in order" "${R[@]}" -H '[127.0.0.1]' \
     --sni mail.example.test -p "$PF_SUBMISSION" -P submission

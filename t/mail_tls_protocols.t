@@ -34,7 +34,7 @@ tap_like "$OUT" "^\[OK\] chain verifies \(2 certificates sent, 3 in the verified
     "long output: verification with the counts"
 tap_like "$OUT" "^\[OK\] certificate covers mail\.example\.test" "long output: the name"
 tap_like "$OUT" "^sent\[1\] CN=tls-probe Test Intermediate R1" "long output lists the chain as sent"
-tap_like "$LINE1" "\| days_left=(8[89]|90);30:;14: days_left_chain=(8[89]|90);30:;14: time_connect=[0-9.]+s;;;0 time_tls=[0-9.]+s;;;0 time=[0-9.]+s;;;0$" \
+tap_like "$LINE1" "\| days_left=(8[89]|90);30:;12: time_left=[0-9]+s;2592000:;1036800: lifetime=10368000s;;;0 days_left_chain=(8[89]|90);30:;12: time_connect=[0-9.]+s;;;0 time_tls=[0-9.]+s;;;0 time=[0-9.]+s;;;0$" \
     "perfdata: days with thresholds, timings in seconds"
 
 run_plugin check_mail_tls "${SUB[@]}" -t 5 --output json -w 40
@@ -44,7 +44,7 @@ if command -v jq >/dev/null; then
 	tap_ok "--output json is one valid JSON object" valid_json <<<"$OUT"
 	tap_is "$(jq -r '"\(.state) \(.facts.chain[0].sha256)"' <<<"$OUT")" \
 	    "OK $(fixture_cert_fp mail | tr -d : | tr A-F a-f)" "json carries the state and the leaf fingerprint"
-	tap_is "$(jq -r '.perfdata[0] | "\(.label) \(.warning) \(.critical)"' <<<"$OUT")" "days_left 40: 14:" \
+	tap_is "$(jq -r '.perfdata[0] | "\(.label) \(.warning) \(.critical)"' <<<"$OUT")" "days_left 40: 12:" \
 	    "json perfdata has the thresholds; options after -t and --output still count"
 else
 	tap_skip "jq is not installed to parse JSON" 4

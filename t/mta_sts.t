@@ -77,7 +77,7 @@ expect "enforce, the MX covered and valid: OK" check_mta_sts OK \
 tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
     "long output: the MX and its TLS"
 tap_like "$OUT" "^\[OK\] TLS-RPT: reports go to mailto:tlsrpt@example\.test$" "long output: the TLS-RPT address"
-tap_like "$LINE1" "\| mx=1 mx_ok=1 days_left_min=(8[89]|90);30:;14:$" "perfdata: MX counted, fewest days"
+tap_like "$LINE1" "\| mx=1 mx_ok=1 days_left_min=(8[89]|90);30:;12:$" "perfdata: MX counted, fewest days"
 run_plugin check_mta_sts "${STS[@]}" --output json
 tap_is "$(jq -c '[.exit_code, .facts.domain, .facts.mode]' <<<"$OUT")" '[0,"example.test","enforce"]' \
     "JSON: exit code, domain and mode"

@@ -245,7 +245,7 @@ check_state "$s" 0 "MAIL_TLS OK -" "submission"
 # shellcheck disable=SC2086
 want=$(summary check_mail_tls -H 127.0.0.1 -p "$PF_SUBMISSION" -P submission $A)
 tap_is "$(status plugin_output "$s")" "MAIL_TLS OK - $want" "submission: plugin_output = state + the plugin's JSON summary"
-tap_like "$(status performance_data "$s")" '^days_left=[0-9]+;30:;14: days_left_chain=' "submission: performance_data starts with days_left="
+tap_like "$(status performance_data "$s")" '^days_left=[0-9]+;30:;12: time_left=[0-9]+s;2592000:;1036800: lifetime=10368000s;;;0 days_left_chain=' "submission: performance_data starts with days_left="
 tap_like "$(status long_plugin_output "$s")" '^\[OK\] chain verifies' "submission: the result lines are the long output"
 
 s="127.0.0.1;notls"

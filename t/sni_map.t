@@ -23,7 +23,7 @@ postmap -F "hash:$T/sni.map"
 expect "a correct two-name map is OK (static)" check_sni_map OK "2 names have valid map entries" \
     "${R[@]}" --map "$T/sni.map"
 tap_like "$OUT" "sni\.map\.db is newer than the map and its files" "the compiled map is checked"
-tap_like "$LINE1" "names=2 names_ok=2 names_failed=0 days_left_min=[0-9]+;30:;14:$" "perfdata"
+tap_like "$LINE1" "names=2 names_ok=2 names_failed=0 days_left_min=[0-9]+;30:;12:$" "perfdata"
 expect "the same map, live: each name gets its own certificate" check_sni_map OK \
     "2 names serve their own certificates" "${R[@]}" --map "$T/sni.map" "${LIVE[@]}"
 tap_like "$OUT" "^\[OK\] other\.example\.test: serves the map's certificate 'other\.example\.test'" "long output: one line per name"

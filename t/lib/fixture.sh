@@ -19,7 +19,9 @@
 #   fixture_start_haproxy_tls  export HT_DIR HT_OCSP_GOOD HT_OCSP_REVOKED
 #                            HT_OCSP_BADSIG HT_STRICT_SNI HT_TLS12
 #                            (HAProxy terminating TLS, see its section)
-#   fixture_swap_cert postfix|dovecot NAME   serve NAME as default cert
+#   fixture_swap_cert postfix|dovecot NAME   serve NAME (of the PKI, or a
+#                            path without .key) as default cert
+#   fixture_lifetimes DIR    certificates of several lifetimes and ages
 #   fixture_short_dir VAR NAME  a short directory in /tmp (socket paths)
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
@@ -372,6 +374,41 @@ fixture__pki_leaves() {
 		-crl_reason keyCompromise
 }
 
+# fixture_lifetimes DIR: leaves of today's and tomorrow's lifetimes (Let's
+# Encrypt's 160-hour, 45-, 64- and 90-day profiles, the CA/B Forum's 200
+# and 398 days), issued by the test PKI's intermediate, each at an age in
+# one band of the lifetime-relative default: NAME-new/-ok is fine, -warn
+# has less than 25% (at most 30 days) of its lifetime left, -crit less
+# than 10% (at most 14 days).  Made now, in DIR (not the shared PKI, which
+# may be a day old: a day is a whole band of a 160-hour certificate), with
+# DIR/sni.map naming each as NAME.example.test.  
+fixture_lifetimes() (
+	set -e
+	fixture_pki
+	mkdir -p "$1"
+	cd "$1"
+	export TP_SAN=DNS:unused TP_KU=digitalSignature	# read by ca.cnf
+	fixture__pki_cnf >ca.cnf
+	cp "$PKI/inter.crt" "$PKI/inter.key" .
+	while read -r name start end; do
+		fixture__leaf "$name" "$name.example.test" "$start" "$end"
+		echo "$name.example.test $PWD/$name.key $PWD/$name.fullchain.crt" >>sni.map
+	done <<-EOF
+	life160h-new -1hour +159hours
+	life160h-warn -130hours +30hours
+	life160h-crit -150hours +10hours
+	life45d-new -2days +43days
+	life45d-warn -36days +9days
+	life45d-crit -42days +3days
+	life64d-warn -50days +14days
+	life90d-ok -60days +30days
+	life90d-warn -70days +20days
+	life200d-warn -175days +25days
+	life398d-ok -300days +98days
+	life398d-crit -388days +10days
+	EOF
+) >"$1.log" 2>&1 || fixture__bail_log "cannot make the lifetime certificates" "$1.log"
+
 # Like Traefik's built-in fallback: self-signed, fixed CN, random-hex SAN.
 fixture__pki_traefik() {
 	TP_SAN="DNS:$(openssl rand -hex 16).traefik.default" \
@@ -415,7 +452,7 @@ fixture__pki_haproxy() {
 
 # fixture_cert_fp NAME: SHA-256 fingerprint of $PKI/NAME.crt (AA:BB:..).
 fixture_cert_fp() {
-	openssl x509 -in "$PKI/$1.crt" -noout -fingerprint -sha256 | sed 's/.*=//'
+	openssl x509 -in "$(fixture__cert "$1").crt" -noout -fingerprint -sha256 | sed 's/.*=//'
 }
 
 # fixture_served_fp PORT [STARTTLS [SNI [HOST]]]: fingerprint of the leaf
@@ -441,6 +478,15 @@ fixture__wait_cert() {
 	done
 	tap_diag "$1 still does not serve $2 on port $3 after 10 s"
 	return 1
+}
+
+# fixture__cert NAME: the PKI's NAME, or NAME itself when it is a path
+# (without .key/.crt), e.g. one of fixture_lifetimes.
+fixture__cert() {
+	case $1 in
+	/*) printf '%s' "$1" ;;
+	*) printf '%s' "$PKI/$1" ;;
+	esac
 }
 
 # ---- cleanup -----------------------------------------------------------
@@ -766,8 +812,8 @@ fixture__dovecot_base() {
 	haproxy_trusted_networks = 127.0.0.0/8
 	haproxy_timeout = 2 secs
 	ssl = yes
-	ssl_cert = <$PKI/$1.fullchain.crt
-	ssl_key = <$PKI/$1.key
+	ssl_cert = <$(fixture__cert "$1").fullchain.crt
+	ssl_key = <$(fixture__cert "$1").key
 	$dh
 	local_name other.example.test {
 	  ssl_cert = <$PKI/other.fullchain.crt
@@ -916,11 +962,13 @@ fixture__haproxy_tls_cfg() {
 # fixture_swap_cert postfix|dovecot NAME: NAME becomes the default
 # certificate; returns once it is served (1 after 10 s of waiting).
 fixture_swap_cert() {
-	[ -f "$PKI/$2.key" ] || tap_bail "fixture_swap_cert: no $PKI/$2.key"
+	local base
+	base=$(fixture__cert "$2")
+	[ -f "$base.key" ] || tap_bail "fixture_swap_cert: no $base.key"
 	case $1 in
 	postfix)
 		postconf -c "$PF_DIR" -e \
-			"smtpd_tls_chain_files = $PKI/$2.key, $PKI/$2.fullchain.crt" &&
+			"smtpd_tls_chain_files = $base.key, $base.fullchain.crt" &&
 			fixture__postfix_settle &&
 			postfix -c "$PF_DIR" reload >>"$PF_DIR/start.log" 2>&1 ||
 			tap_bail "postfix reload failed"

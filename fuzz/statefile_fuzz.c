@@ -1,0 +1,71 @@
+/*
+ * statefile_fuzz - writes the input to a file and opens it as a state file
+ * (lib/statefile.c): it must open, either with its records or as empty with
+ * a sentence saying why; then a key and a value holding every byte the
+ * escaping must handle are set, committed, and read back unchanged, with no
+ * problem, from the file that commit wrote.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "statefile.h"
+
+#define KIND "tls-probe fuzz 1"
+
+static char path[64];
+
+static void
+remove_file(void)
+{
+	unlink(path);
+}
+
+static void
+write_input(const uint8_t *data, size_t size)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char key[] = "host:25 sni=\t%x\x01", value[] = "v\n%\r \x7f\xc3\xa9";
+	struct statefile *sf;
+	char err[512] = "";
+	const char *problem;
+
+	if (path[0] == '\0') {
+		int fd;
+
+		snprintf(path, sizeof(path), "/tmp/statefile_fuzz.XXXXXX");
+		if ((fd = mkstemp(path)) < 0)
+			abort();
+		close(fd);
+		atexit(remove_file);
+	}
+	write_input(data, size);
+	sf = statefile_open(path, KIND, err, sizeof(err));
+	if (sf == NULL)
+		abort();	/* a regular file always opens */
+	problem = statefile_problem(sf);
+	if (problem != NULL && strstr(problem, "rewritten") == NULL)
+		abort();
+	if (statefile_set(sf, key, value) != 0)
+		goto out;	/* full: 4096 records */
+	if (statefile_commit(sf, err, sizeof(err)) != 0 || err[0] != '\0')
+		abort();
+	statefile_close(sf);
+	sf = statefile_open(path, KIND, err, sizeof(err));
+	if (sf == NULL || statefile_problem(sf) != NULL ||
+	    statefile_get(sf, key) == NULL || strcmp(statefile_get(sf, key), value) != 0)
+		abort();	/* what was written reads back the same */
+out:
+	statefile_close(sf);
+	return 0;
+}

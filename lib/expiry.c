@@ -1,0 +1,246 @@
+/*
+ * expiry.c - expiry thresholds that follow each certificate's lifetime:
+ * -w/-c in days or percent turned into seconds for one certificate, the
+ * lifetime-relative default, and the time left worded and graphed.
+ */
+#include <locale.h>
+#include <math.h>		/* INFINITY, isfinite: macros, no libm */
+#include <stdio.h>
+#include <string.h>
+
+#include "expiry.h"
+
+#define DAY		86400.0
+#define DEFAULT_WARNING_SHARE	0.25	/* of the lifetime left: WARNING below */
+#define DEFAULT_CRITICAL_SHARE	0.10
+#define DEFAULT_WARNING_CAP	(30 * DAY)	/* today's fixed defaults, */
+#define DEFAULT_CRITICAL_CAP	(14 * DAY)	/* for long-lived certificates */
+
+void
+expiry_policy_init(struct expiry_policy *policy)
+{
+	memset(policy, 0, sizeof(*policy));
+}
+
+int
+expiry_option(struct expiry_policy *policy, int opt, const char *text,
+    char *err, size_t errlen)
+{
+	const char *option = opt == 'w' ? "-w/--warning" : "-c/--critical";
+	struct range *out = opt == 'w' ? &policy->given.warning : &policy->given.critical;
+	bool *percent = opt == 'w' ? &policy->warning_percent : &policy->critical_percent;
+	size_t len = strlen(text);
+	char buf[80], why[200];
+	bool plain = strpbrk(text, ":~@") == NULL;
+
+	*(opt == 'w' ? &policy->given.has_warning : &policy->given.has_critical) = true;
+	*percent = len > 0 && text[len - 1] == '%';
+	if (*percent)
+		len--;
+	if (len + 2 > sizeof(buf)) {
+		snprintf(err, errlen, "%s: '%.40s...' is too long for a threshold", option, text);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)len, text, plain ? ":" : "");
+	if (range_parse(buf, out, why, sizeof(why)) != 0) {
+		if (plain)
+			snprintf(err, errlen, "%s: '%s' is not a number of days, nor a "
+			    "share of the lifetime such as 25%%", option, text);
+		else
+			snprintf(err, errlen, "%s: %s", option, why);
+		return -1;
+	}
+	if (*percent && ((!out->start_infinite && (out->start < 0 || out->start > 100)) ||
+	    (!out->end_infinite && (out->end < 0 || out->end > 100)))) {
+		snprintf(err, errlen, "%s: '%s' is not a share of the lifetime "
+		    "(0%% to 100%%)", option, text);
+		return -1;
+	}
+	/* Keep what the user wrote for messages; perfdata gets scaled text. */
+	snprintf(out->text, sizeof(out->text), "%s", text);
+	return 0;
+}
+
+/* A plain "N:" range: alert below N, the form most service definitions use. */
+static bool
+plain_below(const struct range *r)
+{
+	return r->end_infinite && !r->start_infinite && !r->alert_inside;
+}
+
+int
+expiry_policy_complete(const struct expiry_policy *policy, char *err, size_t errlen)
+{
+	const struct threshold *t = &policy->given;
+
+	if (!t->has_warning || !t->has_critical ||
+	    !plain_below(&t->warning) || !plain_below(&t->critical) ||
+	    policy->warning_percent != policy->critical_percent)
+		return 0;	/* ranges, or days against percent: no order to check */
+	if (t->warning.start < t->critical.start) {
+		snprintf(err, errlen, "-w/--warning %s is below -c/--critical %s: for "
+		    "time left, the warning threshold must be the larger number",
+		    t->warning.text, t->critical.text);
+		return -1;
+	}
+	return 0;
+}
+
+/* V for perfdata: '.' as the decimal point whatever the locale, no exponent. */
+static void
+format_number(double v, char *out, size_t size)
+{
+	const char *point = localeconv()->decimal_point;
+	char *p;
+	size_t len;
+
+	if ((v < 0 ? -v : v) < 1e15 && v == (double)(long long)v) {
+		snprintf(out, size, "%lld", (long long)v);
+		return;
+	}
+	snprintf(out, size, "%.6f", v);
+	for (p = out; *p != '\0'; p++)
+		if (*p == point[0] && point[0] != '.')
+			*p = '.';
+	len = strlen(out);
+	while (len > 0 && out[len - 1] == '0')
+		out[--len] = '\0';
+	if (len > 0 && out[len - 1] == '.')
+		out[--len] = '\0';
+}
+
+/* IN with both ends multiplied by FACTOR, its text rewritten to match. */
+static void
+range_scaled(const struct range *in, double factor, struct range *out)
+{
+	char start[32] = "", end[32] = "";
+
+	*out = *in;
+	if (!in->start_infinite)
+		out->start = in->start * factor;
+	if (!in->end_infinite)
+		out->end = in->end * factor;
+	if (in->start_infinite)
+		snprintf(start, sizeof(start), "~:");
+	else if (out->start != 0 || in->end_infinite) {
+		format_number(out->start, start, sizeof(start) - 1);
+		strcat(start, ":");
+	}
+	if (!in->end_infinite)
+		format_number(out->end, end, sizeof(end));
+	snprintf(out->text, sizeof(out->text), "%s%s%s", in->alert_inside ? "@" : "",
+	    start, end);
+}
+
+/* "SECONDS:" - alert with less than SECONDS left. */
+static void
+range_below(double seconds, struct range *out)
+{
+	struct range r = { .start = seconds, .end = INFINITY, .end_infinite = true };
+
+	range_scaled(&r, 1, out);
+}
+
+/* X rounded down to a whole number (floor() would need libm). */
+static double
+whole(double x)
+{
+	double w = (double)(long long)x;
+
+	return w > x ? w - 1 : w;
+}
+
+double
+cert_lifetime(const struct tp_cert *cert)
+{
+	double life = difftime(tp_cert_not_after(cert), tp_cert_not_before(cert));
+
+	return life > 0 ? life : 0;
+}
+
+double
+cert_seconds_left(const struct tp_cert *cert, time_t now)
+{
+	return difftime(tp_cert_not_after(cert), now);
+}
+
+/* One threshold of LIMITS from GIVEN (days or percent) or the default share. */
+static void
+limit_for(bool has, const struct range *given, bool percent, double share,
+    double cap, double lifetime, struct range *seconds, struct range *days,
+    bool *relative)
+{
+	if (!has) {
+		range_below(lifetime * share < cap ? lifetime * share : cap, seconds);
+		*relative = true;
+	} else if (percent) {
+		range_scaled(given, lifetime / 100.0, seconds);
+		*relative = true;
+	} else
+		range_scaled(given, DAY, seconds);
+	range_scaled(seconds, 1 / DAY, days);
+}
+
+void
+expiry_limits_for(const struct expiry_policy *policy, const struct tp_cert *cert,
+    struct expiry_limits *out)
+{
+	const struct threshold *given = &policy->given;
+	double lifetime = cert_lifetime(cert);
+
+	memset(out, 0, sizeof(*out));
+	out->seconds.has_warning = out->days.has_warning = true;
+	out->seconds.has_critical = out->days.has_critical = true;
+	limit_for(given->has_warning, &given->warning, policy->warning_percent,
+	    DEFAULT_WARNING_SHARE, DEFAULT_WARNING_CAP, lifetime,
+	    &out->seconds.warning, &out->days.warning, &out->lifetime_relative);
+	limit_for(given->has_critical, &given->critical, policy->critical_percent,
+	    DEFAULT_CRITICAL_SHARE, DEFAULT_CRITICAL_CAP, lifetime,
+	    &out->seconds.critical, &out->days.critical, &out->lifetime_relative);
+}
+
+enum check_state
+expiry_state(const struct expiry_policy *policy, const struct tp_cert *cert, time_t now)
+{
+	struct expiry_limits limits;
+
+	expiry_limits_for(policy, cert, &limits);
+	return threshold_state(&limits.seconds, cert_seconds_left(cert, now));
+}
+
+void
+expiry_format_left(double seconds, char *out, size_t size)
+{
+	double n = seconds < 2 * DAY ? whole(seconds / 3600.0) : whole(seconds / DAY);
+
+	snprintf(out, size, "%.0f %s%s", n, seconds < 2 * DAY ? "hour" : "day",
+	    n == 1 ? "" : "s");
+}
+
+const struct tp_cert *
+expiry_soonest(const struct tp_chain *chain, const struct tp_cert *soonest)
+{
+	for (size_t i = 0; chain != NULL && i < tp_chain_count(chain); i++) {
+		const struct tp_cert *cert = tp_chain_cert(chain, i);
+
+		if (soonest == NULL || tp_cert_not_after(cert) < tp_cert_not_after(soonest))
+			soonest = cert;
+	}
+	return soonest;
+}
+
+void
+expiry_perfdata(struct check *c, const char *label, const char *time_label,
+    const struct expiry_policy *policy, const struct tp_cert *cert, time_t now)
+{
+	struct expiry_limits limits;
+	const double zero = 0;
+	double left = cert_seconds_left(cert, now);
+
+	expiry_limits_for(policy, cert, &limits);
+	check_perf(c, label, whole(left / DAY), "", &limits.days, NULL, NULL);
+	if (time_label == NULL)
+		return;
+	check_perf(c, time_label, whole(left), "s", &limits.seconds, NULL, NULL);
+	check_perf(c, "lifetime", cert_lifetime(cert), "s", NULL, &zero, NULL);
+}

@@ -1,0 +1,51 @@
+/*
+ * statefile.h - a small keyed state file that several plugin runs share:
+ * read bounded, locked while in use, written back atomically (a temporary
+ * file in the same directory, fsync, rename) with 0600 permissions, and
+ * only when something changed. One line per record, "KEY<TAB>VALUE", both
+ * percent-escaped, after a versioned first line. Plugin side; the caller
+ * decides what the values mean.
+ */
+#ifndef TLSPROBE_STATEFILE_H
+#define TLSPROBE_STATEFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STATEFILE_MAX_BYTES	(1024 * 1024)	/* a larger file is refused */
+#define STATEFILE_MAX_RECORDS	4096
+#define STATEFILE_VALUE_MAX	2048		/* bytes of one value, unescaped */
+
+struct statefile;
+
+/*
+ * Opens PATH (creating it, 0600, when missing), waits for the lock that
+ * other runs using PATH take, and reads its records. KIND names the format
+ * on its first line ("tls-probe cert-history 1"). Returns the state file,
+ * or NULL with a sentence in ERR for what cannot be used at all (no such
+ * directory, no permission). A file that is too large or not of this
+ * format is not fatal: the state file opens empty and statefile_problem()
+ * says why; it is rewritten whole on commit.
+ */
+struct statefile *statefile_open(const char *path, const char *kind, char *err,
+    size_t errlen);
+
+/* The sentence for a damaged file that was read as empty, or NULL. */
+const char *statefile_problem(const struct statefile *sf);
+
+/* The value of KEY, or NULL. */
+const char *statefile_get(const struct statefile *sf, const char *key);
+
+/* Sets KEY to VALUE (a copy); -1 when out of memory or over the limits. */
+int statefile_set(struct statefile *sf, const char *key, const char *value);
+
+/*
+ * Writes the records back if any changed (or the file was damaged).
+ * Returns 0, or -1 with a sentence in ERR.
+ */
+int statefile_commit(struct statefile *sf, char *err, size_t errlen);
+
+/* Releases the lock and frees SF (NULL is fine). Uncommitted changes are lost. */
+void statefile_close(struct statefile *sf);
+
+#endif

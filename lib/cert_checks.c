@@ -72,6 +72,22 @@ format_lifetime(double seconds, char *out, size_t size)
 		snprintf(out, size, "%.0f-day", seconds / 86400.0);
 }
 
+/* When such a certificate is renewed: a third of its lifetime left, half under 10 days. */
+static double
+renewal_point(const struct tp_cert *cert)
+{
+	double life = cert_lifetime(cert);
+
+	return life / (life < 10 * 86400.0 ? 2 : 3);
+}
+
+/* Less left than its renewal point: "renewal overdue" is then the diagnosis. */
+static bool
+renewal_overdue(const struct tp_cert *cert, time_t now)
+{
+	return cert_seconds_left(cert, now) < renewal_point(cert);
+}
+
 /*
  * The sentence for a short-lived leaf past its warning point: how much of
  * its life is left next to when such a certificate is normally renewed
@@ -84,7 +100,7 @@ add_renewal_overdue(struct check *c, enum check_state st, const struct tp_cert *
 {
 	double life = cert_lifetime(cert), left = cert_seconds_left(cert, now);
 	double unit = life < 10 * 86400.0 ? 3600.0 : 86400.0;
-	double renew_at = life / (life < 10 * 86400.0 ? 2 : 3);
+	double renew_at = renewal_point(cert);
 	const char *unit_name = unit == 3600.0 ? "hours" : "days";
 	char lifetime[32];
 
@@ -128,7 +144,7 @@ check_one_expiry(struct check *c, const struct tp_cert *cert, size_t index,
 		    cert_seconds_left(cert, now)));
 	}
 	if (st != STATE_OK && index == 0 && limits.lifetime_relative &&
-	    cert_lifetime(cert) <= SHORT_LIVED_MAX)
+	    cert_lifetime(cert) <= SHORT_LIVED_MAX && renewal_overdue(cert, now))
 		add_renewal_overdue(c, st, cert, now, where, day);
 	else if (st != STATE_OK || index == 0) {
 		expiry_format_left(cert_seconds_left(cert, now), left, sizeof(left));

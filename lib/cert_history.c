@@ -52,8 +52,12 @@ cert_history_file_option(struct cert_history_opts *opts, const char *path,
 		snprintf(err, errlen, "--state-file: '%.80s...' is too long a path", path);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
-	    slash ? (slash == path ? "/" : path) : ".");
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
 	if (access(dir, W_OK | X_OK) != 0) {
 		snprintf(err, errlen, "--state-file: cannot write in the directory of '%s' "
 		    "(%s): the state file is replaced there atomically", path, strerror(errno));
@@ -126,8 +130,10 @@ join_names(const struct tp_cert *leaf, char *out, size_t size)
 		int n = snprintf(out + used, size - used, "%s%s", used ? "," : "",
 		    tp_cert_san(leaf, i));
 
-		if (n < 0 || (size_t)n >= size - used)
+		if (n < 0 || (size_t)n >= size - used) {
+			out[used] = '\0';	/* no half name: it would look dropped next time */
 			break;
+		}
 		used += (size_t)n;
 	}
 }

@@ -50,6 +50,12 @@ expiry_option(struct expiry_policy *policy, int opt, const char *text,
 			snprintf(err, errlen, "%s: %s", option, why);
 		return -1;
 	}
+	if ((!out->start_infinite && (out->start < -1e6 || out->start > 1e6)) ||
+	    (!out->end_infinite && (out->end < -1e6 || out->end > 1e6))) {
+		snprintf(err, errlen, "%s: '%s' is out of range (a million days at most)",
+		    option, text);
+		return -1;
+	}
 	if (*percent && ((!out->start_infinite && (out->start < 0 || out->start > 100)) ||
 	    (!out->end_infinite && (out->end < 0 || out->end > 100)))) {
 		snprintf(err, errlen, "%s: '%s' is not a share of the lifetime "
@@ -187,14 +193,22 @@ expiry_limits_for(const struct expiry_policy *policy, const struct tp_cert *cert
 {
 	const struct threshold *given = &policy->given;
 	double lifetime = cert_lifetime(cert);
+	/*
+	 * A share of the lifetime is the leaf's measure: 25% of a 20-year
+	 * root is 5 years. Intermediates and roots keep the capped default
+	 * for a percentage (and are held to the leaf's limits besides).
+	 */
+	bool ca = tp_cert_is_ca(cert);
 
 	memset(out, 0, sizeof(*out));
 	out->seconds.has_warning = out->days.has_warning = true;
 	out->seconds.has_critical = out->days.has_critical = true;
-	limit_for(given->has_warning, &given->warning, policy->warning_percent,
+	limit_for(given->has_warning && !(ca && policy->warning_percent),
+	    &given->warning, policy->warning_percent,
 	    DEFAULT_WARNING_SHARE, DEFAULT_WARNING_CAP, lifetime,
 	    &out->seconds.warning, &out->days.warning, &out->lifetime_relative);
-	limit_for(given->has_critical, &given->critical, policy->critical_percent,
+	limit_for(given->has_critical && !(ca && policy->critical_percent),
+	    &given->critical, policy->critical_percent,
 	    DEFAULT_CRITICAL_SHARE, DEFAULT_CRITICAL_CAP, lifetime,
 	    &out->seconds.critical, &out->days.critical, &out->lifetime_relative);
 }

@@ -360,8 +360,10 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 		ERR_clear_error();
 		errno = 0;
 		rc = SSL_connect(p->ssl);
-		if (rc == 1)
+		if (rc == 1) {
+			probe_said(p, SAID_TLS);	/* whatever fails now, it read the header */
 			break;
+		}
 		err = SSL_get_error(p->ssl, rc);
 		if (err == SSL_ERROR_WANT_READ) {
 			if (decode_trust(p, trust, &decoding) < 0)

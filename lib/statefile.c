@@ -14,7 +14,8 @@
 
 #include "statefile.h"
 
-#define OPEN_TRIES	20	/* replaced under us this often: give up */
+/* Each retry means another run replaced the file: bounded by how many share it. */
+#define OPEN_TRIES	10000
 
 struct record {
 	char *key;
@@ -173,7 +174,7 @@ parse(struct statefile *sf, const char *buf, size_t len)
 	if (len == 0)
 		return;		/* new */
 	if (strncmp(buf, sf->kind, kind_len) != 0 || buf[kind_len] != '\n') {
-		damaged(sf, "is not this plugin's (its first line)");
+		damaged(sf, "is of another kind or version (its first line)");
 		return;
 	}
 	for (line = buf + kind_len + 1; line < end; line = nl + 1) {
@@ -234,6 +235,14 @@ read_all(struct statefile *sf, char *err, size_t errlen)
 	    (got = pread(sf->fd, buf + len, (size_t)st.st_size - len, (off_t)len)) > 0)
 		len += (size_t)got;
 	buf[len] = '\0';
+	/* Somebody else's file named by mistake: never overwrite it. */
+	if (len > 0 && strncmp(buf, STATEFILE_FAMILY, strlen(STATEFILE_FAMILY)) != 0) {
+		snprintf(err, errlen, "the state file %s is not a tls-probe state file "
+		    "(it does not begin with '%s'): it is left alone; give a file of "
+		    "its own", sf->path, STATEFILE_FAMILY);
+		free(buf);
+		return -1;
+	}
 	if (memchr(buf, '\0', len) != NULL)
 		damaged(sf, "holds NUL bytes");
 	else

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define STATEFILE_FAMILY	"tls-probe "	/* every KIND begins so */
 #define STATEFILE_MAX_BYTES	(1024 * 1024)	/* a larger file is refused */
 #define STATEFILE_MAX_RECORDS	4096
 #define STATEFILE_VALUE_MAX	2048		/* bytes of one value, unescaped */
@@ -23,8 +24,9 @@ struct statefile;
  * other runs using PATH take, and reads its records. KIND names the format
  * on its first line ("tls-probe cert-history 1"). Returns the state file,
  * or NULL with a sentence in ERR for what cannot be used at all (no such
- * directory, no permission). A file that is too large or not of this
- * format is not fatal: the state file opens empty and statefile_problem()
+ * directory, no permission, a file that is not a tls-probe state file:
+ * another program's, never overwritten). A tls-probe state file that is
+ * too large, of another kind or version, or damaged is not fatal: the state file opens empty and statefile_problem()
  * says why; it is rewritten whole on commit.
  */
 struct statefile *statefile_open(const char *path, const char *kind, char *err,

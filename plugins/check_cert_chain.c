@@ -726,7 +726,7 @@ check_history(struct check *c, struct run *r)
 	    err, sizeof(err));
 
 	if (sf == NULL) {
-		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		check_add(c, STATE_UNKNOWN, "%s: what changed since the last check is not known", err);
 		return;
 	}
 	if (statefile_problem(sf) != NULL)

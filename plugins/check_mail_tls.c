@@ -470,7 +470,7 @@ record_history(struct check *c, const struct facts *f)
 	    CERT_HISTORY_KIND, err, sizeof(err));
 
 	if (sf == NULL) {
-		check_add(c, STATE_WARNING, "%s: what changed since the last check is not known", err);
+		check_add(c, STATE_UNKNOWN, "%s: what changed since the last check is not known", err);
 		return;
 	}
 	if (statefile_problem(sf) != NULL)

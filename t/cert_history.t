@@ -83,11 +83,20 @@ expect "a renewal that drops a name: WARNING naming it" check_mail_tls WARNING \
 tap_like "$OUT" "^\[OK\] renewed on" "... while the renewal itself is noted"
 
 # --- a damaged file, concurrent checks, bad options -----------------------------
-printf 'not a state file\n' >"$S"
+printf 'tls-probe cert-history 1\na line without its tab\n' >"$S"
 expect "a damaged state file: WARNING, said once" check_mail_tls WARNING \
-    "the state file .*/history is not this plugin's \(its first line\): read as empty, rewritten" \
+    "the state file .*/history is damaged at line 2: read as empty, rewritten" \
     "${A[@]}" --state-file "$S"
 expect "... and rewritten: OK on the next check" check_mail_tls OK "" "${A[@]}" --state-file "$S"
+printf 'tls-probe cert-history 0\n' >"$S"
+expect "a state file of another version: WARNING, rewritten" check_mail_tls WARNING \
+    "the state file .*/history is of another kind or version \(its first line\): read as empty, rewritten" \
+    "${A[@]}" --state-file "$S"
+printf '[client]\npassword=secret\n' >"$S"
+expect "somebody else's file named by mistake: UNKNOWN" check_mail_tls UNKNOWN \
+    "the state file .*/history is not a tls-probe state file \(it does not begin with 'tls-probe '\): it is left alone" \
+    "${A[@]}" --state-file "$S"
+tap_is "$(cat "$S")" $'[client]\npassword=secret' "... and left as it was"
 
 names=(other days10 days20 wrongname rsa1024 sha1 traefik untrusted expired mail)
 for n in "${names[@]}"; do

@@ -167,7 +167,8 @@ fi
 expect "--dane with an address for -H: UNKNOWN" check_mail_tls UNKNOWN \
     "--dane needs -H to be the mail host's name" -H 127.0.0.1 -p "$PF_SMTP" -P smtp --dane
 expect "--dane with an -H that is no DNS name: UNKNOWN, the name given (was CRITICAL 'failed: syntax error')" \
-    check_mail_tls UNKNOWN "'mail\.\.example\.test' is not a DNS name" -H mail..example.test "${DANE[@]:2}"
+    check_mail_tls UNKNOWN "-H/--hostname: 'mail\.\.example\.test' is not a host name \(it has an empty label\)" \
+    -H mail..example.test "${DANE[@]:2}"
 expect "--resolver without --dane: UNKNOWN" check_mail_tls UNKNOWN \
     "--resolver and --trust-anchor are for --dane" -H "$MX" --resolver 127.0.0.1
 expect "--resolver that is not an address: UNKNOWN" check_mail_tls UNKNOWN \

@@ -62,6 +62,18 @@ expect "-w 50% -c 20%: 30 of 90 days is under half the lifetime" check_mail_tls 
 tap_like "$LINE1" "days_left=(29|30);45:;18: " "... thresholds in days from the percentages"
 mapfile -t A < <(as life90d-ok -w 50% -c 40%)
 expect "-c 40%: 30 of 90 days is under 36" check_mail_tls CRITICAL "has (29|30) of its 90 days left" "${A[@]}"
+expect "-w 25% -c 10%: an intermediate with 100 of its 1100 days left keeps the capped default (OK)" \
+    check_cert_chain OK "chain complete and in order" -r "$PKI/root.crt" \
+    --file "$L/life90d-oldinter.fullchain.crt" -w 25% -c 10%
+expect "... -w 30%: the leaf, with 33% of its lifetime left, is fine too" \
+    check_cert_chain OK "chain complete and in order" -r "$PKI/root.crt" \
+    --file "$L/life90d-oldinter.fullchain.crt" -w 30% -c 10%
+expect "... and -w 40% does: renewal overdue, 30 of 90 days left" check_cert_chain WARNING \
+    "renewal overdue: 'life90d-oldinter\.example\.test' has (29|30) of its 90 days left" -r "$PKI/root.crt" \
+    --file "$L/life90d-oldinter.fullchain.crt" -w 40% -c 10%
+mapfile -t A < <(as life45d-new -w 99% -c 10%)
+expect "-w 99% warns with 43 of 45 days left, and says 'expires in', not 'overdue' (the renewal is at 15)" \
+    check_mail_tls WARNING "certificate 'life45d-new\.example\.test' expires in 4[23] days" "${A[@]}"
 mapfile -t A < <(as life398d-ok -w 25%)
 expect "percentages are not capped: 98 of 398 days is under 25% (99.5 days)" check_mail_tls WARNING \
     "certificate 'life398d-ok\.example\.test' expires in 9[78] days" "${A[@]}"

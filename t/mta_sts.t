@@ -235,7 +235,7 @@ expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolv
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \
     -D example.test --https-port 0
 expect "a -D with an empty label: UNKNOWN, the name given (was CRITICAL 'failed: syntax error')" check_mta_sts UNKNOWN \
-    "'_mta-sts\.example\.\.test' is not a DNS name \(a label is empty" \
+    "-D/--domain: 'example\.\.test' is not a host name \(it has an empty label\)" \
     "${STS[@]}" -D example..test
 expect "a -D with a 64-character label: UNKNOWN" check_mta_sts UNKNOWN "is not a DNS name" \
     "${STS[@]}" -D "$(printf 'a%.0s' {1..64}).example.test"

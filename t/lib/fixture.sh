@@ -407,6 +407,17 @@ fixture_lifetimes() (
 	life398d-ok -300days +98days
 	life398d-crit -388days +10days
 	EOF
+	# An intermediate with 9% of its 3 years left (100 days): a share of
+	# the lifetime is the leaf's measure, not the CA's.
+	mkdir old-inter
+	cd old-inter
+	fixture__pki_cnf >ca.cnf
+	cp "$PKI/root.crt" "$PKI/root.key" .
+	fixture__key inter
+	fixture__sign root inter "/O=tls-probe test/CN=tls-probe Old Intermediate" \
+		inter_ext "-1000 days" "+100 days"
+	fixture__leaf life90d-oldinter life90d-oldinter.example.test "-60 days" "+30 days"
+	cp life90d-oldinter.key life90d-oldinter.fullchain.crt ..
 ) >"$1.log" 2>&1 || fixture__bail_log "cannot make the lifetime certificates" "$1.log"
 
 # Like Traefik's built-in fallback: self-signed, fixed CN, random-hex SAN.

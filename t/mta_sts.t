@@ -224,10 +224,13 @@ if [ -x "$HH" ] && [ -x "$HD" ]; then
 	    "... the TLS-RPT record is not looked up, and says why"
 	tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
 	    "... and the MX are still checked (were 'no DNS answer within 1 ms')"
+	run_plugin check_mta_sts "${STS[@]}" --resolver "127.0.0.1@$HELPER_PORT" -t "$TT:unknown"
+	tap_like "$OUT" "^\[UNKNOWN\] no DNS answer for _mta-sts\.example\.test TXT" \
+	    "... with -t $TT:unknown the lost lookup has the timeout's state (was CRITICAL, the domain's fault)"
 	kill "${HELPER_PIDS[@]}" 2>/dev/null
 	wait "${HELPER_PIDS[@]}" 2>/dev/null
 else
-	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 11
+	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 12
 fi
 
 # --- usage -------------------------------------------------------------------------

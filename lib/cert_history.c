@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cert_checks.h"
 #include "cert_history.h"
 #include "plugin_opts.h"
 
@@ -110,15 +111,6 @@ get_time(const struct history *h, const char *name)
 	return text ? (time_t)strtoll(text, NULL, 10) : 0;
 }
 
-static void
-format_day(time_t t, char *out, size_t size)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%d", &tm);
-}
-
 /* The leaf's SAN names, comma-joined (cut at NAMES_MAX). */
 static void
 join_names(const struct tp_cert *leaf, char *out, size_t size)
@@ -214,9 +206,9 @@ cert_history_check(struct check *c, struct statefile *sf,
 	} else if (strcmp(old_fp, tp_cert_sha256(leaf)) != 0 &&
 	    tp_cert_not_before(leaf) < get_time(&h, "not_before")) {
 		/* Not remembered: the newer one stays the one to come back to. */
-		format_day(get_time(&h, "first_seen"), seen, sizeof(seen));
-		format_day(get_time(&h, "not_before"), day, sizeof(day));
-		format_day(tp_cert_not_before(leaf), issued, sizeof(issued));
+		cert_format_day(get_time(&h, "first_seen"), seen, sizeof(seen));
+		cert_format_day(get_time(&h, "not_before"), day, sizeof(day));
+		cert_format_day(tp_cert_not_before(leaf), issued, sizeof(issued));
 		check_add(c, STATE_CRITICAL, "%sserving an older certificate than on %s "
 		    "(issued %s, not %s): a node or a service was not reloaded", where,
 		    seen, issued, day);
@@ -228,7 +220,7 @@ cert_history_check(struct check *c, struct statefile *sf,
 		const char *old_spki = field(&h, "spki");
 		char text[STATEFILE_VALUE_MAX / 2], dropped[NAMES_MAX / 2];
 
-		format_day(tp_cert_not_before(leaf), day, sizeof(day));
+		cert_format_day(tp_cert_not_before(leaf), day, sizeof(day));
 		dropped_names(old_names ? old_names : "", names, dropped, sizeof(dropped));
 		if (old_org != NULL && strcmp(old_org, tp_cert_issuer_org(leaf)) != 0) {
 			snprintf(text, sizeof(text), "the CA changed from '%s' to '%s' (%s): "
@@ -258,7 +250,7 @@ cert_history_check(struct check *c, struct statefile *sf,
 		time_t since = get_time(&h, "hold_since");
 
 		if (difftime(now, since) < opts->hold_seconds) {
-			format_day(since, day, sizeof(day));
+			cert_format_day(since, day, sizeof(day));
 			check_add(c, STATE_WARNING, "%s%s; seen %s, warned of for %g hours "
 			    "(--change-hold)", where, held, day, opts->hold_seconds / 3600);
 		} else

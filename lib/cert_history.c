@@ -78,7 +78,7 @@ struct history {
 static const char *
 field(const struct history *h, const char *name)
 {
-	char key[600];
+	char key[700];	/* ENDPOINT (under 600) TAB FIELD */
 
 	snprintf(key, sizeof(key), "%s\t%s", h->endpoint, name);
 	return statefile_get(h->sf, key);
@@ -87,7 +87,7 @@ field(const struct history *h, const char *name)
 static void
 set_field(struct history *h, const char *name, const char *value)
 {
-	char key[600];
+	char key[700];	/* ENDPOINT (under 600) TAB FIELD */
 
 	snprintf(key, sizeof(key), "%s\t%s", h->endpoint, name);
 	if (statefile_set(h->sf, key, value) < 0)

@@ -30,7 +30,7 @@ struct statefile {
 	size_t count;
 	size_t cap;
 	bool changed;
-	char problem[300];
+	char problem[4400];	/* the path (up to 4 KiB) and why */
 };
 
 /* --- escaping -------------------------------------------------------------- */

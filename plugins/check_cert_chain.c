@@ -721,7 +721,7 @@ static void
 check_history(struct check *c, struct run *r)
 {
 	const struct options *o = r->opts;
-	char err[512], key[600];
+	char err[4600], key[600];	/* ERR: the state file's path and why */
 	struct statefile *sf = statefile_open(o->history.state_file, CERT_HISTORY_KIND,
 	    err, sizeof(err));
 

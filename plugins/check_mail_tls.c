@@ -465,7 +465,7 @@ static void
 record_history(struct check *c, const struct facts *f)
 {
 	const struct endpoint_opts *e = &f->opts->endpoint;
-	char err[512], key[600];
+	char err[4600], key[600];	/* ERR: the state file's path and why */
 	struct statefile *sf = statefile_open(f->opts->history.state_file,
 	    CERT_HISTORY_KIND, err, sizeof(err));
 

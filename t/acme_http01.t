@@ -186,15 +186,8 @@ expect "plain HTTP to a TLS port is CRITICAL" check_acme_http01 CRITICAL \
 # A peer that accepts and never answers: one deadline (-t) for all hops.
 HS=$top_builddir/t/helpers/hostile_server
 hs_start() {	# hs_start SCENARIO: run it in the background, set HS_PORT
-	local i
-	"$HS" "$1" >"$TP_TMP/hs.port" 2>>"$TP_TMP/hs.log" &
-	HS_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		HS_PORT=$(head -n 1 "$TP_TMP/hs.port")
-		[[ $HS_PORT =~ ^[0-9]+$ ]] && return 0
-		sleep 0.05
-	done
-	tap_bail "hostile_server $1 did not start: $(cat "$TP_TMP/hs.log")"
+	fixture_start_helper HS_PORT "$HS" "$1"
+	HS_PIDS+=("$FIXTURE_HELPER_PID")
 }
 if [ -x "$HS" ]; then
 	HS_PIDS=()
@@ -225,15 +218,8 @@ fi
 # (t/helpers/hostile_http plays what no nginx can be made to say)
 HH=$top_builddir/t/helpers/hostile_http
 hh_start() {	# hh_start SCENARIO: run it in the background, set HH_PORT
-	local i
-	"$HH" "$1" >"$TP_TMP/hh.port" 2>>"$TP_TMP/hh.log" &
-	HH_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		HH_PORT=$(head -n 1 "$TP_TMP/hh.port")
-		[[ $HH_PORT =~ ^[0-9]+$ ]] && return 0
-		sleep 0.05
-	done
-	tap_bail "hostile_http $1 did not start: $(cat "$TP_TMP/hh.log")"
+	fixture_start_helper HH_PORT "$HH" "$1"
+	HH_PIDS+=("$FIXTURE_HELPER_PID")
 }
 if [ -x "$HH" ]; then
 	HH_PIDS=()

@@ -142,13 +142,8 @@ expect "a trust anchor that is no DNSSEC key: UNKNOWN (the check cannot run)" ch
 # A resolver that loses TLSA queries: the lookups may use half of -t, the probe keeps the rest.
 HD=$top_builddir/t/helpers/hostile_dns
 if [ -x "$HD" ]; then
-	"$HD" "$DNS_PORT" TLSA >"$TP_TMP/hd.port" 2>"$TP_TMP/hd.log" &
-	HD_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		HD_PORT=$(head -n 1 "$TP_TMP/hd.port")
-		[[ $HD_PORT =~ ^[0-9]+$ ]] && break
-		sleep 0.05
-	done
+	fixture_start_helper HD_PORT "$HD" "$DNS_PORT" TLSA
+	HD_PID=$FIXTURE_HELPER_PID
 	TT=4; [ -n "${TP_WRAPPER:-}" ] && TT=8	# valgrind: DNSSEC validation alone takes seconds
 	expect "TLSA queries lost: CRITICAL" check_mail_tls CRITICAL "mail\.example\.test:$PF_SMTP" \
 	    "${DANE[@]}" --resolver "127.0.0.1@$HD_PORT" -t "$TT"

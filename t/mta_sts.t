@@ -175,17 +175,9 @@ expect "only such an MX: CRITICAL, and not 'has no MX record'" check_mta_sts CRI
 
 # --- -t shared between the phases: a slow one does not make the next blame a healthy server ---
 HH=$top_builddir/t/helpers/hostile_http HD=$top_builddir/t/helpers/hostile_dns
-helper_start() {	# helper_start NAME ARGS...: run a helper in the background, set HELPER_PORT
-	local name=$1 i
-	shift
-	"$name" "$@" >"$TP_TMP/helper.port" 2>>"$TP_TMP/helper.log" &
-	HELPER_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
-		HELPER_PORT=$(head -n 1 "$TP_TMP/helper.port")
-		[[ $HELPER_PORT =~ ^[0-9]+$ ]] && return 0
-		sleep 0.05
-	done
-	tap_bail "$name did not start: $(cat "$TP_TMP/helper.log")"
+helper_start() {	# helper_start PROGRAM ARGS...: run a helper in the background, set HELPER_PORT
+	fixture_start_helper HELPER_PORT "$@"
+	HELPER_PIDS+=("$FIXTURE_HELPER_PID")
 }
 if [ -x "$HH" ] && [ -x "$HD" ]; then
 	HELPER_PIDS=()

@@ -119,21 +119,11 @@ tap_like "$OUT" "\(the server said '421 4\.3\.0 " "... and the long output quote
 # --- what the server already said rules the PROXY protocol out -----------------
 HS=$top_builddir/t/helpers/hostile_server
 HS_PID=
-hs_start() {	# hs_start SCENARIO: start the hostile server, set HS_PORT
-	local i
+hs_start() {	# hs_start SCENARIO: start the hostile server (the previous one stopped), set HS_PORT
 	[ -n "$HS_PID" ] && kill -TERM "$HS_PID" 2>/dev/null && wait "$HS_PID" 2>/dev/null
-	: >"$TP_TMP/hs.port"
-	"$HS" "$@" >"$TP_TMP/hs.port" 2>>"$TP_TMP/hs.log" &
-	HS_PID=$!
-	echo "$HS_PID" >"$TP_TMP/hs.pid"
-	for ((i = 0; i < 100; i++)); do
-		HS_PORT=$(head -n 1 "$TP_TMP/hs.port")
-		[[ $HS_PORT =~ ^[0-9]+$ ]] && return 0
-		sleep 0.05
-	done
-	tap_bail "hostile_server $1 did not start: $(cat "$TP_TMP/hs.log")"
+	fixture_start_helper HS_PORT "$HS" "$@"
+	HS_PID=$FIXTURE_HELPER_PID
 }
-FIXTURE_PIDFILES+=("$TP_TMP/hs.pid")
 # Under TP_WRAPPER (valgrind) the plugin runs many times slower: -t 20, as
 # in hostile_peers.t, lest the backstop (-t + 1 s) end it first.
 H=(-H 127.0.0.1 -r "$PKI/root.crt" -t "$([ -n "${TP_WRAPPER:-}" ] && echo 20 || echo 3)")

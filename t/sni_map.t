@@ -138,13 +138,8 @@ expect "... which check_sni_map finds unreadable: CRITICAL" check_sni_map CRITIC
 # --- a server that never answers: the names whose turn came after -t are not checked ---
 HS=$top_builddir/t/helpers/hostile_server
 if [ -x "$HS" ]; then
-	"$HS" silent >"$T/hs.port" 2>"$T/hs.log" &
-	HS_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		HS_PORT=$(head -n 1 "$T/hs.port")
-		[[ $HS_PORT =~ ^[0-9]+$ ]] && break
-		sleep 0.05
-	done
+	fixture_start_helper HS_PORT "$HS" silent
+	HS_PID=$FIXTURE_HELPER_PID
 	TT=1; [ -n "${TP_WRAPPER:-}" ] && TT=5	# valgrind needs a second to start
 	expect "a silent server, --parallel 1: CRITICAL" check_sni_map CRITICAL "2 of 2 names wrong" \
 	    "${R[@]}" --map "$T/sni.map" -H 127.0.0.1 -p "$HS_PORT" -P smtp --parallel 1 -t "$TT"

@@ -23,6 +23,7 @@
 #                            path without .key) as default cert
 #   fixture_lifetimes DIR    certificates of several lifetimes and ages
 #   fixture_short_dir VAR NAME  a short directory in /tmp (socket paths)
+#   fixture_start_helper VAR PROGRAM ARGS...  a t/helpers peer; VAR = its port
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
 #   fixture_served_fp PORT [STARTTLS [SNI [HOST]]]  fingerprint served there
@@ -73,6 +74,31 @@ fixture_short_dir() {
 	FIXTURE_SHORT_DIRS+=("$dir")
 	fixture__trap
 	printf -v "$1" '%s' "$dir"
+}
+
+# fixture_start_helper VAR PROGRAM ARGS...: a test-only peer of t/helpers
+# (it prints the port it listens on as its first line) in the background;
+# VAR gets that port, FIXTURE_HELPER_PID its pid.  Stopped at exit.
+FIXTURE_HELPERS=0
+fixture_start_helper() {
+	local var=$1 prog=$2 out port i
+	shift 2
+	fixture__tmp
+	FIXTURE_HELPERS=$((FIXTURE_HELPERS + 1))
+	out=$TP_TMP/helper.$FIXTURE_HELPERS
+	"$prog" "$@" >"$out.port" 2>"$out.log" &
+	FIXTURE_HELPER_PID=$!
+	echo "$FIXTURE_HELPER_PID" >"$out.pid"
+	FIXTURE_PIDFILES+=("$out.pid")
+	for ((i = 0; i < 100; i++)); do
+		port=$(head -n 1 "$out.port")
+		if [[ $port =~ ^[0-9]+$ ]]; then
+			printf -v "$var" '%s' "$port"
+			return 0
+		fi
+		sleep 0.05
+	done
+	tap_bail "${prog##*/} $* did not start: $(cat "$out.log")"
 }
 
 # fixture__tmp: create (once) this test's private directory TP_TMP.

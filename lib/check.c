@@ -450,6 +450,25 @@ range_parse(const char *text, struct range *out, char *err, size_t errlen)
 	return 0;
 }
 
+void
+range_scale(const struct range *in, double factor, struct range *out)
+{
+	char start[NUM_MAX], end[NUM_MAX];
+	struct range r = *in;
+	bool show_start;
+
+	if (!in->start_infinite)
+		r.start = in->start * factor;
+	if (!in->end_infinite)
+		r.end = in->end * factor;
+	/* The guidelines' shortest form: "10" is 0:10, "~:" an infinite start. */
+	show_start = !in->start_infinite && (r.start != 0 || in->end_infinite);
+	snprintf(r.text, sizeof(r.text), "%s%s%s%s", in->alert_inside ? "@" : "",
+	    in->start_infinite ? "~:" : show_start ? fmt_num(r.start, start) : "",
+	    show_start ? ":" : "", in->end_infinite ? "" : fmt_num(r.end, end));
+	*out = r;
+}
+
 bool
 range_alerts(const struct range *r, double value)
 {

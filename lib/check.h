@@ -54,6 +54,12 @@ struct range {
  */
 int range_parse(const char *text, struct range *out, char *err, size_t errlen);
 
+/*
+ * IN with both finite ends multiplied by FACTOR (days to seconds, a share
+ * of a lifetime to seconds), its text rewritten to match for perfdata.
+ */
+void range_scale(const struct range *in, double factor, struct range *out);
+
 /* True when VALUE raises an alert against R. */
 bool range_alerts(const struct range *r, double value);
 

@@ -3,7 +3,6 @@
  * -w/-c in days or percent turned into seconds for one certificate, the
  * lifetime-relative default, and the time left worded and graphed.
  */
-#include <locale.h>
 #include <math.h>		/* INFINITY, isfinite: macros, no libm */
 #include <stdio.h>
 #include <string.h>
@@ -92,59 +91,13 @@ expiry_policy_complete(const struct expiry_policy *policy, char *err, size_t err
 	return 0;
 }
 
-/* V for perfdata: '.' as the decimal point whatever the locale, no exponent. */
-static void
-format_number(double v, char *out, size_t size)
-{
-	const char *point = localeconv()->decimal_point;
-	char *p;
-	size_t len;
-
-	if ((v < 0 ? -v : v) < 1e15 && v == (double)(long long)v) {
-		snprintf(out, size, "%lld", (long long)v);
-		return;
-	}
-	snprintf(out, size, "%.6f", v);
-	for (p = out; *p != '\0'; p++)
-		if (*p == point[0] && point[0] != '.')
-			*p = '.';
-	len = strlen(out);
-	while (len > 0 && out[len - 1] == '0')
-		out[--len] = '\0';
-	if (len > 0 && out[len - 1] == '.')
-		out[--len] = '\0';
-}
-
-/* IN with both ends multiplied by FACTOR, its text rewritten to match. */
-static void
-range_scaled(const struct range *in, double factor, struct range *out)
-{
-	char start[32] = "", end[32] = "";
-
-	*out = *in;
-	if (!in->start_infinite)
-		out->start = in->start * factor;
-	if (!in->end_infinite)
-		out->end = in->end * factor;
-	if (in->start_infinite)
-		snprintf(start, sizeof(start), "~:");
-	else if (out->start != 0 || in->end_infinite) {
-		format_number(out->start, start, sizeof(start) - 1);
-		strcat(start, ":");
-	}
-	if (!in->end_infinite)
-		format_number(out->end, end, sizeof(end));
-	snprintf(out->text, sizeof(out->text), "%s%s%s", in->alert_inside ? "@" : "",
-	    start, end);
-}
-
 /* "SECONDS:" - alert with less than SECONDS left. */
 static void
 range_below(double seconds, struct range *out)
 {
 	struct range r = { .start = seconds, .end = INFINITY, .end_infinite = true };
 
-	range_scaled(&r, 1, out);
+	range_scale(&r, 1, out);
 }
 
 /* X rounded down to a whole number (floor() would need libm). */
@@ -180,11 +133,11 @@ limit_for(bool has, const struct range *given, bool percent, double share,
 		range_below(lifetime * share < cap ? lifetime * share : cap, seconds);
 		*relative = true;
 	} else if (percent) {
-		range_scaled(given, lifetime / 100.0, seconds);
+		range_scale(given, lifetime / 100.0, seconds);
 		*relative = true;
 	} else
-		range_scaled(given, DAY, seconds);
-	range_scaled(seconds, 1 / DAY, days);
+		range_scale(given, DAY, seconds);
+	range_scale(seconds, 1 / DAY, days);
 }
 
 void
@@ -211,15 +164,6 @@ expiry_limits_for(const struct expiry_policy *policy, const struct tp_cert *cert
 	    &given->critical, policy->critical_percent,
 	    DEFAULT_CRITICAL_SHARE, DEFAULT_CRITICAL_CAP, lifetime,
 	    &out->seconds.critical, &out->days.critical, &out->lifetime_relative);
-}
-
-enum check_state
-expiry_state(const struct expiry_policy *policy, const struct tp_cert *cert, time_t now)
-{
-	struct expiry_limits limits;
-
-	expiry_limits_for(policy, cert, &limits);
-	return threshold_state(&limits.seconds, cert_seconds_left(cert, now));
 }
 
 void

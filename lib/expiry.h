@@ -61,10 +61,6 @@ int expiry_policy_complete(const struct expiry_policy *policy, char *err,
 void expiry_limits_for(const struct expiry_policy *policy,
     const struct tp_cert *cert, struct expiry_limits *out);
 
-/* The state of CERT's time left at NOW (not its validity dates). */
-enum check_state expiry_state(const struct expiry_policy *policy,
-    const struct tp_cert *cert, time_t now);
-
 /* Seconds from NOW to notAfter (negative once expired). */
 double cert_seconds_left(const struct tp_cert *cert, time_t now);
 /* notAfter - notBefore, in seconds. */

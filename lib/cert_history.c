@@ -68,6 +68,33 @@ cert_history_file_option(struct cert_history_opts *opts, const char *path,
 	return 0;
 }
 
+struct statefile *
+cert_history_open(struct check *c, const struct cert_history_opts *opts)
+{
+	char err[4600];		/* the state file's path (up to 4 KiB) and why */
+	struct statefile *sf = statefile_open(opts->state_file, CERT_HISTORY_KIND, err,
+	    sizeof(err));
+
+	if (sf == NULL) {
+		check_add(c, STATE_UNKNOWN, "%s: what changed since the last check is not known",
+		    err);
+		return NULL;
+	}
+	if (statefile_problem(sf) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
+	return sf;
+}
+
+void
+cert_history_close(struct check *c, struct statefile *sf)
+{
+	char err[4600];
+
+	if (statefile_commit(sf, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "%s", err);
+	statefile_close(sf);
+}
+
 /* One endpoint's view of the state file. */
 struct history {
 	struct statefile *sf;

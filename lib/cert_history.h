@@ -45,6 +45,15 @@ int cert_history_hold_option(struct cert_history_opts *opts, const char *text,
     char *err, size_t errlen);
 
 /*
+ * Opens --state-file for the checks that follow; NULL with an UNKNOWN line
+ * on C when it cannot be used, a WARNING line when it was damaged.
+ */
+struct statefile *cert_history_open(struct check *c, const struct cert_history_opts *opts);
+
+/* Writes what the checks recorded (a WARNING line on C if it cannot) and closes SF. */
+void cert_history_close(struct check *c, struct statefile *sf);
+
+/*
  * Judges LEAF, served at ENDPOINT (host, port, SNI and address in one
  * string), against what SF remembers of ENDPOINT, adds the lines to C
  * (each prefixed with WHERE, or nothing) and records the new state in SF.

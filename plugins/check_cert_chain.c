@@ -721,16 +721,11 @@ static void
 check_history(struct check *c, struct run *r)
 {
 	const struct options *o = r->opts;
-	char err[4600], key[600];	/* ERR: the state file's path and why */
-	struct statefile *sf = statefile_open(o->history.state_file, CERT_HISTORY_KIND,
-	    err, sizeof(err));
+	char key[600];
+	struct statefile *sf = cert_history_open(c, &o->history);
 
-	if (sf == NULL) {
-		check_add(c, STATE_UNKNOWN, "%s: what changed since the last check is not known", err);
+	if (sf == NULL)
 		return;
-	}
-	if (statefile_problem(sf) != NULL)
-		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 
@@ -741,9 +736,7 @@ check_history(struct check *c, struct run *r)
 		cert_history_check(c, sf, &o->history, key, tp_chain_cert(s->sent, 0), r->now,
 		    r->count > 1 ? r->where[i] : "");
 	}
-	if (statefile_commit(sf, err, sizeof(err)) < 0)
-		check_add(c, STATE_WARNING, "%s", err);
-	statefile_close(sf);
+	cert_history_close(c, sf);
 }
 
 static void

@@ -465,22 +465,15 @@ static void
 record_history(struct check *c, const struct facts *f)
 {
 	const struct endpoint_opts *e = &f->opts->endpoint;
-	char err[4600], key[600];	/* ERR: the state file's path and why */
-	struct statefile *sf = statefile_open(f->opts->history.state_file,
-	    CERT_HISTORY_KIND, err, sizeof(err));
+	char key[600];
+	struct statefile *sf = cert_history_open(c, &f->opts->history);
 
-	if (sf == NULL) {
-		check_add(c, STATE_UNKNOWN, "%s: what changed since the last check is not known", err);
+	if (sf == NULL)
 		return;
-	}
-	if (statefile_problem(sf) != NULL)
-		check_add(c, STATE_WARNING, "%s", statefile_problem(sf));
 	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s", e->host, e->port,
 	    tp_protocol_name(e->proto), e->sni ? e->sni : "", tp_probe_peer(f->probe));
 	cert_history_check(c, sf, &f->opts->history, key, f->leaf, f->now, NULL);
-	if (statefile_commit(sf, err, sizeof(err)) < 0)
-		check_add(c, STATE_WARNING, "%s", err);
-	statefile_close(sf);
+	cert_history_close(c, sf);
 }
 
 static void

@@ -213,6 +213,64 @@ collect_serial_and_digest(struct tp_cert *c)
 		hex_encode(c->spki_sha256, md, md_len);
 }
 
+/* Base64url of IN without padding (RFC 4648 5); -1 when SIZE is short. */
+static int
+base64url_encode(char *out, size_t size, const unsigned char *in, size_t len)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+
+	if (size < (len * 4 + 2) / 3 + 1)
+		return -1;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned long v = (unsigned long)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = digits[(v >> 18) & 63];
+		out[o++] = digits[(v >> 12) & 63];
+		if (i + 1 < len)
+			out[o++] = digits[(v >> 6) & 63];
+		if (i + 2 < len)
+			out[o++] = digits[v & 63];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+tp_cert_ari_id(const struct tp_cert *c, char *out, size_t size)
+{
+	const ASN1_OCTET_STRING *keyid = X509_get0_authority_key_id(c->x509);
+	unsigned char *der = NULL;
+	const unsigned char *content;
+	int der_len, tag, cls, rc = -1;
+	long content_len;
+	size_t kl;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (keyid == NULL || ASN1_STRING_length(keyid) <= 0)
+		return -1;
+	der_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(c->x509), &der);
+	content = der;
+	/* The serial's content octets: its DER minus the tag and length. */
+	if (der_len > 0 && (ASN1_get_object(&content, &content_len, &tag, &cls, der_len) &
+	    0x80) == 0 && tag == V_ASN1_INTEGER && content_len > 0 &&
+	    base64url_encode(out, size, ASN1_STRING_get0_data(keyid),
+	    (size_t)ASN1_STRING_length(keyid)) == 0 && (kl = strlen(out)) + 1 < size) {
+		out[kl] = '.';
+		rc = base64url_encode(out + kl + 1, size - kl - 1, content, (size_t)content_len);
+	}
+	if (rc < 0 && size > 0)
+		out[0] = '\0';
+	OPENSSL_free(der);
+	return rc;
+}
+
 /* The DER a TLSA selector names: 0 the certificate, 1 its public key. */
 static int
 tlsa_selected(const struct tp_cert *c, uint8_t selector, unsigned char **der)

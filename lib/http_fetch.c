@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct http_fetch {
 	char peer[80];
 	char target[300];	/* what we connect to, for the sentences */
 	double time_total;
+	long retry_after;	/* seconds, 0 when not said */
 	struct tp_chain *chain;
 };
 
@@ -286,9 +288,11 @@ collect_answer(CURL *h, struct http_fetch *f)
 {
 	char *ip = NULL, *loc = NULL;
 	long port = 0;
-	curl_off_t us = 0;
+	curl_off_t us = 0, retry = 0;
 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
+		f->retry_after = retry > LONG_MAX ? LONG_MAX : (long)retry;
 	if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && *ip) {
 		curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
 		snprintf(f->peer, sizeof(f->peer), strchr(ip, ':') ? "[%s]:%ld" : "%s:%ld",
@@ -459,6 +463,7 @@ const char *http_fetch_location(const struct http_fetch *f) { return f->location
 bool http_fetch_body_truncated(const struct http_fetch *f) { return f->truncated; }
 const char *http_fetch_peer(const struct http_fetch *f) { return f->peer; }
 double http_fetch_time_total(const struct http_fetch *f) { return f->time_total; }
+long http_fetch_retry_after(const struct http_fetch *f) { return f->retry_after; }
 const struct tp_chain *http_fetch_peer_chain(const struct http_fetch *f) { return f->chain; }
 
 const char *

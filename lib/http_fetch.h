@@ -71,6 +71,8 @@ const char *http_fetch_body(const struct http_fetch *f, size_t *len);
 bool http_fetch_body_truncated(const struct http_fetch *f);
 /* "127.0.0.1:8080", the address actually connected to ("" when none was). */
 const char *http_fetch_peer(const struct http_fetch *f);
+/* The answer's Retry-After in seconds (a date counted from now), 0 when none. */
+long http_fetch_retry_after(const struct http_fetch *f);
 /* Seconds from the start to the end of the answer. */
 double http_fetch_time_total(const struct http_fetch *f);
 /*

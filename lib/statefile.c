@@ -346,6 +346,27 @@ statefile_set(struct statefile *sf, const char *key, const char *value)
 	}
 }
 
+size_t
+statefile_prune(struct statefile *sf, bool (*keep)(const char *key, const char *value,
+    void *arg), void *arg)
+{
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < sf->count; i++) {
+		if (keep(sf->records[i].key, sf->records[i].value, arg)) {
+			sf->records[kept++] = sf->records[i];
+			continue;
+		}
+		free(sf->records[i].key);
+		free(sf->records[i].value);
+		dropped++;
+	}
+	sf->count = kept;
+	if (dropped > 0)
+		sf->changed = true;
+	return dropped;
+}
+
 /* Every record as lines to F; false on a write error or out of memory. */
 static bool
 write_records(const struct statefile *sf, FILE *f)

@@ -41,6 +41,10 @@ const char *statefile_get(const struct statefile *sf, const char *key);
 /* Sets KEY to VALUE (a copy); -1 when out of memory or over the limits. */
 int statefile_set(struct statefile *sf, const char *key, const char *value);
 
+/* Drops every record for which KEEP says false; returns how many went. */
+size_t statefile_prune(struct statefile *sf, bool (*keep)(const char *key, const char *value,
+    void *arg), void *arg);
+
 /*
  * Writes the records back if any changed (or the file was damaged).
  * Returns 0, or -1 with a sentence in ERR.

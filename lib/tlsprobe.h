@@ -149,6 +149,13 @@ const char *tp_cert_spki_sha256(const struct tp_cert *cert);
 bool tp_cert_tlsa_matches(const struct tp_cert *cert, uint8_t selector, uint8_t mtype,
     const unsigned char *data, size_t len);
 bool tp_cert_is_ca(const struct tp_cert *cert);
+/*
+ * The certificate's ACME renewal identifier (RFC 9773 4.1): the
+ * authority key identifier's keyIdentifier and the serial number's DER
+ * content octets, each base64url without padding, joined by a dot. Returns
+ * 0, or -1 when CERT has no authority key identifier (or SIZE is short).
+ */
+int tp_cert_ari_id(const struct tp_cert *cert, char *out, size_t size);
 /* True when NAME is covered: SANs with wildcards, the CN only without SANs. */
 bool tp_cert_matches_name(const struct tp_cert *cert, const char *name);
 /*

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cert_checks.h"
+#include "ari.h"
 #include "cert_history.h"
 #include "check.h"
 #include "endpoint_opts.h"
@@ -42,6 +43,7 @@ struct options {
 	const char *compare_file;
 	struct expiry_policy expiry;
 	struct cert_history_opts history;	/* --state-file, --change-hold */
+	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
 };
 
 /* One chain to judge: served on a port, or read from a file. */
@@ -52,6 +54,7 @@ struct source {
 	const struct tp_chain *sent;
 	const struct tp_chain_check *cc;
 	struct tp_chain_check *own_cc;	/* file sources: ours to free */
+	struct ari_answer ari;		/* --ari: the CA's renewal window for the leaf */
 };
 
 struct run {
@@ -62,6 +65,7 @@ struct run {
 	struct tp_live_dir live;
 	bool have_live;
 	time_t now;
+	int64_t deadline_ms;		/* -t, for what is fetched after the probes */
 	char where[PORTS_MAX + 1][112];	/* "587/submission: " when several */
 };
 
@@ -71,7 +75,7 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
-	OPT_STATE_FILE, OPT_CHANGE_HOLD,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_ARI, OPT_ARI_URL, OPT_CACHE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +88,9 @@ static const struct option long_options[] = {
 	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
+	{ "ari", no_argument, NULL, OPT_ARI },
+	{ "ari-url", required_argument, NULL, OPT_ARI_URL },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
@@ -114,7 +121,8 @@ print_help(void)
 	    "                         the served certificate with it\n"
 	    "     --compare-file=FILE with -H: the certificate the service should serve\n"
 	    EXPIRY_HELP
-	    CERT_HISTORY_HELP);
+	    CERT_HISTORY_HELP
+	    ARI_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a chain that does not verify (a missing intermediate\n"
 	    "is named), an expired or not yet valid element, a CA without CA:TRUE, a key\n"
@@ -123,7 +131,8 @@ print_help(void)
 	    "others or than --state-file saw; WARNING for time left below -w, wrong\n"
 	    "order, unrelated certificates, an intermediate only the local trust store\n"
 	    "supplies, weak signatures or keys, another CA or names dropped since the\n"
-	    "last check (--state-file).\n\n");
+	    "last check (--state-file), the CA's renewal window ended or pulled forward\n"
+	    "(--ari).\n\n");
 	printf("Examples:\n"
 	    "  check_cert_chain -H mail.example.com --ports 465/submissions,587/submission,993/imaps\n"
 	    "  check_cert_chain -H mail.example.com -P imaps \\\n"
@@ -194,6 +203,13 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
+	case OPT_ARI:
+		o->ari.enabled = true;
+		return 0;
+	case OPT_ARI_URL:
+		return ari_url_option(&o->ari, arg, err, errlen);
+	case OPT_CACHE_DIR:
+		return ari_cache_dir_option(&o->ari, arg, err, errlen);
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
@@ -219,6 +235,9 @@ complete_options(struct options *o, char *err, size_t errlen)
 		return opt_error(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
 	if (o->key != NULL && o->file == NULL)
 		return opt_error(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
+	if (o->ari.cache_dir != NULL && !o->ari.enabled)
+		return opt_error(err, errlen, "--cache-dir '%s' is where --ari keeps the CA's answers; give --ari too, or leave it out", o->ari.cache_dir);
+	o->ari.roots = o->endpoint.rootcert;
 	if (live && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if (live && o->port_count == 0) {
@@ -238,6 +257,7 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	int rc;
 
 	cert_history_opts_init(&o->history);
+	ari_opts_init(&o->ari);
 	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	return rc != 0 ? rc : complete_options(o, err, errlen);
 }
@@ -406,6 +426,14 @@ check_dates(struct check *c, const struct run *r, const struct source *s, const 
 }
 
 static void
+check_renewal_window(struct check *c, const struct run *r, const struct source *s,
+    const char *w)
+{
+	if (r->opts->ari.enabled && tp_chain_count(s->sent) > 0)
+		ari_judge(c, &s->ari, leaf(s), r->now, w);
+}
+
+static void
 check_strength(struct check *c, const struct run *r, const struct source *s, const char *w)
 {
 	(void)r;
@@ -438,6 +466,7 @@ static void (*const chain_checks[])(struct check *, const struct run *,
 	check_completeness,
 	check_order,
 	check_dates,
+	check_renewal_window,
 	check_strength,
 };
 
@@ -646,6 +675,11 @@ add_output(struct check *c, const struct run *r)
 			check_fact_bool(c, "verified", tp_chain_check_verified(s->cc));
 		if (s->sent != NULL)
 			cert_chain_facts(c, "chain", s->sent, &r->opts->expiry, r->now);
+		if (r->opts->ari.enabled && tp_chain_count(s->sent) > 0) {
+			check_fact_list(c, "ari");
+			ari_facts(c, &s->ari);
+			check_fact_end(c);
+		}
 		check_fact_end(c);
 	}
 	check_fact_end(c);
@@ -690,6 +724,30 @@ summarize(struct check *c, const struct run *r)
 /* ------------------------------------------------------------------------ */
 /* main                                                                      */
 /* ------------------------------------------------------------------------ */
+
+/* --ari: the CA's renewal window for each leaf, within what -t left. */
+static void
+look_up_renewal_windows(struct run *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		struct source *s = &r->sources[i];
+
+		if (tp_chain_count(s->sent) > 0)
+			ari_lookup(&r->opts->ari, leaf(s), r->now, r->deadline_ms, &s->ari);
+	}
+}
+
+/* Written after every check is judged: the CA's answers that were fetched. */
+static void
+save_renewal_windows(struct check *c, const struct run *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		if (tp_chain_count(s->sent) > 0)
+			ari_save(c, &r->opts->ari, &s->ari, leaf(s), r->now);
+	}
+}
 
 static int
 gather(struct run *r, char *err, size_t errlen)
@@ -793,10 +851,16 @@ main(int argc, char **argv)
 	c = check_new(PREFIX);
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");
-	if (gather(&r, err, sizeof(err)) < 0)
+	r.deadline_ms = tp_monotonic_ms() + (int64_t)(o.common.timeout_seconds * 1000);
+	if (gather(&r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_CRITICAL, "%s", err);
-	else
+	} else {
+		if (o.ari.enabled)
+			look_up_renewal_windows(&r);
 		judge(c, &r);
+		if (o.ari.enabled)
+			save_renewal_windows(c, &r);
+	}
 	summarize(c, &r);
 	add_output(c, &r);
 	rc = check_finish(c, o.common.output, stdout);

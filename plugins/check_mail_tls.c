@@ -17,6 +17,7 @@
 
 
 #include "cert_checks.h"
+#include "ari.h"
 #include "cert_history.h"
 #include "check.h"
 #include "dane_checks.h"
@@ -44,6 +45,7 @@ struct options {
 	const char *resolver;
 	const char *trust_anchor;
 	struct cert_history_opts history;	/* --state-file, --change-hold */
+	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
 };
 
 /* Everything the checks look at, read once from the probe. */
@@ -57,6 +59,8 @@ struct facts {
 	char endpoint[300];
 	const struct dane_lookup *dane;		/* --dane: the DNS side */
 	bool dane_verified;			/* DANE authenticated the server */
+	int64_t deadline_ms;			/* -t, for what is fetched after the probe */
+	struct ari_answer ari;			/* --ari: the CA's renewal window */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -65,7 +69,7 @@ struct facts {
 
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
-	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD,
+	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_ARI, OPT_ARI_URL, OPT_CACHE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -83,6 +87,9 @@ static const struct option long_options[] = {
 	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
+	{ "ari", no_argument, NULL, OPT_ARI },
+	{ "ari-url", required_argument, NULL, OPT_ARI_URL },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -113,14 +120,16 @@ print_help(void)
 	    "                         those of /etc/resolv.conf); answers are validated here\n"
 	    "     --trust-anchor=FILE DNSSEC trust anchor, DS or DNSKEY records (default:\n"
 	    "                         /usr/share/dns/root.key from dns-root-data)\n"
-	    CERT_HISTORY_HELP);
+	    CERT_HISTORY_HELP
+	    ARI_HELP);
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL for a broken service (no connection, no STARTTLS, chain\n"
 	    "or name does not verify, expired, self-signed or proxy default certificate,\n"
 	    "issuer/fingerprint/served-file mismatch, TLS below --min-tls, an older\n"
 	    "certificate than --state-file saw); WARNING for time left below -w, SHA-1\n"
 	    "signatures, RSA keys below 2048 bits, another CA or names dropped since the\n"
-	    "last check (--state-file); UNKNOWN only for usage and internal errors.\n\n");
+	    "last check (--state-file), the CA's renewal window ended or pulled forward\n"
+	    "(--ari); UNKNOWN only for usage and internal errors.\n\n");
 	printf("Examples:\n"
 	    "  check_mail_tls -H mail.example.com -P submission -w 30 -c 15 -i \"Let's Encrypt\"\n"
 	    "  check_mail_tls -H 192.0.2.10 -p 993 --sni mail.example.com\n"
@@ -193,6 +202,13 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_TRUST_ANCHOR:
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
+	case OPT_ARI:
+		o->ari.enabled = true;
+		return 0;
+	case OPT_ARI_URL:
+		return ari_url_option(&o->ari, arg, err, errlen);
+	case OPT_CACHE_DIR:
+		return ari_cache_dir_option(&o->ari, arg, err, errlen);
 	default:
 		snprintf(err, errlen, "unknown option; see check_mail_tls --help");
 		return -1;
@@ -209,10 +225,17 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	int rc;
 
 	cert_history_opts_init(&o->history);
+	ari_opts_init(&o->ari);
 	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	if (rc != 0)
 		return rc;
 	o->history.dane = o->dane;
+	o->ari.roots = o->endpoint.rootcert;
+	if (o->ari.cache_dir != NULL && !o->ari.enabled) {
+		snprintf(err, errlen, "--cache-dir is where --ari keeps the CA's answers; "
+		    "give --ari too, or leave it out");
+		return -1;
+	}
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if ((o->resolver || o->trust_anchor) && !o->dane) {
@@ -296,6 +319,13 @@ static void
 check_expiry(struct check *c, const struct facts *f)
 {
 	cert_check_expiry(c, f->held, &f->opts->expiry, f->now, NULL);
+}
+
+static void
+check_renewal_window(struct check *c, const struct facts *f)
+{
+	if (f->opts->ari.enabled)
+		ari_judge(c, &f->ari, f->leaf, f->now, NULL);
 }
 
 static void
@@ -384,6 +414,7 @@ static void (*const checks[])(struct check *, const struct facts *) = {
 	check_verification,
 	check_names,
 	check_expiry,
+	check_renewal_window,
 	check_issuer,
 	check_fingerprint,
 	check_tls_version,
@@ -407,6 +438,11 @@ add_facts(struct check *c, const struct facts *f)
 		check_fact_str(c, "verify_error", tp_probe_verify_error(f->probe));
 	check_fact_str(c, "ocsp", tp_ocsp_status_name(tp_probe_ocsp_status(f->probe)));
 	cert_chain_facts(c, "chain", f->sent, &f->opts->expiry, f->now);
+	if (f->opts->ari.enabled) {
+		check_fact_list(c, "ari");
+		ari_facts(c, &f->ari);
+		check_fact_end(c);
+	}
 }
 
 static void
@@ -487,12 +523,16 @@ evaluate(struct check *c, struct facts *f)
 		check_add(c, STATE_CRITICAL, "the server sent no certificate");
 		return;
 	}
+	if (f->opts->ari.enabled)
+		ari_lookup(&f->opts->ari, f->leaf, f->now, f->deadline_ms, &f->ari);
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		checks[i](c, f);
 	if (f->dane != NULL)
 		dane_judge(c, f->dane, f->probe, f->sent);
 	if (f->opts->history.state_file != NULL)
 		record_history(c, f);
+	if (f->opts->ari.enabled)
+		ari_save(c, &f->opts->ari, &f->ari, f->leaf, f->now);
 	if (check_state(c) == STATE_OK)
 		summarize_ok(c, f);
 	else
@@ -580,7 +620,8 @@ run(const struct options *o, struct check *c)
 	const struct endpoint_opts *e = &o->endpoint;
 	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
 	    o->common.timeout_seconds, err, sizeof(err));
-	struct facts f = { .opts = o, .now = time(NULL) };
+	struct facts f = { .opts = o, .now = time(NULL), .deadline_ms = tp_monotonic_ms() +
+	    (int64_t)(o->common.timeout_seconds * 1000) };
 	struct dane_lookup dane = { 0 };
 
 	if (cfg == NULL)

@@ -20,8 +20,9 @@ fixture_start_dovecot
 C=$top_srcdir/contrib/icinga2
 I=$TP_TMP/icinga2
 mkdir -p "$I"/data "$I"/log "$I"/cache "$I"/spool/perfdata "$I"/spool/tmp \
-	"$I"/run "$I"/zones.d "$I"/perfdata "$I"/alt-plugins
+	"$I"/run "$I"/zones.d "$I"/perfdata "$I"/alt-plugins "$I"/ari-cache
 touch "$I/stamp"
+ARI_CLOSED=$(fixture__freeports 1)	# a renewalInfo URL where nothing listens
 
 # Every path Icinga 2 would take from the package's defaults, moved here.
 DEFINES=(
@@ -162,6 +163,8 @@ standins() {
 		vars.mail_tls_min_tls = "1.2"
 		vars.mail_tls_state_file = "$I/mail.state"
 		vars.mail_tls_change_hold = 12
+		vars.mail_tls_ari_url = "http://127.0.0.1:$ARI_CLOSED/renewal-info"
+		vars.mail_tls_cache_dir = "$I/ari-cache"
 		vars.mail_tls_timeout = "$((5 + 2 * SLACK)):unknown"
 	}
 	object Service "notls" {
@@ -185,6 +188,7 @@ standins() {
 		vars.cert_chain_ports = "$PF_SUBMISSION/submission,$DV_IMAPS/imaps"
 		vars.cert_chain_sni = "mail.example.test"
 		vars.cert_chain_state_file = "$I/chain.state"
+		vars.cert_chain_ari = true
 	}
 	object Service "chain_file" {
 		import "tp-service"
@@ -372,6 +376,11 @@ tap_like "$(field SERVICEPERFDATA "$(record "127.0.0.1!chain")")" "days_left_min
 tap_is "$(head -1 "$I/mail.state" 2>/dev/null) $(stat -c %a "$I/mail.state" 2>/dev/null) $(grep -c '%09fp	' "$I/mail.state" 2>/dev/null)" \
     "tls-probe cert-history 1 600 1" "vars.mail_tls_state_file: the state file holds the endpoint, 0600"
 tap_is "$(grep -c '%09fp	' "$I/chain.state" 2>/dev/null)" 2 "vars.cert_chain_state_file: one record per port"
+tap_like "$(grep -o "127\.0\.0\.1:$ARI_CLOSED/renewal-info/[^	]*	[0-9]*%20[0-9]*%20[0-9]*%20failed" \
+    "$I/ari-cache/ari.cache" 2>/dev/null)" "renewal-info/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+	" \
+    "vars.mail_tls_ari_url and _cache_dir: the CA's (closed) port was asked, the failure cached there"
+tap_like "$(field SERVICEOUTPUT "$(record "127.0.0.1!chain")")" "publishes no renewal information \(ARI\)" \
+    "vars.cert_chain_ari: the renewal window is asked for (the test CA has none)"
 check_state "127.0.0.1!chain_file" OK "^CERT_CHAIN OK - " "cert_chain --file --key (no -H)"
 check_state "127.0.0.1!sni_map_files" CRITICAL "^SNI_MAP CRITICAL - 7 of 10 names wrong" "sni_map --map, files only (the fixture's map has broken entries)"
 tap_unlike "$(field SERVICEOUTPUT "$(record "127.0.0.1!sni_map_files")")" "serves the map's certificate" "sni_map --map: empty sni_map_address leaves -H out"

@@ -246,6 +246,45 @@ expect "a cache that cannot be opened: UNKNOWN (our error), and the CA is not as
     check_mail_tls UNKNOWN "--ari: .*ari\.cache" "${A[@]}"
 tap_is "$(wc -l <"$LOG")" "$before" "... no request: without a cache every check would ask"
 
+# --- the default cache directory: private to the user ----------------------------
+# As an unprivileged user (a uid no one else has), without --cache-dir: the
+# answers go to /var/tmp/tls-probe-UID, made 0700; one planted there by
+# someone else (a symlink, a directory others may write) is refused.
+U=64123
+SHARED=/var/tmp/tls-probe-$U
+if command -v setpriv >/dev/null 2>&1 && [ ! -e /var/cache/tls-probe ]; then
+	rm -rf "$SHARED"
+	P=$(mktemp -d /tmp/tp-ari-files.XXXXXX)
+	chmod 755 "$P"
+	cp "$L/life45d-new.fullchain.crt" "$PKI/root.crt" "$P/"
+	chmod 644 "$P"/*
+	as_user() {
+		RC=0
+		OUT=$(setpriv --reuid=$U --regid=$U --clear-groups "$(plugin_path check_cert_chain)" \
+		    -r "$P/root.crt" --file "$P/life45d-new.fullchain.crt" --ari-url "$ARI/future") || RC=$?
+	}
+	as_user
+	tap_is "$RC $(stat -c '%u %a' "$SHARED" 2>&1) $(stat -c '%u %a' "$SHARED/ari.cache" 2>&1)" \
+	    "0 $U 700 $U 600" "no --cache-dir, an unprivileged user: $SHARED is made 0700, its cache 0600"
+	tap_like "$OUT" "the CA suggests renewing" "... and the window is read"
+	rm -rf "$SHARED"
+	ln -s "$P" "$SHARED"
+	as_user
+	tap_like "$RC ${OUT%%$'\n'*}" "^3 CERT_CHAIN UNKNOWN - .*cache directory '$SHARED' is not a private directory of this user" \
+	    "a symlink planted at $SHARED: UNKNOWN, not followed"
+	tap_is "$(ls "$P" | tr '\n' ' ')" "life45d-new.fullchain.crt root.crt " "... nothing written where it pointed"
+	rm -f "$SHARED"
+	mkdir -m 777 "$SHARED"
+	chown "$U" "$SHARED"
+	chmod 777 "$SHARED"
+	as_user
+	tap_like "$RC ${OUT%%$'\n'*}" "^3 CERT_CHAIN UNKNOWN - .*not a private directory" \
+	    "a directory of this user that others may write to: refused"
+	rm -rf "$SHARED" "$P"
+else
+	tap_skip "the default cache directory (no setpriv, or /var/cache/tls-probe exists)"
+fi
+
 # --- bad input: exit 3, one sentence naming the option ---------------------------
 usage_is() {	# usage_is ERE WHY ARGS...
 	local ere=$1 why=$2

@@ -213,6 +213,22 @@ expect "... and rewritten: OK on the next run" check_mta_sts OK "OK - " "${STS[@
 tap_is "$(cat "$D/damaged")" "tls-probe mta-sts 1
 example.test	20261125T1:$(policy_sha)" "... the file holds the domain's record in the new format"
 
+# A directory that cannot be written when the file is replaced: root ignores
+# its mode, so it is made immutable then (where the file system allows).
+mkdir -p "$D/ro"
+: >"$D/ro/state"
+if [ "$(id -u)" = 0 ]; then lock_dir() { chattr +i "$1"; }; unlock_dir() { chattr -i "$1"; }
+else lock_dir() { chmod 555 "$1"; }; unlock_dir() { chmod 755 "$1"; }; fi
+if lock_dir "$D/ro" 2>/dev/null && ! : 2>/dev/null >"$D/ro/probe"; then
+	run_plugin check_mta_sts "${STS[@]}" --state-file "$D/ro/state"
+	unlock_dir "$D/ro"
+	tap_is "$RC $(grep -c '^\[WARNING\] --state-file: cannot write the state file .*/ro/state: ' <<<"$OUT")" "1 1" \
+	    "the state file cannot be replaced at the end: WARNING naming --state-file and the path (was UNKNOWN)"
+else
+	unlock_dir "$D/ro" 2>/dev/null
+	tap_skip "cannot make a directory unwritable here"
+fi
+
 dns_reload_zone signed "$(zone -sts)"
 expect "no MTA-STS record: CRITICAL" check_mta_sts CRITICAL "no MTA-STS record" "${STS[@]}"
 

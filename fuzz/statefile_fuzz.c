@@ -3,7 +3,9 @@
  * (lib/statefile.c): it must open, either with its records or as empty with
  * a sentence saying why; then a key and a value holding every byte the
  * escaping must handle are set, committed, and read back unchanged, with no
- * problem, from the file that commit wrote.
+ * problem, from the file that commit wrote. A file of one line "#VALUE"
+ * stands for a plugin's format from before (statefile_open_legacy): read
+ * as a record; a longer one beginning with '#' is stored, then refused.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,20 @@
 #define KIND "tls-probe fuzz 1"
 
 static char path[64];
+
+static bool
+legacy(struct statefile *sf, const char *buf, size_t len, void *arg)
+{
+	char value[64];
+
+	(void)arg;
+	if (buf[0] != '#' || strlen(buf) != len)
+		return false;
+	snprintf(value, sizeof(value), "%.*s", (int)strcspn(buf + 1, "\n"), buf + 1);
+	if (statefile_set(sf, "legacy", value) != 0)
+		abort();
+	return strchr(buf, '\n') == buf + len - 1;	/* else stored, and refused */
+}
 
 static void
 remove_file(void)
@@ -50,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		atexit(remove_file);
 	}
 	write_input(data, size);
-	sf = statefile_open(path, KIND, err, sizeof(err));
+	sf = statefile_open_legacy(path, KIND, legacy, NULL, err, sizeof(err));
 	if (sf == NULL) {
 		/* only somebody else's file is refused, and left alone */
 		if (size == 0 || (size >= strlen(STATEFILE_FAMILY) &&
@@ -59,6 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	if (size > 0 && data[0] == '#' && statefile_get(sf, "legacy") == NULL)
+		abort();	/* the old format read */
 	problem = statefile_problem(sf);
 	if (problem != NULL && strstr(problem, "rewritten") == NULL)
 		abort();

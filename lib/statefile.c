@@ -30,6 +30,8 @@ struct statefile {
 	size_t count;
 	size_t cap;
 	bool changed;
+	statefile_legacy_fn *legacy;	/* reads a file of the caller's old format */
+	void *legacy_arg;
 	char problem[4400];	/* the path (up to 4 KiB) and why */
 };
 
@@ -235,6 +237,16 @@ read_all(struct statefile *sf, char *err, size_t errlen)
 	    (got = pread(sf->fd, buf + len, (size_t)st.st_size - len, (off_t)len)) > 0)
 		len += (size_t)got;
 	buf[len] = '\0';
+	/* The caller's own file from before this module: read once, rewritten on commit. */
+	if (len > 0 && strncmp(buf, STATEFILE_FAMILY, strlen(STATEFILE_FAMILY)) != 0 &&
+	    sf->legacy != NULL && memchr(buf, '\0', len) == NULL) {
+		if (sf->legacy(sf, buf, len, sf->legacy_arg)) {
+			sf->changed = true;
+			free(buf);
+			return 0;
+		}
+		drop_records(sf);	/* whatever it stored before giving up */
+	}
 	/* Somebody else's file named by mistake: never overwrite it. */
 	if (len > 0 && strncmp(buf, STATEFILE_FAMILY, strlen(STATEFILE_FAMILY)) != 0) {
 		snprintf(err, errlen, "the state file %s is not a tls-probe state file "
@@ -285,10 +297,20 @@ open_locked(const char *path, char *err, size_t errlen)
 struct statefile *
 statefile_open(const char *path, const char *kind, char *err, size_t errlen)
 {
+	return statefile_open_legacy(path, kind, NULL, NULL, err, errlen);
+}
+
+struct statefile *
+statefile_open_legacy(const char *path, const char *kind, statefile_legacy_fn *legacy,
+    void *arg, char *err, size_t errlen)
+{
 	struct statefile *sf = calloc(1, sizeof(*sf));
 
-	if (sf != NULL)
+	if (sf != NULL) {
 		sf->fd = -1;
+		sf->legacy = legacy;
+		sf->legacy_arg = arg;
+	}
 	if (sf == NULL || (sf->path = strdup(path)) == NULL ||
 	    (sf->kind = strdup(kind)) == NULL) {
 		snprintf(err, errlen, "out of memory opening the state file %s", path);

@@ -26,11 +26,29 @@ struct statefile;
  * or NULL with a sentence in ERR for what cannot be used at all (no such
  * directory, no permission, a file that is not a tls-probe state file:
  * another program's, never overwritten). A tls-probe state file that is
- * too large, of another kind or version, or damaged is not fatal: the state file opens empty and statefile_problem()
- * says why; it is rewritten whole on commit.
+ * too large, of another kind or version, or damaged is not fatal: the
+ * state file opens empty and statefile_problem() says why; it is rewritten
+ * whole on commit.
  */
 struct statefile *statefile_open(const char *path, const char *kind, char *err,
     size_t errlen);
+
+/*
+ * Reads a file in the format its plugin wrote before it used this module
+ * (BUF: all its LEN bytes, NUL-terminated, no NUL inside): stores what it
+ * holds with statefile_set() and returns true, or returns false for a file
+ * it does not recognise, which is then refused as somebody else's.
+ */
+typedef bool statefile_legacy_fn(struct statefile *sf, const char *buf, size_t len,
+    void *arg);
+
+/*
+ * statefile_open, except that a file not beginning with STATEFILE_FAMILY is
+ * first offered to LEGACY (with ARG): one it recognises opens with the
+ * records it stored and is rewritten in KIND's format on commit.
+ */
+struct statefile *statefile_open_legacy(const char *path, const char *kind,
+    statefile_legacy_fn *legacy, void *arg, char *err, size_t errlen);
 
 /* The sentence for a damaged file that was read as empty, or NULL. */
 const char *statefile_problem(const struct statefile *sf);

@@ -23,10 +23,12 @@
 #include "http_fetch.h"
 #include "mtasts.h"
 #include "plugin_opts.h"
+#include "statefile.h"
 #include "tlsprobe.h"
 
 #define PREFIX "MTA_STS"
 #define MX_MAX 16
+#define STATE_KIND "tls-probe mta-sts 1"	/* one record per domain: "ID:SHA256" */
 
 struct options {
 	struct common_opts common;
@@ -100,6 +102,10 @@ struct run {
 	size_t mx_unusable;		/* MX records naming no host name: unchecked */
 	char mx_error[400];
 	enum check_state mx_state;	/* of MX_ERROR */
+	struct statefile *state;	/* --state-file, open from reading it to writing it */
+	char state_key[256];		/* the domain, lowercased: its record's key */
+	char state_error[4700];		/* --state-file unusable (the path and why), or "" */
+	bool state_migrated;		/* it held the one-line format of earlier versions */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -144,17 +150,20 @@ print_help(void)
 	    "     --trust-anchor=FILE DNSSEC trust anchor (default: the system's root key)\n"
 	    "     --https-port=PORT   the policy host's port (default 443; for tests)\n"
 	    "     --smtp-port=PORT    the MX port (default 25; for tests)\n"
-	    "     --state-file=FILE   remember the policy id and body here, to warn when\n"
-	    "                         the body changes but the id does not\n");
+	    "     --state-file=FILE   remember each domain's policy id and body here (one\n"
+	    "                         file may serve many domains), to warn when the\n"
+	    "                         body changes but the id does not\n");
 	common_opts_help(stdout);
 	printf("\nStates: CRITICAL when senders will not deliver: no or invalid MTA-STS\n"
 	    "record, policy unreachable, unverifiable or invalid, in enforce mode an MX\n"
 	    "not covered by the policy or without valid STARTTLS; WARNING for the same\n"
 	    "MX failures in testing mode, max_age under a day, a changed policy under an\n"
-	    "unchanged id, no TLS-RPT record, time left below -w.\n\n");
+	    "unchanged id, no TLS-RPT record, time left below -w, a damaged --state-file\n"
+	    "(read as empty and rewritten) or one that cannot be written; UNKNOWN for\n"
+	    "usage errors and a --state-file that is not tls-probe's (left alone).\n\n");
 	printf("Examples:\n"
 	    "  check_mta_sts -D example.com\n"
-	    "  check_mta_sts -D example.com --state-file /var/lib/nagios/mta-sts-example.com\n");
+	    "  check_mta_sts -D example.com --state-file /var/lib/nagios/mta-sts.state\n");
 }
 
 static int
@@ -716,53 +725,152 @@ check_tlsrpt(struct check *c, const struct run *r)
 		    "to the owner)", r->tlsrpt_error);
 }
 
-/* Writes "ID SHA256" to PATH through a temporary file and rename(). */
-static int
-write_state(const char *path, const char *id, const char *sha)
-{
-	char tmp[4200];
-	FILE *f;
+/*
+ * --state-file (lib/statefile.c): one record per domain, "ID:SHA256", the
+ * policy body first seen under the current id (a ':', not a space, which
+ * the file would escape). Read before the checks, judged by
+ * check_policy_id, written by remember_policy after every check is judged.
+ */
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (f == NULL)
-		return -1;
-	if (fprintf(f, "%s %s\n", id, sha) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+static bool
+is_ascii_alnum(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* True for "ID<SEP>SHA256": an id of 1 to 32 letters and digits, a lowercase hex SHA-256. */
+static bool
+valid_state_value(const char *text, size_t len, char sep)
+{
+	size_t id = 0;
+
+	while (id < len && is_ascii_alnum(text[id]))
+		id++;
+	if (id == 0 || id > MTASTS_ID_MAX || len != id + 1 + 64 || text[id] != sep)
+		return false;
+	for (size_t i = id + 1; i < len; i++)
+		if (!(text[i] >= '0' && text[i] <= '9') && !(text[i] >= 'a' && text[i] <= 'f'))
+			return false;
+	return true;
 }
 
 /*
- * --state-file holds "ID SHA256": the policy body first seen under the
- * current id.  A different body under the same id warns until the id
- * changes (senders keep the cached body until max_age runs out), so the
- * warning stays up for the monitoring system to notify.
+ * The file earlier versions wrote: the one line "ID SHA256\n", with no
+ * domain (it served one); taken as this domain's record, anything else is
+ * not ours.
+ */
+static bool
+read_old_format(struct statefile *sf, const char *buf, size_t len, void *arg)
+{
+	struct run *r = arg;
+	char value[MTASTS_ID_MAX + 66];
+
+	if (len < 2 || buf[len - 1] != '\n' || !valid_state_value(buf, len - 1, ' '))
+		return false;
+	snprintf(value, sizeof(value), "%.*s", (int)(len - 1), buf);
+	value[strcspn(value, " ")] = ':';
+	r->state_migrated = true;
+	return statefile_set(sf, r->state_key, value) == 0;
+}
+
+/* Opens --state-file when there is a policy to compare; STATE_ERROR says why it cannot. */
+static void
+read_state(struct run *r)
+{
+	char err[4600];		/* the path (up to 4 KiB) and why */
+	size_t i;
+
+	if (r->opts->state_file == NULL || !r->policy_ok || r->sts != MTASTS_SELECT_ONE)
+		return;
+	for (i = 0; r->opts->domain[i] != '\0' && i + 1 < sizeof(r->state_key); i++) {
+		char ch = r->opts->domain[i];
+
+		r->state_key[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	}
+	r->state_key[i] = '\0';
+	r->state = statefile_open_legacy(r->opts->state_file, STATE_KIND, read_old_format, r,
+	    err, sizeof(err));
+	if (r->state == NULL)
+		snprintf(r->state_error, sizeof(r->state_error), "--state-file: %s (the policy "
+		    "is not compared with the last one)", err);
+}
+
+/* The domain's remembered "ID:SHA256", or NULL; ID_LEN: the length of its id. */
+static const char *
+remembered(const struct run *r, size_t *id_len)
+{
+	const char *value = statefile_get(r->state, r->state_key);
+
+	if (value == NULL || !valid_state_value(value, strlen(value), ':'))
+		return NULL;
+	*id_len = strcspn(value, ":");
+	return value;
+}
+
+/* True when the policy is to be remembered: none yet, or under another id. */
+static bool
+policy_is_new(const struct run *r)
+{
+	size_t id_len;
+	const char *old = remembered(r, &id_len);
+
+	return old == NULL || id_len != strlen(r->record.id) ||
+	    strncmp(old, r->record.id, id_len) != 0;
+}
+
+/*
+ * A different body under the same id warns until the id changes (senders
+ * keep the cached body until max_age runs out), so the warning stays up
+ * for the monitoring system to notify.
  */
 static void
 check_policy_id(struct check *c, const struct run *r)
 {
-	char old_id[MTASTS_ID_MAX + 2] = "", old_sha[66] = "";
-	FILE *f;
+	size_t id_len;
+	const char *old;
 
 	if (r->opts->state_file == NULL || !r->policy_ok || r->sts != MTASTS_SELECT_ONE)
 		return;
-	f = fopen(r->opts->state_file, "r");
-	if (f != NULL) {
-		if (fscanf(f, "%33s %65s", old_id, old_sha) != 2)
-			old_id[0] = '\0';
-		fclose(f);
-	}
-	if (old_id[0] && strcmp(old_id, r->record.id) == 0) {
-		if (strcmp(old_sha, r->policy_sha256) != 0)
-			check_add(c, STATE_WARNING, "the policy changed but its id '%s' did not: "
-			    "senders keep the cached old policy until max_age runs out; change "
-			    "the id in _mta-sts.%s", r->record.id, r->opts->domain);
+	if (r->state == NULL) {
+		check_add(c, STATE_UNKNOWN, "%s", r->state_error);
 		return;
 	}
-	if (write_state(r->opts->state_file, r->record.id, r->policy_sha256) < 0)
-		check_add(c, STATE_UNKNOWN, "--state-file: cannot write '%s'", r->opts->state_file);
+	if (statefile_problem(r->state) != NULL)
+		check_add(c, STATE_WARNING, "%s", statefile_problem(r->state));
+	if (r->state_migrated)
+		check_add(c, STATE_OK, "--state-file: %s held the one-line format of earlier "
+		    "versions; rewritten as '%s'", r->opts->state_file, STATE_KIND);
+	old = remembered(r, &id_len);
+	if (old == NULL)
+		check_add(c, STATE_OK, "first check of %s with --state-file: remembering "
+		    "policy id %s (sha256 %.16s)", r->opts->domain, r->record.id,
+		    r->policy_sha256);
+	else if (policy_is_new(r))
+		check_add(c, STATE_OK, "the policy id changed from '%.*s' to '%s': "
+		    "remembering the new policy", (int)id_len, old, r->record.id);
+	else if (strcmp(old + id_len + 1, r->policy_sha256) != 0)
+		check_add(c, STATE_WARNING, "the policy changed but its id '%s' did not: "
+		    "senders keep the cached old policy until max_age runs out; change "
+		    "the id in _mta-sts.%s", r->record.id, r->opts->domain);
+}
+
+/* After every check is judged: a new policy is remembered, the file written and closed. */
+static void
+remember_policy(struct check *c, struct run *r)
+{
+	char value[MTASTS_ID_MAX + 66], err[4600];
+
+	if (r->state == NULL)
+		return;
+	snprintf(value, sizeof(value), "%s:%s", r->record.id, r->policy_sha256);
+	if (policy_is_new(r) && statefile_set(r->state, r->state_key, value) < 0)
+		check_add(c, STATE_WARNING, "--state-file: the policy of %s could not be "
+		    "stored (out of memory, or over the state file's limit of %d records)",
+		    r->opts->domain, STATEFILE_MAX_RECORDS);
+	if (statefile_commit(r->state, err, sizeof(err)) < 0)
+		check_add(c, STATE_WARNING, "--state-file: %s", err);
+	statefile_close(r->state);
+	r->state = NULL;
 }
 
 /* The table of checks, in the order their lines appear. */
@@ -821,6 +929,7 @@ free_run(struct run *r)
 		tp_probe_free(r->mx[i].probe);
 		tp_config_free(r->mx[i].cfg);
 	}
+	statefile_close(r->state);
 	http_fetch_free(r->fetch);
 	tp_trust_free(r->trust);
 	tp_resolver_free(r->resolver);
@@ -851,8 +960,10 @@ run(const struct options *o, struct check *c)
 		fetch_policy(&r);
 	gather_mx(&r);
 	probe_mx(&r);
+	read_state(&r);
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		checks[i](c, &r);
+	remember_policy(c, &r);
 	summarize(c, &r);
 	add_perfdata(c, &r);
 	check_fact_str(c, "domain", o->domain);

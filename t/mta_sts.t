@@ -1,7 +1,8 @@
 # mta_sts.t - check_mta_sts against real servers: NSD serving example.test
 # (t/lib/dns.sh: MX, A, the _mta-sts and _smtp._tls TXT records), nginx
 # serving the policy over HTTPS with the fixture PKI (and one policy host
-# with an expired certificate, one that redirects), Postfix as the MX.
+# with an expired certificate, one that redirects, and by SNI one for a
+# second domain, sub.example.test), Postfix as the MX.
 . "$top_srcdir/t/lib/fixture.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/lib/nginx.sh"
@@ -14,8 +15,19 @@ fixture_start_postfix
 fixture__tmp
 
 POLICY=$TP_TMP/policy.txt
+# The policy host of a second domain, so that two share one --state-file.
+SUBPKI=$TP_TMP/pki-sub
+(
+	set -e
+	mkdir -p "$SUBPKI"
+	cd "$SUBPKI"
+	export TP_SAN=DNS:unused TP_KU=digitalSignature	# read by ca.cnf
+	fixture__pki_cnf >ca.cnf
+	cp "$PKI/inter.crt" "$PKI/inter.key" .
+	fixture__leaf mta-sts-sub mta-sts.sub.example.test
+) >"$TP_TMP/pki-sub.log" 2>&1 || tap_bail "cannot issue mta-sts.sub.example.test's certificate"
 servers() {
-	local p=("${NG_PORT[@]}") ok="$PKI/mta-sts"
+	local p=("${NG_PORT[@]}") ok="$PKI/mta-sts" sub="$SUBPKI/mta-sts-sub"
 	cat <<-EOF
 	server {
 	  listen 127.0.0.1:${p[0]} ssl;
@@ -31,6 +43,12 @@ servers() {
 	  listen 127.0.0.1:${p[2]} ssl;
 	  ssl_certificate $ok.fullchain.crt; ssl_certificate_key $ok.key;
 	  location / { return 301 https://mta-sts.example.test/elsewhere.txt; }
+	}
+	server {
+	  listen 127.0.0.1:${p[0]} ssl;
+	  server_name mta-sts.sub.example.test;
+	  ssl_certificate $sub.fullchain.crt; ssl_certificate_key $sub.key;
+	  location = /.well-known/mta-sts.txt { alias $POLICY; }
 	}
 	EOF
 }
@@ -132,6 +150,84 @@ expect "... and still on the next run (until the id changes)" check_mta_sts WARN
 dns_reload_zone signed "$(zone -sts; echo '_mta-sts.example.test. IN TXT "v=STSv1; id=20261125T2"')"
 expect "a new id with the new policy: OK again" check_mta_sts OK "policy id 20261125T2" \
     "${STS[@]}" --state-file "$TP_TMP/state"
+
+# --- --state-file: lib/statefile.c's file, one record per domain ----------------------
+D=$TP_TMP/state.d
+mkdir -p "$D"
+policy_sha() { sha256sum <"$POLICY" | cut -d' ' -f1; }
+SUB=("${STS[@]}" -D sub.example.test)
+SUBZONE=("sub.example.test. IN MX 10 mail.example.test." "mta-sts.sub.example.test. IN A 127.0.0.1"
+    '_mta-sts.sub.example.test. IN TXT "v=STSv1; id=sub1"'
+    '_smtp._tls.sub.example.test. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"')
+policy enforce 604800 mail.example.test
+dns_reload_zone signed "$(zone "${SUBZONE[@]}")"
+printf "somebody else's notes\n" >"$D/shared.tmp"
+expect "--state-file, a new file: OK, the policy remembered" check_mta_sts OK "OK - " \
+    "${STS[@]}" --state-file "$D/shared"
+tap_like "$OUT" "^\[OK\] first check of example\.test with --state-file: remembering policy id 20261125T1 \(sha256 [0-9a-f]{16}\)$" \
+    "... the long output says so"
+tap_is "$(stat -c %a "$D/shared") $(head -n 1 "$D/shared")" "600 tls-probe mta-sts 1" \
+    "... the file is 0600 and begins with its format and version (was 0644, one bare line)"
+tap_is "$(cat "$D/shared.tmp" 2>&1) / $(ls -A "$D" | tr '\n' ' ')" "somebody else's notes / shared shared.tmp " \
+    "... a file named PATH.tmp is left alone and no temporary file is left behind (was written over and renamed)"
+expect "a second domain into the same file: OK" check_mta_sts OK "sub\.example\.test: MTA-STS enforce" \
+    "${SUB[@]}" --state-file "$D/shared"
+tap_is "$(tail -n +2 "$D/shared" | cut -f 1 | sort | tr '\n' ' ')" "example.test sub.example.test " \
+    "... both domains keep their record (was one line: the last domain's)"
+policy enforce 1209600 mail.example.test
+expect "the policy changed, its id did not: WARNING for the first domain, from the shared file" check_mta_sts WARNING \
+    "the policy changed but its id '20261125T1' did not" "${STS[@]}" --state-file "$D/shared"
+expect "... and for the second one (was OK: the other domain's id overwritten)" check_mta_sts WARNING \
+    "the policy changed but its id 'sub1' did not" "${SUB[@]}" --state-file "$D/shared"
+
+# A file of earlier versions: the one line "ID SHA256", judged with, then rewritten.
+OLDSHA=$(policy_sha)
+printf '20261125T1 %s\n' "$OLDSHA" >"$D/old"
+chmod 644 "$D/old"
+policy enforce 604800 mail.example.test
+expect "a state file of the old one-line format, the policy changed since: WARNING" check_mta_sts WARNING \
+    "the policy changed but its id '20261125T1' did not" "${STS[@]}" --state-file "$D/old"
+tap_like "$OUT" "^\[OK\] --state-file: .*/old held the one-line format of earlier versions; rewritten as 'tls-probe mta-sts 1'$" \
+    "... the long output says it was migrated"
+tap_is "$(stat -c %a "$D/old")
+$(cat "$D/old")" "600
+tls-probe mta-sts 1
+example.test	20261125T1:$OLDSHA" \
+    "... rewritten in the new format, 0600, the old policy kept (was left as it was)"
+expect "... and still WARNING on the next run, from the new format" check_mta_sts WARNING \
+    "the policy changed but its id '20261125T1' did not" "${STS[@]}" --state-file "$D/old"
+
+printf '[client]\npassword=secret\n' >"$D/foreign"
+cp -p "$D/foreign" "$D/foreign.orig"
+expect "somebody else's file as --state-file: UNKNOWN naming the option and the path (was OK, the file overwritten)" \
+    check_mta_sts UNKNOWN "--state-file: the state file .*/foreign is not a tls-probe state file" \
+    "${STS[@]}" --state-file "$D/foreign"
+tap_ok "... and it is left byte for byte as it was" cmp -s "$D/foreign" "$D/foreign.orig"
+
+printf 'tls-probe mta-sts 1\nexample.test 20261125T1 without its tab\n' >"$D/damaged"
+expect "a damaged state file: WARNING, said once (was OK)" check_mta_sts WARNING \
+    "the state file .*/damaged is damaged at line 2: read as empty, rewritten" \
+    "${STS[@]}" --state-file "$D/damaged"
+tap_is "$(grep -c '^\[WARNING\] .*damaged' <<<"$OUT")" 1 "... in one line of the long output"
+expect "... and rewritten: OK on the next run" check_mta_sts OK "OK - " "${STS[@]}" --state-file "$D/damaged"
+tap_is "$(cat "$D/damaged")" "tls-probe mta-sts 1
+example.test	20261125T1:$(policy_sha)" "... the file holds the domain's record in the new format"
+
+# A directory that cannot be written when the file is replaced: root ignores
+# its mode, so it is made immutable then (where the file system allows).
+mkdir -p "$D/ro"
+: >"$D/ro/state"
+if [ "$(id -u)" = 0 ]; then lock_dir() { chattr +i "$1"; }; unlock_dir() { chattr -i "$1"; }
+else lock_dir() { chmod 555 "$1"; }; unlock_dir() { chmod 755 "$1"; }; fi
+if lock_dir "$D/ro" 2>/dev/null && ! : 2>/dev/null >"$D/ro/probe"; then
+	run_plugin check_mta_sts "${STS[@]}" --state-file "$D/ro/state"
+	unlock_dir "$D/ro"
+	tap_is "$RC $(grep -c '^\[WARNING\] --state-file: cannot write the state file .*/ro/state: ' <<<"$OUT")" "1 1" \
+	    "the state file cannot be replaced at the end: WARNING naming --state-file and the path (was UNKNOWN)"
+else
+	unlock_dir "$D/ro" 2>/dev/null
+	tap_skip "cannot make a directory unwritable here"
+fi
 
 dns_reload_zone signed "$(zone -sts)"
 expect "no MTA-STS record: CRITICAL" check_mta_sts CRITICAL "no MTA-STS record" "${STS[@]}"

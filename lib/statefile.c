@@ -176,7 +176,7 @@ parse(struct statefile *sf, const char *buf, size_t len)
 	if (len == 0)
 		return;		/* new */
 	if (strncmp(buf, sf->kind, kind_len) != 0 || buf[kind_len] != '\n') {
-		damaged(sf, "is of another kind or version (its first line)");
+		damaged(sf, "is of another version (its first line)");
 		return;
 	}
 	for (line = buf + kind_len + 1; line < end; line = nl + 1) {
@@ -209,6 +209,19 @@ parse(struct statefile *sf, const char *buf, size_t len)
 			return;
 		}
 	}
+}
+
+/* "tls-probe KIND VERSION": true when BUF's first line names a KIND other than KIND's. */
+static bool
+other_kind(const char *buf, size_t len, const char *kind)
+{
+	const char *nl = memchr(buf, '\n', len), *sp = strrchr(kind, ' ');
+	size_t name_len = sp ? (size_t)(sp - kind) + 1 : strlen(kind);
+	size_t line_len = nl ? (size_t)(nl - buf) : len;
+
+	if (line_len > 200 || memchr(buf, '\0', line_len) != NULL)
+		return false;	/* damaged rather than another plugin's */
+	return line_len < name_len || strncmp(buf, kind, name_len) != 0;
 }
 
 static int
@@ -252,6 +265,19 @@ read_all(struct statefile *sf, char *err, size_t errlen)
 		snprintf(err, errlen, "the state file %s is not a tls-probe state file "
 		    "(it does not begin with '%s'): it is left alone; give a file of "
 		    "its own", sf->path, STATEFILE_FAMILY);
+		free(buf);
+		return -1;
+	}
+	/*
+	 * Another plugin's tls-probe state file (its kind, not only its
+	 * version, differs): rewriting it would wipe that plugin's records at
+	 * every run, each plugin warning in turn. An older version of our own
+	 * kind is read as damaged and rewritten.
+	 */
+	if (len > 0 && other_kind(buf, len, sf->kind)) {
+		snprintf(err, errlen, "the state file %s is another check's ('%.*s'): it is "
+		    "left alone; give each plugin a file of its own", sf->path,
+		    (int)strcspn(buf, "\n"), buf);
 		free(buf);
 		return -1;
 	}

@@ -25,10 +25,10 @@ struct statefile;
  * on its first line ("tls-probe cert-history 1"). Returns the state file,
  * or NULL with a sentence in ERR for what cannot be used at all (no such
  * directory, no permission, a file that is not a tls-probe state file:
- * another program's, never overwritten). A tls-probe state file that is
- * too large, of another kind or version, or damaged is not fatal: the
- * state file opens empty and statefile_problem() says why; it is rewritten
- * whole on commit.
+ * another program's; or another check's tls-probe file: never
+ * overwritten). A state file of KIND that is too large, of another
+ * version, or damaged is not fatal: the state file opens empty and
+ * statefile_problem() says why; it is rewritten whole on commit.
  */
 struct statefile *statefile_open(const char *path, const char *kind, char *err,
     size_t errlen);

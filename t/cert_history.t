@@ -90,13 +90,18 @@ expect "a damaged state file: WARNING, said once" check_mail_tls WARNING \
 expect "... and rewritten: OK on the next check" check_mail_tls OK "" "${A[@]}" --state-file "$S"
 printf 'tls-probe cert-history 0\n' >"$S"
 expect "a state file of another version: WARNING, rewritten" check_mail_tls WARNING \
-    "the state file .*/history is of another kind or version \(its first line\): read as empty, rewritten" \
+    "the state file .*/history is of another version \(its first line\): read as empty, rewritten" \
     "${A[@]}" --state-file "$S"
 printf '[client]\npassword=secret\n' >"$S"
 expect "somebody else's file named by mistake: UNKNOWN" check_mail_tls UNKNOWN \
     "the state file .*/history is not a tls-probe state file \(it does not begin with 'tls-probe '\): it is left alone" \
     "${A[@]}" --state-file "$S"
 tap_is "$(cat "$S")" $'[client]\npassword=secret' "... and left as it was"
+printf 'tls-probe mta-sts 1\nexample.test\tabc:0123\n' >"$S"
+expect "check_mta_sts's state file given to check_mail_tls: UNKNOWN (it would wipe the other's records at every run)" \
+    check_mail_tls UNKNOWN "the state file .*/history is another check's \('tls-probe mta-sts 1'\): it is left alone; give each plugin a file of its own" \
+    "${A[@]}" --state-file "$S"
+tap_is "$(cat "$S")" $'tls-probe mta-sts 1\nexample.test\tabc:0123' "... and left as it was"
 
 names=(other days10 days20 wrongname rsa1024 sha1 traefik untrusted expired mail)
 for n in "${names[@]}"; do

@@ -41,8 +41,8 @@ ari_opts_init(struct ari_opts *opts)
 	memset(opts, 0, sizeof(*opts));
 }
 
-int
-ari_url_option(struct ari_opts *opts, const char *url, char *err, size_t errlen)
+static int
+url_option(struct ari_opts *opts, const char *url, char *err, size_t errlen)
 {
 	struct http_url u;
 	char why[300];
@@ -66,8 +66,8 @@ ari_url_option(struct ari_opts *opts, const char *url, char *err, size_t errlen)
 	return 0;
 }
 
-int
-ari_cache_dir_option(struct ari_opts *opts, const char *dir, char *err, size_t errlen)
+static int
+cache_dir_option(struct ari_opts *opts, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -81,6 +81,33 @@ ari_cache_dir_option(struct ari_opts *opts, const char *dir, char *err, size_t e
 		return -1;
 	}
 	opts->cache_dir = dir;
+	return 0;
+}
+
+int
+ari_option(struct ari_opts *opts, int opt, const char *arg, char *err, size_t errlen)
+{
+	switch (opt) {
+	case ARI_OPT_ARI:
+		opts->enabled = true;
+		return 0;
+	case ARI_OPT_URL:
+		return url_option(opts, arg, err, errlen);
+	case ARI_OPT_CACHE_DIR:
+		return cache_dir_option(opts, arg, err, errlen);
+	default:
+		return 1;
+	}
+}
+
+int
+ari_opts_complete(const struct ari_opts *opts, char *err, size_t errlen)
+{
+	if (opts->cache_dir != NULL && !opts->enabled) {
+		snprintf(err, errlen, "--cache-dir '%s' is where --ari keeps the CA's answers; "
+		    "give --ari too, or leave it out", opts->cache_dir);
+		return -1;
+	}
 	return 0;
 }
 

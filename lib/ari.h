@@ -66,11 +66,25 @@ struct ari_answer {
 	bool to_save;			/* fetched now: ari_save() writes it */
 };
 
+/* The long options, for a plugin's table (their values are ARI_OPT_*). */
+enum { ARI_OPT_ARI = 0x3000, ARI_OPT_URL, ARI_OPT_CACHE_DIR };
+#define ARI_LONG_OPTS \
+	{ "ari", no_argument, NULL, ARI_OPT_ARI }, \
+	{ "ari-url", required_argument, NULL, ARI_OPT_URL }, \
+	{ "cache-dir", required_argument, NULL, ARI_OPT_CACHE_DIR }
+
 void ari_opts_init(struct ari_opts *opts);
-/* --ari-url=URL: an absolute http or https URL; 0 or -1 with a sentence. */
-int ari_url_option(struct ari_opts *opts, const char *url, char *err, size_t errlen);
-/* --cache-dir=DIR: an existing directory this user may write to. */
-int ari_cache_dir_option(struct ari_opts *opts, const char *dir, char *err, size_t errlen);
+
+/*
+ * Handles OPT if it is one of ARI_LONG_OPTS: --ari; --ari-url, an absolute
+ * http or https URL; --cache-dir, an existing directory this user may
+ * write to. Returns 0, -1 with a sentence naming the option, or 1 when OPT
+ * is not one of them.
+ */
+int ari_option(struct ari_opts *opts, int opt, const char *arg, char *err, size_t errlen);
+
+/* After the options: --cache-dir without --ari is a mistake. */
+int ari_opts_complete(const struct ari_opts *opts, char *err, size_t errlen);
 
 /*
  * Parses a renewalInfo answer strictly (a JSON object whose

@@ -75,7 +75,7 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
-	OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_ARI, OPT_ARI_URL, OPT_CACHE_DIR,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -88,9 +88,7 @@ static const struct option long_options[] = {
 	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
-	{ "ari", no_argument, NULL, OPT_ARI },
-	{ "ari-url", required_argument, NULL, OPT_ARI_URL },
-	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	ARI_LONG_OPTS,
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
@@ -203,19 +201,17 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
-	case OPT_ARI:
-		o->ari.enabled = true;
-		return 0;
-	case OPT_ARI_URL:
-		return ari_url_option(&o->ari, arg, err, errlen);
-	case OPT_CACHE_DIR:
-		return ari_cache_dir_option(&o->ari, arg, err, errlen);
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
-	default:
+	default: {
+		int rc = ari_option(&o->ari, opt, arg, err, errlen);
+
+		if (rc != 1)
+			return rc;	/* one of --ari's */
 		snprintf(err, errlen, "unknown option; see check_cert_chain --help");
 		return -1;
+	}
 	}
 }
 
@@ -235,8 +231,8 @@ complete_options(struct options *o, char *err, size_t errlen)
 		return opt_error(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
 	if (o->key != NULL && o->file == NULL)
 		return opt_error(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
-	if (o->ari.cache_dir != NULL && !o->ari.enabled)
-		return opt_error(err, errlen, "--cache-dir '%s' is where --ari keeps the CA's answers; give --ari too, or leave it out", o->ari.cache_dir);
+	if (ari_opts_complete(&o->ari, err, errlen) < 0)
+		return -1;
 	o->ari.roots = o->endpoint.rootcert;
 	if (live && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;

@@ -69,7 +69,7 @@ struct facts {
 
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
-	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_ARI, OPT_ARI_URL, OPT_CACHE_DIR,
+	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD,
 };
 
 static const struct option long_options[] = {
@@ -87,9 +87,7 @@ static const struct option long_options[] = {
 	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
-	{ "ari", no_argument, NULL, OPT_ARI },
-	{ "ari-url", required_argument, NULL, OPT_ARI_URL },
-	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	ARI_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -202,16 +200,14 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_TRUST_ANCHOR:
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
-	case OPT_ARI:
-		o->ari.enabled = true;
-		return 0;
-	case OPT_ARI_URL:
-		return ari_url_option(&o->ari, arg, err, errlen);
-	case OPT_CACHE_DIR:
-		return ari_cache_dir_option(&o->ari, arg, err, errlen);
-	default:
+	default: {
+		int rc = ari_option(&o->ari, opt, arg, err, errlen);
+
+		if (rc != 1)
+			return rc;	/* one of --ari's */
 		snprintf(err, errlen, "unknown option; see check_mail_tls --help");
 		return -1;
+	}
 	}
 }
 
@@ -231,11 +227,8 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 		return rc;
 	o->history.dane = o->dane;
 	o->ari.roots = o->endpoint.rootcert;
-	if (o->ari.cache_dir != NULL && !o->ari.enabled) {
-		snprintf(err, errlen, "--cache-dir is where --ari keeps the CA's answers; "
-		    "give --ari too, or leave it out");
+	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
-	}
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if ((o->resolver || o->trust_anchor) && !o->dane) {

@@ -312,7 +312,7 @@ usage_is "--cache-dir '$TP_TMP/nowhere' is not a directory \(create it first\)" 
     "a cache directory that does not exist" --ari --cache-dir "$TP_TMP/nowhere"
 usage_is "--cache-dir '.*/www/future\.json' is not a directory" "a cache directory that is a file" \
     --ari --cache-dir "$TP_TMP/www/future.json"
-usage_is "--cache-dir is where --ari keeps the CA's answers" "--cache-dir without --ari" \
+usage_is "--cache-dir '.*' is where --ari keeps the CA's answers" "--cache-dir without --ari" \
     --cache-dir "$(cache)"
 expect "usage error: check_cert_chain --cache-dir without --ari" check_cert_chain UNKNOWN \
     "--cache-dir '.*' is where --ari keeps" --file "$L/life45d-new.fullchain.crt" \

@@ -24,7 +24,7 @@ ssl_cflags=$(pkg-config --cflags libssl libcrypto) ||
 ssl_libs=$(pkg-config --libs libssl libcrypto)
 dep_cflags=$(pkg-config --cflags libcurl jansson) ||
 	die "libcurl or jansson development files not found (apt-get install libcurl4-openssl-dev libjansson-dev)"
-ssl_libs="$ssl_libs $(pkg-config --libs libcurl jansson) -ldl -lpthread"
+ssl_libs="$ssl_libs $(pkg-config --libs jansson) -ldl -lpthread"	# libcurl: dlopen (lib/dynlib.c)
 
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)

@@ -6,10 +6,8 @@
  * can wait on ub_fd() with poll() and give up at the check's deadline.
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include <unbound.h>
 
 #include "dns.h"
+#include "dynlib.h"
 #include "tlsprobe.h"
 
 #ifndef LIBUNBOUND_SONAME
@@ -44,46 +43,25 @@ static struct {
 	void (*resolve_free)(struct ub_result *);
 	const char *(*strerror)(int);
 } ub;
-static char ub_load_error[300];
-static pthread_once_t ub_once = PTHREAD_ONCE_INIT;
 
-static bool
-ub_symbol(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (sym == NULL)
-		snprintf(ub_load_error, sizeof(ub_load_error), "%s lacks %s", LIBUNBOUND_SONAME, name);
-	else
-		memcpy(slot, &sym, sizeof(sym));	/* object to function pointer */
-	return sym != NULL;
-}
-
-static void
-ub_load(void)
-{
-	void *lib = dlopen(LIBUNBOUND_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (lib == NULL) {
-		snprintf(ub_load_error, sizeof(ub_load_error), "cannot load %s for DNSSEC "
-		    "lookups (install the package libunbound8)", LIBUNBOUND_SONAME);
-		return;
-	}
-	if (!ub_symbol(lib, "ub_ctx_create", &ub.ctx_create) ||
-	    !ub_symbol(lib, "ub_ctx_delete", &ub.ctx_delete) ||
-	    !ub_symbol(lib, "ub_ctx_set_option", &ub.ctx_set_option) ||
-	    !ub_symbol(lib, "ub_ctx_set_fwd", &ub.ctx_set_fwd) ||
-	    !ub_symbol(lib, "ub_ctx_resolvconf", &ub.ctx_resolvconf) ||
-	    !ub_symbol(lib, "ub_ctx_add_ta_file", &ub.ctx_add_ta_file) ||
-	    !ub_symbol(lib, "ub_ctx_async", &ub.ctx_async) ||
-	    !ub_symbol(lib, "ub_fd", &ub.fd) ||
-	    !ub_symbol(lib, "ub_process", &ub.process) ||
-	    !ub_symbol(lib, "ub_resolve_async", &ub.resolve_async) ||
-	    !ub_symbol(lib, "ub_cancel", &ub.cancel) ||
-	    !ub_symbol(lib, "ub_resolve_free", &ub.resolve_free) ||
-	    !ub_symbol(lib, "ub_strerror", &ub.strerror))
-		ub.ctx_create = NULL;	/* ub_load_error says which */
-}
+static const struct dynlib_symbol ub_symbols[] = {
+	{ "ub_ctx_create", &ub.ctx_create },
+	{ "ub_ctx_delete", &ub.ctx_delete },
+	{ "ub_ctx_set_option", &ub.ctx_set_option },
+	{ "ub_ctx_set_fwd", &ub.ctx_set_fwd },
+	{ "ub_ctx_resolvconf", &ub.ctx_resolvconf },
+	{ "ub_ctx_add_ta_file", &ub.ctx_add_ta_file },
+	{ "ub_ctx_async", &ub.ctx_async },
+	{ "ub_fd", &ub.fd },
+	{ "ub_process", &ub.process },
+	{ "ub_resolve_async", &ub.resolve_async },
+	{ "ub_cancel", &ub.cancel },
+	{ "ub_resolve_free", &ub.resolve_free },
+	{ "ub_strerror", &ub.strerror },
+	{ NULL, NULL }
+};
+static struct dynlib libunbound = DYNLIB(LIBUNBOUND_SONAME, "for DNSSEC lookups", "libunbound8",
+    ub_symbols, NULL);
 
 /* --- the resolver ---------------------------------------------------------- */
 
@@ -161,9 +139,8 @@ tp_resolver_new(const char *forward_to, const char *trust_anchor, char *err, siz
 		snprintf(err, errlen, "'%s' is not ADDR[@PORT] with an IP address", forward_to);
 		return NULL;
 	}
-	pthread_once(&ub_once, ub_load);
-	if (ub.ctx_create == NULL) {
-		snprintf(err, errlen, "%s", ub_load_error);
+	if (dynlib_load(&libunbound) < 0) {
+		snprintf(err, errlen, "%s", dynlib_error(&libunbound));
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));

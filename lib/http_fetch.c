@@ -4,6 +4,12 @@
  * collected but not verified, the body cut at a limit, one deadline; and
  * libcurl's errors turned into the probe's failure classes and a sentence.
  *
+ * libcurl is loaded with dlopen() by the first URL parsed or fetch made:
+ * linked, it maps some 30 libraries into the plugin at start-up (about 8 ms
+ * of every run, fetching or not). Its header gives the types; every call goes
+ * through the pointers in `curl` (curl.h's type-checking macros for
+ * curl_easy_setopt/getinfo do not apply to them: pass longs as longs).
+ *
  * http_url_parse() - the parts of a URL the redirect rules need (curl's
  *	own parser, so that we judge the URL libcurl would fetch).
  * http_fetch_run() - 0 for any HTTP answer, -1 with a classified failure.
@@ -19,8 +25,13 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 
+#include "dynlib.h"
 #include "http_fetch.h"
 #include "pem_buffer.h"
+
+#ifndef LIBCURL_SONAME		/* configure finds it; the fuzz build does not run it */
+#define LIBCURL_SONAME "libcurl.so.4"
+#endif
 
 #define ERROR_MAX 1024
 #define PEM_MAX (256 * 1024)	/* certificates kept of one peer, as PEM text */
@@ -40,24 +51,81 @@ struct http_fetch {
 	struct tp_chain *chain;
 };
 
+/* --- libcurl, loaded once ------------------------------------------------- */
+
+static struct {
+	CURLcode (*global_init)(long);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+	void (*url_cleanup)(CURLU *);
+	const char *(*url_strerror)(CURLUcode);
+	void (*free)(void *);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} curl;
+
+static const struct dynlib_symbol curl_symbols[] = {
+	{ "curl_global_init", &curl.global_init },
+	{ "curl_url", &curl.url },
+	{ "curl_url_set", &curl.url_set },
+	{ "curl_url_get", &curl.url_get },
+	{ "curl_url_cleanup", &curl.url_cleanup },
+	{ "curl_url_strerror", &curl.url_strerror },
+	{ "curl_free", &curl.free },
+	{ "curl_easy_init", &curl.easy_init },
+	{ "curl_easy_setopt", &curl.easy_setopt },
+	{ "curl_easy_perform", &curl.easy_perform },
+	{ "curl_easy_getinfo", &curl.easy_getinfo },
+	{ "curl_easy_cleanup", &curl.easy_cleanup },
+	{ "curl_easy_strerror", &curl.easy_strerror },
+	{ "curl_slist_append", &curl.slist_append },
+	{ "curl_slist_free_all", &curl.slist_free_all },
+	{ NULL, NULL }
+};
+
+/*
+ * Once per process, under dynlib's lock (curl_global_init is not thread-safe
+ * before 7.84), and never undone: libcurl stays loaded until exit.
+ */
+static int
+curl_start(char *err, size_t errlen)
+{
+	CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
+
+	if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s cannot start (curl_global_init: error %d)",
+		    LIBCURL_SONAME, (int)rc);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static struct dynlib libcurl = DYNLIB(LIBCURL_SONAME, "to fetch URLs", "libcurl4",
+    curl_symbols, curl_start);
+
 /* --- URLs --------------------------------------------------------------- */
 
 static int
 url_part(CURLU *h, CURLUPart part, char *out, size_t size, bool *present)
 {
 	char *value = NULL;
-	CURLUcode uc = curl_url_get(h, part, &value, 0);
+	CURLUcode uc = curl.url_get(h, part, &value, 0);
 
 	*present = uc == CURLUE_OK;
 	out[0] = '\0';
 	if (uc != CURLUE_OK)
 		return 0;
 	if (strlen(value) >= size) {
-		curl_free(value);
+		curl.free(value);
 		return -1;
 	}
 	memcpy(out, value, strlen(value) + 1);
-	curl_free(value);
+	curl.free(value);
 	return 0;
 }
 
@@ -71,20 +139,24 @@ lowercase(char *s)
 int
 http_url_parse(const char *text, struct http_url *out, char *err, size_t errlen)
 {
-	CURLU *h = curl_url();
+	CURLU *h;
 	char port[16], query[2048];
 	bool has_port, has_query, present;
 	CURLUcode uc;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (h == NULL) {
+	if (dynlib_load(&libcurl) < 0) {
+		snprintf(err, errlen, "%s", dynlib_error(&libcurl));
+		return -1;
+	}
+	if ((h = curl.url()) == NULL) {
 		snprintf(err, errlen, "out of memory parsing a URL");
 		return -1;
 	}
-	uc = curl_url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
+	uc = curl.url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
 	if (uc != CURLUE_OK)
-		snprintf(err, errlen, "'%.300s' is not a URL: %s", text, curl_url_strerror(uc));
+		snprintf(err, errlen, "'%.300s' is not a URL: %s", text, curl.url_strerror(uc));
 	else if (url_part(h, CURLUPART_SCHEME, out->scheme, sizeof(out->scheme), &present) < 0 ||
 	    url_part(h, CURLUPART_HOST, out->host, sizeof(out->host), &present) < 0 ||
 	    url_part(h, CURLUPART_PORT, port, sizeof(port), &has_port) < 0 ||
@@ -95,7 +167,7 @@ http_url_parse(const char *text, struct http_url *out, char *err, size_t errlen)
 		snprintf(err, errlen, "'%.300s' names no host", text);
 	else
 		rc = 0;
-	curl_url_cleanup(h);
+	curl.url_cleanup(h);
 	if (rc < 0)
 		return -1;
 	lowercase(out->scheme);
@@ -142,17 +214,13 @@ http_url_format(const struct http_url *u, unsigned port, char *out, size_t size)
 
 /* --- fetching --------------------------------------------------------------- */
 
+/* Loads libcurl, so that the first fetch's time is the network's; a libcurl
+ * that cannot be loaded is reported by http_fetch_run(), as a sentence. */
 struct http_fetch *
 http_fetch_new(void)
 {
-	struct http_fetch *f;
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return NULL;
-	f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		curl_global_cleanup();
-	return f;
+	dynlib_load(&libcurl);
+	return calloc(1, sizeof(struct http_fetch));
 }
 
 static void
@@ -171,7 +239,6 @@ http_fetch_free(struct http_fetch *f)
 		return;
 	reset(f);
 	free(f);
-	curl_global_cleanup();
 }
 
 static int
@@ -229,29 +296,29 @@ connect_to(const struct http_request *req, const struct http_url *u, char *targe
 	snprintf(line, sizeof(line), "%s%s%s:%u:%s%s%s:%u", host6 ? "[" : "", u->host,
 	    host6 ? "]" : "", url_port, addr6 ? "[" : "",
 	    req->connect_addr ? req->connect_addr : "", addr6 ? "]" : "", port);
-	return curl_slist_append(NULL, line);
+	return curl.slist_append(NULL, line);
 }
 
 static bool
 configure(CURL *h, struct http_fetch *f, const struct http_request *req,
     struct curl_slist *to, char *errbuf)
 {
-	return curl_easy_setopt(h, CURLOPT_URL, req->url) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_CERTINFO, 1L) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, f) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
-	    (to == NULL || curl_easy_setopt(h, CURLOPT_CONNECT_TO, to) == CURLE_OK) &&
+	return curl.easy_setopt(h, CURLOPT_URL, req->url) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_CERTINFO, 1L) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_WRITEDATA, f) == CURLE_OK &&
+	    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+	    (to == NULL || curl.easy_setopt(h, CURLOPT_CONNECT_TO, to) == CURLE_OK) &&
 	    (req->user_agent == NULL ||
-	    curl_easy_setopt(h, CURLOPT_USERAGENT, req->user_agent) == CURLE_OK);
+	    curl.easy_setopt(h, CURLOPT_USERAGENT, req->user_agent) == CURLE_OK);
 }
 
 /* The certificates the peer sent, from CERTINFO's "Cert:" PEM entries. */
@@ -262,7 +329,7 @@ collect_chain(CURL *h, struct http_fetch *f)
 	char *pem, err[200];
 	size_t len = 0;
 
-	if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	if (curl.easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
 	    ci->num_of_certs <= 0 || (pem = malloc(PEM_MAX)) == NULL)
 		return;
 	for (int i = 0; i < ci->num_of_certs; i++) {
@@ -290,18 +357,18 @@ collect_answer(CURL *h, struct http_fetch *f)
 	long port = 0;
 	curl_off_t us = 0, retry = 0;
 
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
-	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
+	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
+	if (curl.easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
 		f->retry_after = retry > LONG_MAX ? LONG_MAX : (long)retry;
-	if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && *ip) {
-		curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
+	if (curl.easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && *ip) {
+		curl.easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
 		snprintf(f->peer, sizeof(f->peer), strchr(ip, ':') ? "[%s]:%ld" : "%s:%ld",
 		    ip, port);
 	}
-	if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+	if (curl.easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
 		f->time_total = (double)us / 1e6;
 	if (f->status >= 300 && f->status < 400 &&
-	    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+	    curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
 		f->location = strdup(loc);
 	collect_chain(h, f);
 }
@@ -322,11 +389,11 @@ classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigne
 {
 	long os_errno = 0;
 	curl_off_t tls_done = 0;
-	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	const char *why = errbuf[0] ? errbuf : curl.easy_strerror(rc);
 	bool connected = f->peer[0] != '\0';	/* libcurl names the peer once TCP is up */
 
-	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-	curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+	curl.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	curl.easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls_done);
 	switch (rc) {
 	case CURLE_OK:
 		return 0;
@@ -422,6 +489,8 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 
 	reset(f);
 	f->body_max = req->body_max ? req->body_max : HTTP_BODY_MAX_DEFAULT;
+	if (dynlib_load(&libcurl) < 0)
+		return fail(f, TP_FAIL_INTERNAL, "%s", dynlib_error(&libcurl));
 	if (req->timeout_ms == 0)
 		return fail(f, TP_FAIL_TIMEOUT, "no time was left to fetch %.300s", req->url);
 	if (http_url_parse(req->url, &u, err, sizeof(err)) < 0)
@@ -433,9 +502,9 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 	if ((req->connect_addr != NULL || req->connect_port != 0) && to == NULL)
 		return fail(f, TP_FAIL_INTERNAL, "out of memory");
 	f->body = malloc(f->body_max + 1);
-	h = f->body != NULL ? curl_easy_init() : NULL;
+	h = f->body != NULL ? curl.easy_init() : NULL;
 	if (h == NULL) {
-		curl_slist_free_all(to);
+		curl.slist_free_all(to);
 		return fail(f, TP_FAIL_INTERNAL, "out of memory, or libcurl cannot start");
 	}
 	f->body[0] = '\0';
@@ -443,14 +512,14 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 		rc = fail(f, TP_FAIL_INTERNAL, "this libcurl lacks an option we need "
 		    "(7.85 or newer is required)");
 	else {
-		CURLcode res = curl_easy_perform(h);
+		CURLcode res = curl.easy_perform(h);
 
 		collect_answer(h, f);
 		rc = classify(h, f, res, errbuf, req->timeout_ms,
 		    strcmp(u.scheme, "https") == 0);
 	}
-	curl_easy_cleanup(h);
-	curl_slist_free_all(to);
+	curl.easy_cleanup(h);
+	curl.slist_free_all(to);
 	return rc;
 }
 

@@ -47,6 +47,11 @@ struct http_request {
 
 struct http_fetch;
 
+/*
+ * NULL only when out of memory. libcurl is loaded (once) here or by the first
+ * http_url_parse(): when it cannot be, http_fetch_run() fails with
+ * TP_FAIL_INTERNAL and a sentence naming the file and its package.
+ */
 struct http_fetch *http_fetch_new(void);
 void http_fetch_free(struct http_fetch *f);
 

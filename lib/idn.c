@@ -3,13 +3,12 @@
  * libidn2, loaded with dlopen() the first time a name is not ASCII, so that
  * the checks of ASCII names (nearly all) do not pay for loading it.
  */
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <idn2.h>
 
+#include "dynlib.h"
 #include "idn.h"
 
 #ifndef LIBIDN2_SONAME		/* configure finds it; the fuzz build does not run it */
@@ -21,36 +20,15 @@ static struct {
 	const char *(*strerror)(int);
 	void (*free)(void *);
 } idn;
-static char idn_load_error[160];
-static pthread_once_t idn_once = PTHREAD_ONCE_INIT;
 
-static int
-idn_symbol(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (sym == NULL)
-		snprintf(idn_load_error, sizeof(idn_load_error), "%s lacks %s", LIBIDN2_SONAME, name);
-	else
-		memcpy(slot, &sym, sizeof(sym));	/* object to function pointer */
-	return sym != NULL;
-}
-
-static void
-idn_load(void)
-{
-	void *lib = dlopen(LIBIDN2_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (lib == NULL) {
-		snprintf(idn_load_error, sizeof(idn_load_error), "cannot load %s to convert it "
-		    "(install the package libidn2-0)", LIBIDN2_SONAME);
-		return;
-	}
-	if (!idn_symbol(lib, "idn2_to_ascii_8z", &idn.to_ascii_8z) ||
-	    !idn_symbol(lib, "idn2_strerror", &idn.strerror) ||
-	    !idn_symbol(lib, "idn2_free", &idn.free))
-		idn.to_ascii_8z = NULL;	/* idn_load_error says which */
-}
+static const struct dynlib_symbol idn_symbols[] = {
+	{ "idn2_to_ascii_8z", &idn.to_ascii_8z },
+	{ "idn2_strerror", &idn.strerror },
+	{ "idn2_free", &idn.free },
+	{ NULL, NULL }
+};
+static struct dynlib libidn2 = DYNLIB(LIBIDN2_SONAME, "to convert it", "libidn2-0",
+    idn_symbols, NULL);
 
 int
 tp_idn_to_ascii(const char *name, char *out, size_t outlen, char *err, size_t errlen)
@@ -58,9 +36,8 @@ tp_idn_to_ascii(const char *name, char *out, size_t outlen, char *err, size_t er
 	char *ascii = NULL;
 	int rc;
 
-	pthread_once(&idn_once, idn_load);
-	if (idn.to_ascii_8z == NULL) {
-		snprintf(err, errlen, "%s", idn_load_error);
+	if (dynlib_load(&libidn2) < 0) {
+		snprintf(err, errlen, "%s", dynlib_error(&libidn2));
 		return -1;
 	}
 	/* Non-transitional: "ß" stays a letter of its own, as IDNA2008 has it. */

@@ -399,7 +399,7 @@ walk(struct run *r, char *err, size_t errlen)
 		format_origin(&hop->at, req.connect_port, hop->origin, sizeof(hop->origin));
 		hop->fetch = http_fetch_new();
 		if (hop->fetch == NULL) {
-			snprintf(err, errlen, "out of memory, or libcurl cannot start");
+			snprintf(err, errlen, "out of memory");
 			hop->end = HOP_FAILED;
 			break;
 		}

@@ -259,5 +259,18 @@ else
 	tap_skip "t/helpers/hostile_http not built (make check builds it)" 7
 fi
 
+# --- libcurl is loaded by the first fetch, not linked --------------------------------
+# A host where it cannot be loaded gets one sentence, UNKNOWN: a file that
+# is not a library shadows the real one through LD_LIBRARY_PATH.
+SONAME=${TP_LIBCURL_SONAME:-libcurl.so.4}
+mkdir -p "$TP_TMP/no-libcurl" && printf 'not a library\n' >"$TP_TMP/no-libcurl/$SONAME"
+LD_LIBRARY_PATH=$TP_TMP/no-libcurl expect "libcurl cannot be loaded: UNKNOWN, saying which file and which package" \
+    check_acme_http01 UNKNOWN "hop 1 \(http://$NAME:${NG_PORT[ORIGIN]}\): cannot load ${SONAME//./\\.} to fetch URLs \(install the package libcurl4\): .*$SONAME: " \
+    "${A[@]}" -p "${NG_PORT[ORIGIN]}"
+for plugin in check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts; do
+	tap_unlike "$(ldd "$(plugin_path "$plugin")")" "libcurl|libunbound|libidn2" \
+	    "$plugin links no libcurl, libunbound or libidn2 (each costs start-up; loaded when needed)"
+done
+
 tap_diag "incident 5, as the plugin reports it:" "$INCIDENT5"
 tap_done

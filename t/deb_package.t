@@ -109,7 +109,7 @@ tap_is "$(dpkg-deb -f "$DEB" Package Version Architecture | tr '\n' ' ')" \
     "Package: tls-probe Version: $VERSION Architecture: $ARCH " "control: package, version, architecture"
 depends=$(dpkg-deb -f "$DEB" Depends)
 tap_like "$depends" 'libssl3' "Depends names libssl3 (from shlibs)" || tap_diag "Depends: $depends"
-tap_like "$depends" 'libcurl4' "Depends names libcurl4 (check_acme_http01)"
+tap_like "$depends" 'libcurl4 \(>= 7\.85' "Depends names libcurl4 >= 7.85 (loaded with dlopen by check_acme_http01, check_mta_sts)"
 tap_like "$depends" 'libunbound8' "Depends names libunbound8 (loaded with dlopen for --dane)"
 
 # --- the contents -------------------------------------------------------------

@@ -321,6 +321,15 @@ else
 	tap_skip "t/helpers/hostile_http or hostile_dns not built (make check builds them)" 12
 fi
 
+# --- libcurl that cannot be loaded (it is loaded by the policy fetch, not linked) ---
+SONAME=${TP_LIBCURL_SONAME:-libcurl.so.4}
+mkdir -p "$TP_TMP/no-libcurl" && printf 'not a library\n' >"$TP_TMP/no-libcurl/$SONAME"
+policy enforce 604800 mail.example.test
+dns_reload_zone signed "$(zone)"
+LD_LIBRARY_PATH=$TP_TMP/no-libcurl expect "libcurl cannot be loaded: UNKNOWN, saying which file and which package" \
+    check_mta_sts UNKNOWN "mta-sts\.txt cannot be fetched: cannot load ${SONAME//./\\.} to fetch URLs \(install the package libcurl4\): " \
+    "${STS[@]}"
+
 # --- usage -------------------------------------------------------------------------
 expect "no -D: UNKNOWN" check_mta_sts UNKNOWN "-D/--domain is required" --resolver "$DNS_RESOLVER"
 expect "--https-port 0: UNKNOWN" check_mta_sts UNKNOWN "--https-port: '0' is not a port number" \

@@ -145,7 +145,7 @@ collect_from_store(struct tp_chain_check *cc, const struct tp_chain *sent)
 
 static int
 run_verification(struct tp_chain_check *cc, const struct tp_chain *sent,
-    const struct tp_trust *trust)
+    const struct tp_trust *trust, struct cert_cache *cache)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -169,7 +169,7 @@ run_verification(struct tp_chain_check *cc, const struct tp_chain *sent,
 		describe_error(cc, &note);
 		cc->verified_chain = chain_new();
 	} else
-		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx), sent);
+		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx), sent, cache);
 	rc = cc->verified_chain != NULL && (!cc->verified ||
 	    collect_from_store(cc, sent) == 0) ? 0 : -1;
 out:
@@ -234,6 +234,13 @@ trace_path(struct tp_chain_check *cc, const struct tp_chain *sent)
 struct tp_chain_check *
 tp_chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust)
 {
+	return chain_check_new(sent, trust, NULL);
+}
+
+struct tp_chain_check *
+chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust,
+    struct cert_cache *cache)
+{
 	struct tp_chain_check *cc;
 
 	if (tp_chain_count(sent) == 0 || trust == NULL)
@@ -241,7 +248,7 @@ tp_chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust)
 	cc = calloc(1, sizeof(*cc));
 	if (cc == NULL)
 		return NULL;
-	if (run_verification(cc, sent, trust) < 0) {
+	if (run_verification(cc, sent, trust, cache) < 0) {
 		tp_chain_check_free(cc);
 		return NULL;
 	}

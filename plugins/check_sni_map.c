@@ -6,7 +6,7 @@
  * (incident 2: mailcow's empty sni.map, "not matched, using default chain").
  *
  * Flow: options -> map and names -> static checks per entry -> the names
- * probed at once -> live checks per name -> one exit.
+ * probed, --parallel at a time -> live checks per name -> one exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,7 +50,7 @@ struct name {
 	size_t entry;			/* index in the map, or SIZE_MAX */
 	struct tp_chain *map_chain;	/* the entry's certificates, if readable */
 	struct tp_probe *probe;		/* live */
-	bool not_checked;		/* its batch came after the time ran out */
+	bool not_checked;		/* its turn came after the time ran out */
 	enum check_state state;
 	char reason[48];		/* for line one: "default chain", "expired" */
 };
@@ -58,7 +58,7 @@ struct name {
 struct run {
 	const struct options *opts;
 	struct tp_sni_map *map;
-	struct tp_trust *trust;
+	struct tp_client *client;	/* one TLS context and -r for every name */
 	struct name *names;
 	size_t count;
 	struct tp_probe *default_probe;	/* the chain served without SNI */
@@ -378,7 +378,7 @@ check_entry(struct check *c, struct run *r, struct name *n)
 		    "the map does not cover %s", cert_label(leaf), n->text);
 	snprintf(where, sizeof(where), "%s: in the map's files, ", n->text);
 	name_chain_rules(c, r, n, n->map_chain, where);
-	cc = tp_chain_check_new(n->map_chain, r->trust);
+	cc = tp_chain_check_new(n->map_chain, tp_client_trust(r->client));
 	if (cc != NULL && !tp_chain_check_verified(cc) && tp_chain_check_missing_issuer(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the map's files lack the "
 		    "intermediate '%s' (map line %u): name the full chain (fullchain.pem, "
@@ -473,18 +473,16 @@ name_config(const struct run *r, const char *sni, int64_t ms_left)
 	return cfg;
 }
 
-#define BATCH_MIN_MS 100	/* a batch is started with at least this much of -t left */
-
 /*
- * Probes the default chain and every name, PARALLEL at a time, under one
- * deadline. A batch that would start with less than BATCH_MIN_MS left is
- * not run: its names are marked not checked, not probed for a millisecond
- * and then blamed for the timeout.
+ * Probes the default chain and every name, --parallel at a time (a window:
+ * the next name starts as soon as one is done), under one deadline.  The
+ * names whose turn came too close to it are marked not checked, not probed
+ * for a millisecond and then blamed for the timeout.
  */
 static void
 probe_names(struct run *r)
 {
-	size_t total = r->count + 1, batch = r->opts->parallel > 0 ? r->opts->parallel : 1;
+	size_t total = r->count + 1, started = 0;
 	struct tp_probe **probes = calloc(total, sizeof(*probes));
 	struct tp_config **cfgs = calloc(total, sizeof(*cfgs));
 	int64_t start_ms = tp_monotonic_ms();
@@ -493,35 +491,36 @@ probe_names(struct run *r)
 
 	if (probes == NULL || cfgs == NULL)
 		goto out;
-	for (size_t i = 0; i < total; i++)
-		probes[i] = tp_probe_new();
-	for (size_t start = 0; start < total; start += batch) {
-		size_t n = total - start < batch ? total - start : batch;
-		int64_t left = deadline - tp_monotonic_ms();
+	for (size_t i = 0; i < total; i++) {
+		const char *sni = i == 0 ? NULL : r->names[i - 1].text;
+		char any[300];
 
-		if (start > 0 && left < BATCH_MIN_MS) {
-			for (size_t i = start; i < total; i++)
-				r->names[i - 1].not_checked = true;
-			break;
-		}
-		for (size_t i = start; i < start + n; i++) {
-			const char *sni = i == 0 ? NULL : r->names[i - 1].text;
-			char any[300];
-			if (sni != NULL && sni[0] == '.')
-				sni = name_to_cover(sni, any, sizeof(any));
-			cfgs[i] = name_config(r, sni, left > 1 ? left : 1);
-		}
-		tp_probe_run_all(probes + start, (const struct tp_config *const *)cfgs + start, n);
-		r->probed = start + n;
+		if (sni != NULL && sni[0] == '.')
+			sni = name_to_cover(sni, any, sizeof(any));
+		probes[i] = tp_probe_new();
+		cfgs[i] = name_config(r, sni, tp_ms_left(deadline));
+		if (probes[i] == NULL || cfgs[i] == NULL)
+			goto out;
 	}
+	started = tp_client_run_window(r->client, probes, (const struct tp_config *const *)cfgs,
+	    total, r->opts->parallel, deadline);
+	for (size_t i = started > 0 ? started : 1; i < total; i++)
+		r->names[i - 1].not_checked = true;
+	r->probed = started;
 	r->probe_seconds = (double)(tp_monotonic_ms() - start_ms) / 1000;
 	r->default_probe = probes[0];
 	for (size_t i = 0; i < r->count; i++)
 		r->names[i].probe = probes[i + 1];
 	probes[0] = NULL;
+	for (size_t i = 1; i < total; i++)
+		probes[i] = NULL;
 out:
-	for (size_t i = 0; cfgs != NULL && i < total; i++)
-		tp_config_free(cfgs[i]);
+	for (size_t i = 0; i < total; i++) {
+		if (probes != NULL)
+			tp_probe_free(probes[i]);
+		if (cfgs != NULL)
+			tp_config_free(cfgs[i]);
+	}
 	free(cfgs);
 	free(probes);
 }
@@ -675,8 +674,13 @@ judge(struct check *c, struct run *r)
 		}
 		check_map_itself(c, r);
 	}
-	r->trust = tp_trust_load(r->opts->endpoint.rootcert, err, sizeof(err));
-	if (r->trust == NULL || gather_names(r, err, sizeof(err)) < 0) {
+	r->client = tp_client_new(r->opts->endpoint.rootcert);
+	if (r->client == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	else if (tp_client_error(r->client) != NULL)
+		snprintf(err, sizeof(err), "%s", tp_client_error(r->client));
+	if (r->client == NULL || tp_client_error(r->client) != NULL ||
+	    gather_names(r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_UNKNOWN, "%s", err);
 		return;
 	}
@@ -707,7 +711,7 @@ free_run(struct run *r)
 	free(r->names);
 	tp_probe_free(r->default_probe);
 	tp_sni_map_free(r->map);
-	tp_trust_free(r->trust);
+	tp_client_free(r->client);
 }
 
 int

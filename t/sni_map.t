@@ -27,6 +27,8 @@ tap_like "$LINE1" "names=2 names_ok=2 names_failed=0 days_left_min=[0-9]+;30:;12
 expect "the same map, live: each name gets its own certificate" check_sni_map OK \
     "2 names serve their own certificates" "${R[@]}" --map "$T/sni.map" "${LIVE[@]}"
 tap_like "$OUT" "^\[OK\] other\.example\.test: serves the map's certificate 'other\.example\.test'" "long output: one line per name"
+expect "-r from a pipe: read once for the map's chains and every name (was: each probe re-read the drained pipe)" \
+    check_sni_map OK "2 names serve their own certificates" -r <(cat "$PKI/root.crt") --map "$T/sni.map" "${LIVE[@]}"
 # Issue 15: a range threshold flags far dates too; line one says what is true.
 expect "-w @60:120 flags 90 days left: line one says the days, not 'expires soon'" check_sni_map \
     WARNING "mail\.example\.test \((8[89]|90) days left\)" "${R[@]}" --map "$T/sni.map" -w @60:120

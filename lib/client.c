@@ -8,9 +8,10 @@
  * serves every probe; tp_client_run_window() keeps at most WIDTH probes
  * in flight, a worker taking the next probe as soon as its last ends
  * (a sliding window, not batches), all under one monotonic deadline.
- * The client is not changed after tp_client_new() but for its cache of
- * certificate facts (by SHA-256), which has its own lock: 100 names
- * served one wildcard certificate derive its facts once.
+ * The client is not changed after tp_client_new() but for its caches of
+ * certificate facts (by SHA-256) and chain judgements (by the chain sent),
+ * which have their own locks: 100 names served one wildcard certificate
+ * derive its facts and verify its chain once.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@ struct tp_client {
 	SSL_CTX *ssl_ctx;
 	struct tp_trust *trust;
 	struct cert_cache *certs;	/* facts by digest, for the client's lifetime */
+	struct chain_check_cache *checks;	/* judgements by the chain sent */
 	char error[TP_ERROR_MAX];	/* "" when usable */
 };
 
@@ -36,7 +38,10 @@ tp_client_new(const char *trust_file_or_dir)
 {
 	struct tp_client *cl = calloc(1, sizeof(*cl));
 
-	if (cl == NULL || (cl->certs = cert_cache_new()) == NULL) {
+	if (cl == NULL || (cl->certs = cert_cache_new()) == NULL ||
+	    (cl->checks = chain_check_cache_new()) == NULL) {
+		if (cl != NULL)
+			cert_cache_free(cl->certs);
 		free(cl);
 		return NULL;
 	}
@@ -67,6 +72,7 @@ tp_client_free(struct tp_client *cl)
 		return;
 	SSL_CTX_free(cl->ssl_ctx);
 	tp_trust_free(cl->trust);
+	chain_check_cache_free(cl->checks);	/* before the facts its chains share */
 	cert_cache_free(cl->certs);
 	free(cl);
 }
@@ -85,6 +91,7 @@ tp_client_trust(const struct tp_client *cl)
 
 SSL_CTX *client_ssl_ctx(const struct tp_client *cl) { return cl->ssl_ctx; }
 struct cert_cache *client_cert_cache(const struct tp_client *cl) { return cl->certs; }
+struct chain_check_cache *client_check_cache(const struct tp_client *cl) { return cl->checks; }
 
 /* --- the window ------------------------------------------------------------ */
 

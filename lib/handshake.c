@@ -315,7 +315,8 @@ collect_facts(struct tp_probe *p, const struct tp_client *client)
 	if (p->peer_chain == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory reading the chain");
 	if (tp_chain_count(p->peer_chain) > 0 &&
-	    (p->chain_check = chain_check_new(p->peer_chain, trust, cache)) == NULL)
+	    (p->chain_check = chain_check_get(client_check_cache(client), p->peer_chain,
+	    trust, cache)) == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory verifying the chain");
 	collect_ocsp(p, trust);
 	return 0;

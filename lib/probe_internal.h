@@ -236,12 +236,20 @@ X509_STORE *trust_store(const struct tp_trust *trust);
 /* tp_chain_check_new(), the facts of certificates not in SENT from CACHE. */
 struct tp_chain_check *chain_check_new(const struct tp_chain *sent,
     const struct tp_trust *trust, struct cert_cache *cache);
+/* Judgements by the sent chain (its facts from one cert cache), shared by threads. */
+struct chain_check_cache;
+struct chain_check_cache *chain_check_cache_new(void);
+void chain_check_cache_free(struct chain_check_cache *cache);
+/* The judgement of SENT, with a reference: CACHE's when it has one, else made now. */
+struct tp_chain_check *chain_check_get(struct chain_check_cache *cache,
+    const struct tp_chain *sent, const struct tp_trust *trust, struct cert_cache *certs);
 
 /* --- client.c -------------------------------------------------------- */
 
 /* The shared TLS context (DANE enabled); NULL when tp_client_error() is set. */
 SSL_CTX *client_ssl_ctx(const struct tp_client *client);
 struct cert_cache *client_cert_cache(const struct tp_client *client);
+struct chain_check_cache *client_check_cache(const struct tp_client *client);
 
 /* --- probe.c: shared by the phases ----------------------------------- */
 

@@ -49,6 +49,9 @@ struct name {
 	char *text;
 	size_t entry;			/* index in the map, or SIZE_MAX */
 	struct tp_chain *map_chain;	/* the entry's certificates, if readable */
+	const struct name *files_of;	/* an earlier name naming the same files, or NULL */
+	int key_matches;		/* of the entry's files: 1, 0, -1 (no key) */
+	struct tp_chain_check *map_cc;	/* the chain in the files, judged */
 	struct tp_probe *probe;		/* live */
 	bool not_checked;		/* its turn came after the time ran out */
 	enum check_state state;
@@ -351,25 +354,65 @@ entry_files_reason(const struct tp_sni_map *m, size_t i)
 	return "unreadable file";
 }
 
+/*
+ * An earlier name whose entry names the same files as N's, or NULL: a
+ * wildcard or many-name certificate is named on many lines, and its files
+ * (a key to decode, a chain to verify) are read and judged once.
+ */
+static const struct name *
+same_files(const struct run *r, const struct name *n)
+{
+	size_t count = tp_sni_map_file_count(r->map, n->entry);
+
+	for (const struct name *o = r->names; o < n; o++) {
+		bool same = o->entry != SIZE_MAX && o->files_of == NULL &&
+		    o->map_chain != NULL && tp_sni_map_file_count(r->map, o->entry) == count;
+
+		for (size_t j = 0; same && j < count; j++)
+			same = strcmp(tp_sni_map_file(r->map, o->entry, j),
+			    tp_sni_map_file(r->map, n->entry, j)) == 0;
+		if (same)
+			return o;
+	}
+	return NULL;
+}
+
+/* Reads N's files, or takes what an earlier name read of the same ones; false if unreadable. */
+static bool
+read_entry(struct run *r, struct name *n, char *err, size_t errlen)
+{
+	const struct name *o = same_files(r, n);
+
+	if (o != NULL) {
+		n->files_of = o;
+		n->map_chain = o->map_chain;
+		n->key_matches = o->key_matches;
+		n->map_cc = o->map_cc;
+		return true;
+	}
+	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &n->key_matches, err, errlen);
+	if (n->map_chain != NULL)
+		n->map_cc = tp_chain_check_new(n->map_chain, tp_client_trust(r->client));
+	return n->map_chain != NULL;
+}
+
 static void
 check_entry(struct check *c, struct run *r, struct name *n)
 {
 	char err[512], cover[300], where[300];
-	int key_matches;
 	const struct tp_cert *leaf;
-	struct tp_chain_check *cc;
+	const struct tp_chain_check *cc;
 
-	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &key_matches, err, sizeof(err));
-	if (n->map_chain == NULL) {
+	if (!read_entry(r, n, err, sizeof(err))) {
 		name_result(c, n, STATE_CRITICAL, entry_files_reason(r->map, n->entry), "map line %u: %s",
 		    tp_sni_map_line(r->map, n->entry), err);
 		return;
 	}
 	leaf = tp_chain_cert(n->map_chain, 0);
-	if (key_matches < 0)
+	if (n->key_matches < 0)
 		name_result(c, n, STATE_CRITICAL, "no key", "no private key in the files of map line %u",
 		    tp_sni_map_line(r->map, n->entry));
-	else if (key_matches == 0)
+	else if (n->key_matches == 0)
 		name_result(c, n, STATE_CRITICAL, "key mismatch", "the private key does not "
 		    "belong to the certificate '%s' (map line %u)", cert_label(leaf),
 		    tp_sni_map_line(r->map, n->entry));
@@ -378,7 +421,7 @@ check_entry(struct check *c, struct run *r, struct name *n)
 		    "the map does not cover %s", cert_label(leaf), n->text);
 	snprintf(where, sizeof(where), "%s: in the map's files, ", n->text);
 	name_chain_rules(c, r, n, n->map_chain, where);
-	cc = tp_chain_check_new(n->map_chain, tp_client_trust(r->client));
+	cc = n->map_cc;
 	if (cc != NULL && !tp_chain_check_verified(cc) && tp_chain_check_missing_issuer(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the map's files lack the "
 		    "intermediate '%s' (map line %u): name the full chain (fullchain.pem, "
@@ -387,7 +430,6 @@ check_entry(struct check *c, struct run *r, struct name *n)
 	else if (cc != NULL && !tp_chain_check_verified(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the chain in the map's files does "
 		    "not verify: %s", tp_chain_check_error(cc));
-	tp_chain_check_free(cc);
 }
 
 static time_t
@@ -705,7 +747,10 @@ free_run(struct run *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->names[i].text);
-		tp_chain_free(r->names[i].map_chain);
+		if (r->names[i].files_of == NULL) {	/* else the earlier name's */
+			tp_chain_free(r->names[i].map_chain);
+			tp_chain_check_free(r->names[i].map_cc);
+		}
 		tp_probe_free(r->names[i].probe);
 	}
 	free(r->names);

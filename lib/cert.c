@@ -4,10 +4,13 @@
  *
  * Each struct tp_cert holds its X509 and the strings derived from it,
  * computed once when the certificate enters a chain, so the accessors
- * are cheap and never fail.
+ * are cheap and never fail.  A client's cache (cert_cache) keeps them by
+ * SHA-256, so that the many probes of one check that are served one
+ * certificate (100 names, one wildcard) derive its facts once.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +349,87 @@ cert_new(X509 *x)
 	return c;
 }
 
+/* --- the cache ------------------------------------------------------------- */
+
+#define CACHE_BUCKETS 256
+
+struct cache_entry {
+	struct cache_entry *next;
+	unsigned char md[32];		/* SHA-256 of the DER */
+	struct tp_cert *cert;		/* the cache's own reference */
+};
+
+struct cert_cache {
+	pthread_mutex_t lock;
+	struct cache_entry *buckets[CACHE_BUCKETS];
+};
+
+struct cert_cache *
+cert_cache_new(void)
+{
+	struct cert_cache *cache = calloc(1, sizeof(*cache));
+
+	if (cache != NULL && pthread_mutex_init(&cache->lock, NULL) != 0) {
+		free(cache);
+		return NULL;
+	}
+	return cache;
+}
+
+void
+cert_cache_free(struct cert_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	for (size_t b = 0; b < CACHE_BUCKETS; b++) {
+		struct cache_entry *e = cache->buckets[b], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			cert_free(e->cert);
+			free(e);
+		}
+	}
+	pthread_mutex_destroy(&cache->lock);
+	free(cache);
+}
+
+/*
+ * X's facts, with a reference for the caller: from CACHE when a certificate
+ * of the same DER was seen, else derived now (and kept in CACHE, if any).
+ * Two threads that miss together both derive; the first to insert wins.
+ */
+static struct tp_cert *
+cert_get(struct cert_cache *cache, X509 *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	struct cache_entry *e, **bucket;
+	struct tp_cert *c;
+
+	if (cache == NULL || X509_digest(x, EVP_sha256(), md, &md_len) != 1 || md_len != 32)
+		return cert_new(x);
+	bucket = &cache->buckets[md[0]];
+	pthread_mutex_lock(&cache->lock);
+	for (e = *bucket; e != NULL && memcmp(e->md, md, 32) != 0; e = e->next)
+		;
+	if (e != NULL)
+		atomic_fetch_add(&e->cert->refs, 1);
+	pthread_mutex_unlock(&cache->lock);
+	if (e != NULL)
+		return e->cert;
+	if ((c = cert_new(x)) == NULL || (e = calloc(1, sizeof(*e))) == NULL)
+		return c;	/* uncached, still correct */
+	memcpy(e->md, md, 32);
+	e->cert = c;
+	atomic_fetch_add(&c->refs, 1);	/* the cache's */
+	pthread_mutex_lock(&cache->lock);
+	e->next = *bucket;
+	*bucket = e;
+	pthread_mutex_unlock(&cache->lock);
+	return c;
+}
+
 /* --- chains ----------------------------------------------------------------- */
 
 struct tp_chain *
@@ -373,7 +457,13 @@ chain_append(struct tp_chain *chain, struct tp_cert *c)
 int
 chain_push(struct tp_chain *chain, X509 *x)
 {
-	struct tp_cert *c = cert_new(x);
+	return chain_push_cached(chain, x, NULL);
+}
+
+int
+chain_push_cached(struct tp_chain *chain, X509 *x, struct cert_cache *cache)
+{
+	struct tp_cert *c = cert_get(cache, x);
 
 	return c != NULL ? chain_append(chain, c) : -1;
 }
@@ -403,7 +493,8 @@ chain_find(const struct tp_chain *known, const X509 *x)
 }
 
 struct tp_chain *
-chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known)
+chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known,
+    struct cert_cache *cache)
 {
 	struct tp_chain *chain = chain_new();
 
@@ -411,7 +502,8 @@ chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known)
 		X509 *x = sk_X509_value(stack, i);
 		const struct tp_cert *seen = chain_find(known, x);
 
-		if ((seen != NULL ? chain_push_cert(chain, seen) : chain_push(chain, x)) < 0) {
+		if ((seen != NULL ? chain_push_cert(chain, seen) :
+		    chain_push_cached(chain, x, cache)) < 0) {
 			tp_chain_free(chain);
 			return NULL;
 		}

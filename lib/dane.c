@@ -55,14 +55,6 @@ dane_wanted(const struct tp_config *cfg)
 }
 
 int
-dane_setup_ctx(struct tp_probe *p, const struct tp_config *cfg)
-{
-	if (dane_wanted(cfg) && SSL_CTX_dane_enable(p->ssl_ctx) <= 0)
-		return probe_fail(p, TP_FAIL_INTERNAL, "cannot enable DANE in OpenSSL");
-	return 0;
-}
-
-int
 dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg)
 {
 	const char *name = cfg->dane_name ? cfg->dane_name : cfg->sni ? cfg->sni : cfg->host;

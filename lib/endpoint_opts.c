@@ -180,7 +180,6 @@ endpoint_opts_config(const struct endpoint_opts *e, unsigned port, enum tp_proto
 	    tp_config_set_protocol(cfg, proto) < 0 ||
 	    tp_config_set_family(cfg, e->family) < 0 ||
 	    tp_config_set_sni(cfg, endpoint_opts_server_name(e)) < 0 ||
-	    tp_config_set_trust(cfg, e->rootcert) < 0 ||
 	    tp_config_set_proxy(cfg, e->proxy) < 0 ||
 	    tp_config_set_timeout_ms(cfg, check_ceil(timeout_seconds * 1000)) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));

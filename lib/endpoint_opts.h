@@ -50,7 +50,10 @@ int endpoint_opts_complete(struct endpoint_opts *e, char *err, size_t errlen);
 /* The SNI name: --sni, else -H unless it is an address; NULL for none. */
 const char *endpoint_opts_server_name(const struct endpoint_opts *e);
 
-/* A probe configuration for E with PORT and PROTO (for --ports) and TIMEOUT. */
+/*
+ * A probe configuration for E with PORT and PROTO (for --ports) and TIMEOUT.
+ * The roots of -r are not in it: they are the client's, tp_client_new(E->rootcert).
+ */
 struct tp_config *endpoint_opts_config(const struct endpoint_opts *e, unsigned port,
     enum tp_protocol proto, double timeout_seconds, char *err, size_t errlen);
 

@@ -60,27 +60,19 @@ is_ip_literal(const char *name)
 }
 
 /*
- * Builds the TLS context and session for C.  The probe calls it right
- * after connecting: building a context costs about a millisecond of
- * OpenSSL set-up, which then overlaps the server composing its greeting.
+ * Builds the TLS session for C on the client's shared context (built once,
+ * client.c).  The probe calls it right after connecting, while the server
+ * composes its greeting.
  */
 int
-handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
+handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    const struct tp_client *client)
 {
 	enum tp_phase phase = p->phase;
 	const char *sni = cfg->sni ? cfg->sni : cfg->host;
 
 	p->phase = TP_PHASE_HANDSHAKE;	/* a set-up failure belongs to TLS */
-	p->ssl_ctx = SSL_CTX_new(TLS_client_method());
-	if (p->ssl_ctx == NULL)
-		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS context");
-	/* See weak servers as they are: the plugin judges versions and keys. */
-	SSL_CTX_set_security_level(p->ssl_ctx, 0);
-	SSL_CTX_set_min_proto_version(p->ssl_ctx, TLS1_VERSION);
-	SSL_CTX_set_cipher_list(p->ssl_ctx, "ALL:@SECLEVEL=0");
-	if (dane_setup_ctx(p, cfg) < 0)
-		return -1;
-	p->ssl = SSL_new(p->ssl_ctx);
+	p->ssl = SSL_new(client_ssl_ctx(client));
 	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
 	if (dane_setup_ssl(p, cfg) < 0)
@@ -310,46 +302,30 @@ collect_ocsp(struct tp_probe *p, const struct tp_trust *trust)
 /* --- the handshake ------------------------------------------------------ */
 
 static int
-collect_facts(struct tp_probe *p, const struct tp_trust *trust)
+collect_facts(struct tp_probe *p, const struct tp_client *client)
 {
 	STACK_OF(X509) *sent = SSL_get_peer_cert_chain(p->ssl);
+	const struct tp_trust *trust = tp_client_trust(client);
+	struct cert_cache *cache = client_cert_cache(client);
 
 	snprintf(p->tls_version, sizeof(p->tls_version), "%s", SSL_get_version(p->ssl));
 	p->tls_version_number = SSL_version(p->ssl);
 	snprintf(p->cipher, sizeof(p->cipher), "%s", SSL_get_cipher_name(p->ssl));
-	p->peer_chain = sent ? chain_from_stack(sent, NULL) : chain_new();
+	p->peer_chain = sent ? chain_from_stack(sent, NULL, cache) : chain_new();
 	if (p->peer_chain == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory reading the chain");
 	if (tp_chain_count(p->peer_chain) > 0 &&
-	    (p->chain_check = tp_chain_check_new(p->peer_chain, trust)) == NULL)
+	    (p->chain_check = chain_check_get(client_check_cache(client), p->peer_chain,
+	    trust, cache)) == NULL)
 		return probe_fail(p, TP_FAIL_INTERNAL, "out of memory verifying the chain");
 	collect_ocsp(p, trust);
 	return 0;
 }
 
-/*
- * Decodes the trust store while the server computes its reply to the
- * ClientHello (key exchange and signature, most of a millisecond on its
- * side): decoding the roots costs about as much and overlaps it.  The
- * time it took goes to *SPENT_MS, to keep it out of time_tls (a bundle of
- * 144 roots takes 40 ms, the server's part of a handshake about one).
- */
-static int
-decode_trust(struct tp_probe *p, struct tp_trust *trust, int64_t *spent_ms)
-{
-	char err[TP_ERROR_MAX];
-	int64_t start = monotonic_ms();
-	int rc = trust_decode(trust, err, sizeof(err));
-
-	*spent_ms += monotonic_ms() - start;
-	return rc == 0 ? 0 : probe_fail(p, TP_FAIL_CONFIG, "%s", err);
-}
-
 int
-handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    struct tp_trust *trust)
+handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg)
 {
-	int64_t started = monotonic_ms(), decoding = 0;
+	int64_t started = monotonic_ms();
 
 	p->phase = TP_PHASE_HANDSHAKE;
 	p->spoke = true;	/* SSL_connect() sends the ClientHello */
@@ -365,11 +341,9 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 			break;
 		}
 		err = SSL_get_error(p->ssl, rc);
-		if (err == SSL_ERROR_WANT_READ) {
-			if (decode_trust(p, trust, &decoding) < 0)
-				return -1;
+		if (err == SSL_ERROR_WANT_READ)
 			st = conn_wait(c, POLLIN);
-		} else if (err == SSL_ERROR_WANT_WRITE)
+		else if (err == SSL_ERROR_WANT_WRITE)
 			st = conn_wait(c, POLLOUT);
 		else
 			return ssl_failure(p, c, cfg, err);
@@ -378,16 +352,16 @@ handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 			return probe_fail_io(p, st, "TLS handshake");
 		}
 	}
-	p->time_tls = (double)(monotonic_ms() - started - decoding) / 1000.0;
-	return decode_trust(p, trust, &decoding);
+	p->time_tls = (double)(monotonic_ms() - started) / 1000.0;
+	return 0;
 }
 
 int
 handshake_collect_facts(struct tp_probe *p, const struct tp_config *cfg,
-    const struct tp_trust *trust)
+    const struct tp_client *client)
 {
 	dane_collect(p, cfg);
-	return collect_facts(p, trust);
+	return collect_facts(p, client);
 }
 
 /* Reads one line over TLS within the deadline (longer lines are cut). */

@@ -2,12 +2,12 @@
  * probe.c - the probe's verbs: configure, run, read the facts back.
  *
  * tp_probe_run() walks the phases in order (resolve, connect, PROXY header,
- * greeting and STARTTLS, handshake, polite close) under one deadline. Each
+ * greeting and STARTTLS, handshake, polite close) under one deadline, with
+ * the TLS context and roots of a shared client (client.c). Each
  * phase that fails leaves a classified failure and a sentence here; the
  * facts of a successful run stay readable until the probe is freed.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +42,6 @@ tp_config_free(struct tp_config *cfg)
 		return;
 	free(cfg->host);
 	free(cfg->sni);
-	free(cfg->trust);
 	free(cfg->helo_name);
 	free(cfg->dane_name);
 	free(cfg->dane_alt_name);
@@ -132,14 +131,6 @@ int
 tp_config_set_sni(struct tp_config *cfg, const char *name)
 {
 	return set_string(cfg, &cfg->sni, name);
-}
-
-int
-tp_config_set_trust(struct tp_config *cfg, const char *file_or_dir)
-{
-	if (file_or_dir != NULL && access(file_or_dir, R_OK) != 0)
-		return config_fail(cfg, "cannot read '%s': %s", file_or_dir, strerror(errno));
-	return set_string(cfg, &cfg->trust, file_or_dir);
 }
 
 int
@@ -309,7 +300,6 @@ static void
 probe_reset(struct tp_probe *p)
 {
 	SSL_free(p->ssl);
-	SSL_CTX_free(p->ssl_ctx);
 	tp_chain_free(p->peer_chain);
 	tp_chain_check_free(p->chain_check);
 	memset(p, 0, sizeof(*p));
@@ -360,13 +350,12 @@ helo_name(const struct tp_config *cfg, char *buf, size_t size)
 /*
  * The phases in order, each under the one deadline in C.  OpenSSL's own
  * work runs where the check would otherwise wait for the server: the TLS
- * context is built while the greeting is composed, the trust store decoded
- * while the server answers the ClientHello (see handshake.c), and the
- * chain verified while it answers QUIT.
+ * session is built while the greeting is composed, and the chain verified
+ * while it answers QUIT.
  */
 static int
 run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    struct tp_trust *trust)
+    const struct tp_client *client)
 {
 	char name[256];
 	int64_t started = monotonic_ms();
@@ -377,112 +366,64 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	p->time_connect = (double)(monotonic_ms() - started) / 1000.0;
 	if (cfg->proxy != TP_PROXY_NONE && send_proxy_header(p, c, cfg) < 0)
 		return -1;
-	if (handshake_prepare(p, c, cfg) < 0)
+	if (handshake_prepare(p, c, cfg, client) < 0)
 		return -1;
 	if (!tp_protocol_is_implicit(cfg->proto) &&
 	    starttls_negotiate(p, c, cfg->proto, helo_name(cfg, name, sizeof(name))) < 0)
 		return -1;
-	if (handshake_run(p, c, cfg, trust) < 0)
+	if (handshake_run(p, c, cfg) < 0)
 		return -1;
 	if (tp_protocol_is_implicit(cfg->proto) && starttls_has_dialect(cfg->proto) &&
 	    handshake_read_greeting(p, c, cfg->proto) < 0) {
-		(void)handshake_collect_facts(p, cfg, trust);	/* the chain is still news */
+		(void)handshake_collect_facts(p, cfg, client);	/* the chain is still news */
 		return -1;
 	}
 	quit_sent = handshake_send_quit(p, starttls_quit_command(cfg->proto));
-	if (handshake_collect_facts(p, cfg, trust) < 0)
+	if (handshake_collect_facts(p, cfg, client) < 0)
 		return -1;
 	handshake_close(p, c, quit_sent);
 	p->phase = TP_PHASE_DONE;
 	return 0;
 }
 
-/*
- * A -r whose roots do not decode is the cause to report, whatever failed
- * after it (the server may be down as well): said before anything else,
- * as when the file holds no certificate at all.  A failure that already
- * is a configuration error (the decoding itself) is not decoded again.
- */
-static void
-blame_trust(struct tp_probe *p, const struct tp_config *cfg, struct tp_trust *trust)
-{
-	char err[TP_ERROR_MAX];
-
-	if (cfg->trust == NULL || p->failure == TP_FAIL_CONFIG ||
-	    trust_decode(trust, err, sizeof(err)) == 0)
-		return;
-	p->failure = TP_FAIL_NONE;
-	probe_fail(p, TP_FAIL_CONFIG, "%s", err);
-}
-
 int
-tp_probe_run(struct tp_probe *p, const struct tp_config *cfg)
+probe_run(struct tp_probe *p, const struct tp_client *client, const struct tp_config *cfg,
+    int64_t deadline_ms)
 {
-	struct tp_trust *trust;
 	struct conn c;
-	char err[TP_ERROR_MAX];
+	int64_t end;
 	int rc;
 
 	probe_reset(p);
 	p->start_ms = monotonic_ms();
 	if (cfg->host == NULL || cfg->port == 0)
 		return probe_fail(p, TP_FAIL_CONFIG, "no host or port was given");
-	trust = trust_open(cfg->trust, err, sizeof(err));	/* decoded while waiting */
-	if (trust == NULL)
-		return probe_fail(p, TP_FAIL_CONFIG, "%s", err);
-	conn_init(&c, p->start_ms + cfg->timeout_ms);
-	rc = run_phases(p, &c, cfg, trust);
-	if (rc < 0)
-		blame_trust(p, cfg, trust);
+	/* A -r that did not decode is the cause to report, whatever the server does. */
+	if (tp_client_error(client) != NULL)
+		return probe_fail(p, TP_FAIL_CONFIG, "%s", tp_client_error(client));
+	end = p->start_ms + cfg->timeout_ms;
+	conn_init(&c, deadline_ms > 0 && deadline_ms < end ? deadline_ms : end);
+	rc = run_phases(p, &c, cfg, client);
 	conn_close(&c);
-	tp_trust_free(trust);
+	/* The facts are copied out: a window of 1,000 probes keeps no TLS buffers. */
+	SSL_free(p->ssl);
+	p->ssl = NULL;
 	p->time_total = (double)(monotonic_ms() - p->start_ms) / 1000.0;
 	return rc;
 }
 
-struct probe_job {
-	struct tp_probe *probe;
-	const struct tp_config *cfg;
-	int rc;
-};
-
-static void *
-probe_job_run(void *arg)
+int
+tp_probe_run(struct tp_probe *p, const struct tp_client *client, const struct tp_config *cfg)
 {
-	struct probe_job *job = arg;
-
-	job->rc = tp_probe_run(job->probe, job->cfg);
-	return NULL;
+	return probe_run(p, client, cfg, 0);
 }
 
-size_t
-tp_probe_run_all(struct tp_probe *const *probes, const struct tp_config *const *cfgs,
-    size_t n)
+void
+probe_not_started(struct tp_probe *p)
 {
-	struct probe_job *jobs = calloc(n, sizeof(*jobs));
-	pthread_t *threads = calloc(n, sizeof(*threads));
-	bool *started = calloc(n, sizeof(*started));
-	size_t failed = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (jobs == NULL || threads == NULL || started == NULL) {
-			failed += tp_probe_run(probes[i], cfgs[i]) < 0;	/* one by one */
-			continue;
-		}
-		jobs[i] = (struct probe_job){ probes[i], cfgs[i], 0 };
-		started[i] = pthread_create(&threads[i], NULL, probe_job_run, &jobs[i]) == 0;
-		if (!started[i])
-			probe_job_run(&jobs[i]);
-	}
-	for (size_t i = 0; jobs && threads && started && i < n; i++) {
-		if (started[i])
-			pthread_join(threads[i], NULL);
-		failed += jobs[i].rc < 0;
-	}
-	free(jobs);
-	free(threads);
-	free(started);
-	return failed;
+	probe_reset(p);
+	probe_fail(p, TP_FAIL_TIMEOUT, "not started: less than the least time a probe "
+	    "is given was left until the deadline");
 }
 
 /* --- facts ---------------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * probe_internal.h - what the files of libtls-probe share and callers never
  * see: the config and probe structures, the connection with its deadline,
- * and the verbs each file provides to probe.c.
+ * the client's shared parts, and the verbs each file provides to probe.c.
  */
 #ifndef TLSPROBE_INTERNAL_H
 #define TLSPROBE_INTERNAL_H
@@ -27,7 +27,6 @@ struct tp_config {
 	bool proto_set;
 	enum tp_family family;
 	char *sni;
-	char *trust;
 	enum tp_proxy proxy;
 	struct sockaddr_storage proxy_src, proxy_dst;
 	bool proxy_src_set, proxy_dst_set;
@@ -174,17 +173,14 @@ bool capability_has(const char *caps, const char *token);
 
 /* --- handshake.c ----------------------------------------------------- */
 
-/* Builds the TLS context and session on C; -1 sets the failure. */
-int handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
-/*
- * Runs the TLS handshake on C, decoding TRUST while it waits for the
- * server; -1 sets the failure.
- */
-int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
-    struct tp_trust *trust);
-/* After the handshake: the chain verified against TRUST, DANE, OCSP. */
+/* Builds the TLS session on C from CLIENT's context; -1 sets the failure. */
+int handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
+    const struct tp_client *client);
+/* Runs the TLS handshake on C; -1 sets the failure. */
+int handshake_run(struct tp_probe *p, struct conn *c, const struct tp_config *cfg);
+/* After the handshake: the chain verified against CLIENT's roots, DANE, OCSP. */
 int handshake_collect_facts(struct tp_probe *p, const struct tp_config *cfg,
-    const struct tp_trust *trust);
+    const struct tp_client *client);
 /* Implicit TLS: reads the service's greeting over TLS; -1 sets the failure. */
 int handshake_read_greeting(struct tp_probe *p, struct conn *c, enum tp_protocol proto);
 /* Sends QUIT (NULL: none) over TLS: 1 sent, 0 none, -1 the connection failed. */
@@ -194,8 +190,6 @@ void handshake_close(struct tp_probe *p, struct conn *c, int quit_sent);
 
 /* --- dane.c ---------------------------------------------------------- */
 
-/* Before SSL_new(): DANE on the context when CFG has TLSA records. */
-int dane_setup_ctx(struct tp_probe *p, const struct tp_config *cfg);
 /* After SSL_new(): the reference name and the usable records. */
 int dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg);
 /* After the handshake: OpenSSL's DANE verdict into the probe's facts. */
@@ -203,13 +197,24 @@ void dane_collect(struct tp_probe *p, const struct tp_config *cfg);
 
 /* --- cert.c ---------------------------------------------------------- */
 
+struct cert_cache;
+
 struct tp_chain *chain_new(void);
 /* Appends a reference to X (the chain takes its own reference). */
 int chain_push(struct tp_chain *chain, X509 *x);
 /* Appends C itself: the chains share its facts. */
 int chain_push_cert(struct tp_chain *chain, const struct tp_cert *c);
-/* The chain of STACK; certificates that are in KNOWN (or NULL) share its facts. */
-struct tp_chain *chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known);
+/*
+ * The chain of STACK; certificates that are in KNOWN (or NULL) share its
+ * facts, the others come from CACHE (or NULL: derived anew).
+ */
+struct tp_chain *chain_from_stack(STACK_OF(X509) *stack, const struct tp_chain *known,
+    struct cert_cache *cache);
+/* Appends X's facts, from CACHE when its DER was seen before. */
+int chain_push_cached(struct tp_chain *chain, X509 *x, struct cert_cache *cache);
+/* Certificate facts by SHA-256 of the DER, shared by threads (it locks). */
+struct cert_cache *cert_cache_new(void);
+void cert_cache_free(struct cert_cache *cache);
 X509 *cert_x509(const struct tp_cert *cert);
 /* An ASN1_TIME as seconds since the epoch (0 when unreadable). */
 time_t asn1_time_to_time(const ASN1_TIME *t);
@@ -223,12 +228,28 @@ FILE *pem_file_open(const char *path, char *err, size_t errlen);
 
 /* --- trust.c --------------------------------------------------------- */
 
-/* Checks what FILE_OR_DIR (NULL: the system store) names; decodes nothing. */
-struct tp_trust *trust_open(const char *file_or_dir, char *err, size_t errlen);
-/* Loads the roots trust_open() checked (once): 0, or -1 with ERR set. */
-int trust_decode(struct tp_trust *trust, char *err, size_t errlen);
 /* The decoded store. */
 X509_STORE *trust_store(const struct tp_trust *trust);
+
+/* --- verify.c -------------------------------------------------------- */
+
+/* tp_chain_check_new(), the facts of certificates not in SENT from CACHE. */
+struct tp_chain_check *chain_check_new(const struct tp_chain *sent,
+    const struct tp_trust *trust, struct cert_cache *cache);
+/* Judgements by the sent chain (its facts from one cert cache), shared by threads. */
+struct chain_check_cache;
+struct chain_check_cache *chain_check_cache_new(void);
+void chain_check_cache_free(struct chain_check_cache *cache);
+/* The judgement of SENT, with a reference: CACHE's when it has one, else made now. */
+struct tp_chain_check *chain_check_get(struct chain_check_cache *cache,
+    const struct tp_chain *sent, const struct tp_trust *trust, struct cert_cache *certs);
+
+/* --- client.c -------------------------------------------------------- */
+
+/* The shared TLS context (DANE enabled); NULL when tp_client_error() is set. */
+SSL_CTX *client_ssl_ctx(const struct tp_client *client);
+struct cert_cache *client_cert_cache(const struct tp_client *client);
+struct chain_check_cache *client_check_cache(const struct tp_client *client);
 
 /* --- probe.c: shared by the phases ----------------------------------- */
 
@@ -244,8 +265,7 @@ struct tp_probe {
 	bool spoke;			/* a ClientHello or command has been sent */
 	enum proxy_said said;		/* what the server has said so far */
 
-	SSL_CTX *ssl_ctx;
-	SSL *ssl;
+	SSL *ssl;			/* freed when the run ends */
 	char tls_version[32];
 	char cipher[128];
 	int tls_version_number;
@@ -264,6 +284,15 @@ struct tp_probe {
 	size_t dane_len;		/* ... and that data's whole length */
 	char dane_error[128];
 };
+
+/*
+ * tp_probe_run() with CLIENT and no later than DEADLINE_MS (monotonic; 0:
+ * CFG's timeout alone), for tp_client_run_window().
+ */
+int probe_run(struct tp_probe *p, const struct tp_client *client,
+    const struct tp_config *cfg, int64_t deadline_ms);
+/* Marks P as not run: the deadline was too close when its turn came. */
+void probe_not_started(struct tp_probe *p);
 
 /* Records a failure of KIND in the current phase; always returns -1. */
 int probe_fail(struct tp_probe *p, enum tp_failure kind, const char *fmt, ...)

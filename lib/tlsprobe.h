@@ -2,9 +2,11 @@
  * tlsprobe.h - libtls-probe: connect to a mail service, negotiate TLS the
  * way a strict client does, and read back what was seen.
  *
- * A caller fills a struct tp_config, runs a struct tp_probe with it, and
- * reads facts (protocol, cipher, chains, verification, timings) or, when
- * the run failed, a classified failure with a sentence for a human. The
+ * A caller makes one struct tp_client for a check (the TLS context and the
+ * trust anchors, shared), fills a struct tp_config per endpoint, runs a
+ * struct tp_probe with both (or many, through a window), and reads facts
+ * (protocol, cipher, chains, verification, timings) or, when the run
+ * failed, a classified failure with a sentence for a human. The
  * library never decides OK or CRITICAL and never exits. No OpenSSL type
  * appears here: callers need not include <openssl/ssl.h>.
  */
@@ -78,8 +80,6 @@ int tp_config_set_protocol(struct tp_config *cfg, enum tp_protocol proto);
 int tp_config_set_family(struct tp_config *cfg, enum tp_family family);
 /* The TLS server name (SNI). Default: the host, unless it is an address. */
 int tp_config_set_sni(struct tp_config *cfg, const char *name);
-/* Trust anchors: a PEM file or a hashed directory. Default: the system store. */
-int tp_config_set_trust(struct tp_config *cfg, const char *file_or_dir);
 int tp_config_set_proxy(struct tp_config *cfg, enum tp_proxy version);
 /* Addresses announced in the PROXY header. Default: the socket's own. */
 int tp_config_set_proxy_source(struct tp_config *cfg, const char *addr, unsigned port);
@@ -314,6 +314,23 @@ enum tp_ocsp_status {
 };
 
 struct tp_probe;
+struct tp_client;
+
+/*
+ * What every probe of a check shares: the TLS context and the trust
+ * anchors TRUST (a PEM file, a hashed directory or a pipe, read once
+ * here; NULL: the system store), decoded now. Not changed afterwards, so
+ * any number of probes may use it at once. Returns NULL only when memory
+ * runs out; a client whose roots or context are unusable has a sentence
+ * in tp_client_error(), and every probe run with it fails with that
+ * sentence (TP_FAIL_CONFIG).
+ */
+struct tp_client *tp_client_new(const char *trust);
+void tp_client_free(struct tp_client *client);
+/* Why the client is unusable, or NULL. */
+const char *tp_client_error(const struct tp_client *client);
+/* The decoded trust anchors, for chains read from files; NULL when unusable. */
+const struct tp_trust *tp_client_trust(const struct tp_client *client);
 
 struct tp_probe *tp_probe_new(void);
 void tp_probe_free(struct tp_probe *probe);
@@ -323,15 +340,21 @@ void tp_probe_free(struct tp_probe *probe);
  * tp_probe_failure(), tp_probe_phase() and tp_probe_error() set. A failed
  * chain verification is not a failure of the run: see tp_probe_verified().
  */
-int tp_probe_run(struct tp_probe *probe, const struct tp_config *cfg);
+int tp_probe_run(struct tp_probe *probe, const struct tp_client *client,
+    const struct tp_config *cfg);
 
 /*
- * Runs N probes at once (one thread each), every PROBES[i] with CFGS[i],
- * so that N endpoints cost one timeout, not N. Returns the number of runs
- * that failed; each probe holds its own facts or failure.
+ * Runs N probes, every PROBES[i] with CFGS[i] and CLIENT, at most WIDTH at
+ * a time: a few threads each take the next probe as soon as their last
+ * one ends (a sliding window, so that a slow server holds up no batch).
+ * No probe runs past DEADLINE_MS (tp_monotonic_ms(); 0: each config's
+ * timeout alone), and once the first WIDTH have started, a probe whose
+ * turn comes with less than 100 ms left is not started (its failure
+ * TP_FAIL_TIMEOUT in TP_PHASE_SETUP) nor is any after it. Returns how
+ * many were started: PROBES[0] to PROBES[returned - 1].
  */
-size_t tp_probe_run_all(struct tp_probe *const *probes,
-    const struct tp_config *const *cfgs, size_t n);
+size_t tp_client_run_window(const struct tp_client *client, struct tp_probe *const *probes,
+    const struct tp_config *const *cfgs, size_t n, size_t width, int64_t deadline_ms);
 
 enum tp_failure tp_probe_failure(const struct tp_probe *probe);
 enum tp_phase tp_probe_phase(const struct tp_probe *probe);

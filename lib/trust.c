@@ -2,17 +2,18 @@
  * trust.c - the trust anchors a strict client verifies against: the
  * system store, or the roots the caller names (-r FILE or a hashed DIR).
  *
- * Loaded once per probe or plugin run and shared by the handshake's
- * verification, the chain analysis and stapled OCSP checks.
+ * Loaded once per client (client.c), before any probe starts, and shared
+ * by every probe's chain analysis and stapled OCSP checks: a pipe
+ * (-r /dev/stdin) can be read only once.
  *
  * The system store comes from the hashed directory, looked up by subject
  * when needed, rather than from the bundle file: OpenSSL 3.0 decodes every
  * key of a bundle it loads, some 0.3 ms a certificate, 40 ms of each check
  * for Debian's 144.
  *
- * Opening and decoding are two steps for the probe: trust_open() checks
- * what was named before anything is sent (a wrong -r is the first thing
- * said), trust_decode() does the costly part while the server is busy.
+ * Loading is two steps: trust_open() checks what was named (a file
+ * without a certificate block is refused before any decoding),
+ * trust_decode() does the costly part.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -155,7 +156,9 @@ no_certificate_error(const char *path, char *err, size_t errlen)
 	    "or a directory prepared with openssl rehash", path);
 }
 
-struct tp_trust *
+static int trust_decode(struct tp_trust *t, char *err, size_t errlen);
+
+static struct tp_trust *
 trust_open(const char *file_or_dir, char *err, size_t errlen)
 {
 	struct tp_trust *t = calloc(1, sizeof(*t));
@@ -189,7 +192,7 @@ trust_open(const char *file_or_dir, char *err, size_t errlen)
 	return t;
 }
 
-int
+static int
 trust_decode(struct tp_trust *t, char *err, size_t errlen)
 {
 	int ok;

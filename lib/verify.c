@@ -4,7 +4,13 @@
  * cached intermediates. Says in words why verification failed, which
  * issuer is missing, whether the sent order is right, which certificates
  * are unrelated, and which intermediates only the local store supplied.
+ *
+ * A judgement never changes once made: the probes of one client that are
+ * sent the same chain share one (chain_check_get), so 100 names served
+ * one certificate verify its signatures once.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,7 @@ struct verify_note {
 };
 
 struct tp_chain_check {
+	atomic_int refs;		/* probes sharing it (chain_check_get) */
 	bool verified;
 	char error[TP_ERROR_MAX];
 	char missing_issuer[256];	/* DN nobody supplied, or "" */
@@ -145,7 +152,7 @@ collect_from_store(struct tp_chain_check *cc, const struct tp_chain *sent)
 
 static int
 run_verification(struct tp_chain_check *cc, const struct tp_chain *sent,
-    const struct tp_trust *trust)
+    const struct tp_trust *trust, struct cert_cache *cache)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -169,7 +176,7 @@ run_verification(struct tp_chain_check *cc, const struct tp_chain *sent,
 		describe_error(cc, &note);
 		cc->verified_chain = chain_new();
 	} else
-		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx), sent);
+		cc->verified_chain = chain_from_stack(X509_STORE_CTX_get0_chain(ctx), sent, cache);
 	rc = cc->verified_chain != NULL && (!cc->verified ||
 	    collect_from_store(cc, sent) == 0) ? 0 : -1;
 out:
@@ -234,6 +241,13 @@ trace_path(struct tp_chain_check *cc, const struct tp_chain *sent)
 struct tp_chain_check *
 tp_chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust)
 {
+	return chain_check_new(sent, trust, NULL);
+}
+
+struct tp_chain_check *
+chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust,
+    struct cert_cache *cache)
+{
 	struct tp_chain_check *cc;
 
 	if (tp_chain_count(sent) == 0 || trust == NULL)
@@ -241,7 +255,8 @@ tp_chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust)
 	cc = calloc(1, sizeof(*cc));
 	if (cc == NULL)
 		return NULL;
-	if (run_verification(cc, sent, trust) < 0) {
+	atomic_init(&cc->refs, 1);
+	if (run_verification(cc, sent, trust, cache) < 0) {
 		tp_chain_check_free(cc);
 		return NULL;
 	}
@@ -252,11 +267,116 @@ tp_chain_check_new(const struct tp_chain *sent, const struct tp_trust *trust)
 void
 tp_chain_check_free(struct tp_chain_check *cc)
 {
-	if (cc == NULL)
+	if (cc == NULL || atomic_fetch_sub(&cc->refs, 1) > 1)
 		return;
 	tp_chain_free(cc->verified_chain);
 	tp_chain_free(cc->from_store);
 	free(cc);
+}
+
+/* --- judgements shared ------------------------------------------------------ */
+
+struct check_entry {
+	struct check_entry *next;
+	struct tp_chain *sent;		/* the key: certificates from the cert cache */
+	struct tp_chain_check *cc;	/* the cache's own reference */
+};
+
+struct chain_check_cache {
+	pthread_mutex_t lock;
+	struct check_entry *entries;
+};
+
+struct chain_check_cache *
+chain_check_cache_new(void)
+{
+	struct chain_check_cache *cache = calloc(1, sizeof(*cache));
+
+	if (cache != NULL && pthread_mutex_init(&cache->lock, NULL) != 0) {
+		free(cache);
+		return NULL;
+	}
+	return cache;
+}
+
+void
+chain_check_cache_free(struct chain_check_cache *cache)
+{
+	struct check_entry *e, *next;
+
+	if (cache == NULL)
+		return;
+	for (e = cache->entries; e != NULL; e = next) {
+		next = e->next;
+		tp_chain_free(e->sent);
+		tp_chain_check_free(e->cc);
+		free(e);
+	}
+	pthread_mutex_destroy(&cache->lock);
+	free(cache);
+}
+
+/*
+ * True when A and B hold the very same facts in the same order: with the
+ * cert cache, the same certificates (same DER) as sent.
+ */
+static bool
+same_certs(const struct tp_chain *a, const struct tp_chain *b)
+{
+	if (tp_chain_count(a) != tp_chain_count(b))
+		return false;
+	for (size_t i = 0; i < tp_chain_count(a); i++)
+		if (tp_chain_cert(a, i) != tp_chain_cert(b, i))
+			return false;
+	return true;
+}
+
+static struct tp_chain_check *
+cache_find(struct chain_check_cache *cache, const struct tp_chain *sent)
+{
+	struct tp_chain_check *cc = NULL;
+
+	pthread_mutex_lock(&cache->lock);
+	for (struct check_entry *e = cache->entries; e != NULL && cc == NULL; e = e->next)
+		if (same_certs(e->sent, sent)) {
+			cc = e->cc;
+			atomic_fetch_add(&cc->refs, 1);
+		}
+	pthread_mutex_unlock(&cache->lock);
+	return cc;
+}
+
+struct tp_chain_check *
+chain_check_get(struct chain_check_cache *cache, const struct tp_chain *sent,
+    const struct tp_trust *trust, struct cert_cache *certs)
+{
+	struct tp_chain_check *cc;
+	struct check_entry *e;
+
+	if (cache == NULL)
+		return chain_check_new(sent, trust, certs);
+	if ((cc = cache_find(cache, sent)) != NULL)
+		return cc;
+	cc = chain_check_new(sent, trust, certs);
+	if (cc == NULL || (e = calloc(1, sizeof(*e))) == NULL)
+		return cc;	/* unshared, still correct */
+	e->sent = chain_new();
+	for (size_t i = 0; e->sent != NULL && i < tp_chain_count(sent); i++)
+		if (chain_push_cert(e->sent, tp_chain_cert(sent, i)) < 0) {
+			tp_chain_free(e->sent);
+			e->sent = NULL;	/* chain_push_cert freed nothing of SENT */
+		}
+	if (e->sent == NULL) {
+		free(e);
+		return cc;
+	}
+	e->cc = cc;
+	atomic_fetch_add(&cc->refs, 1);	/* the cache's */
+	pthread_mutex_lock(&cache->lock);
+	e->next = cache->entries;
+	cache->entries = e;
+	pthread_mutex_unlock(&cache->lock);
+	return cc;
 }
 
 bool tp_chain_check_verified(const struct tp_chain_check *cc) { return cc->verified; }

@@ -61,7 +61,7 @@ struct run {
 	const struct options *opts;
 	struct source sources[PORTS_MAX + 1];
 	size_t count;
-	struct tp_trust *trust;
+	struct tp_client *client;	/* the roots, read once for every port */
 	struct tp_live_dir live;
 	bool have_live;
 	time_t now;
@@ -282,7 +282,8 @@ probe_ports(struct run *r, char *err, size_t errlen)
 			rc = -1;
 	}
 	if (rc == 0)
-		tp_probe_run_all(probes, (const struct tp_config *const *)cfgs, o->port_count);
+		tp_client_run_window(r->client, probes, (const struct tp_config *const *)cfgs,
+		    o->port_count, o->port_count, 0);
 	for (size_t i = 0; i < o->port_count; i++) {
 		struct source *s = &r->sources[i];
 
@@ -306,7 +307,7 @@ read_file_source(struct run *r, const char *path, char *err, size_t errlen)
 	if (s->file_chain == NULL)
 		return -1;
 	s->sent = s->file_chain;
-	s->own_cc = tp_chain_check_new(s->file_chain, r->trust);
+	s->own_cc = tp_chain_check_new(s->file_chain, tp_client_trust(r->client));
 	s->cc = s->own_cc;
 	if (s->cc == NULL)
 		return opt_error(err, errlen, "out of memory judging '%s'", path);
@@ -321,7 +322,7 @@ free_run(struct run *r)
 		tp_chain_free(r->sources[i].file_chain);
 		tp_chain_check_free(r->sources[i].own_cc);
 	}
-	tp_trust_free(r->trust);
+	tp_client_free(r->client);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -756,11 +757,13 @@ gather(struct run *r, char *err, size_t errlen)
 			return -1;
 		r->have_live = true;
 	}
+	if ((r->client = tp_client_new(o->endpoint.rootcert)) == NULL)
+		return opt_error(err, errlen, "out of memory%s", "");
+	/* Live, each port says what is wrong with -r, as any failure to probe. */
 	if (o->endpoint.host != NULL)
 		return probe_ports(r, err, errlen);
-	r->trust = tp_trust_load(o->endpoint.rootcert, err, errlen);
-	if (r->trust == NULL)
-		return -1;
+	if (tp_client_error(r->client) != NULL)
+		return opt_error(err, errlen, "%s", tp_client_error(r->client));
 	if (o->file != NULL)
 		return read_file_source(r, o->file, err, errlen);
 	snprintf(path, sizeof(path), "%s/fullchain.pem", r->live.path);

@@ -566,10 +566,10 @@ report_verbose(const struct options *o, const struct tp_probe *probe)
 }
 
 static void
-probe_and_evaluate(struct check *c, struct facts *f, const struct tp_config *cfg,
-    const struct dane_lookup *dane)
+probe_and_evaluate(struct check *c, struct facts *f, const struct tp_client *client,
+    const struct tp_config *cfg, const struct dane_lookup *dane)
 {
-	if (tp_probe_run(f->probe, cfg) < 0) {
+	if (tp_probe_run(f->probe, client, cfg) < 0) {
 		probe_failed(c, f);
 		if (dane != NULL)
 			dane_judge(c, dane, f->probe, NULL);
@@ -616,10 +616,12 @@ run(const struct options *o, struct check *c)
 	struct facts f = { .opts = o, .now = time(NULL), .deadline_ms = tp_monotonic_ms() +
 	    (int64_t)(o->common.timeout_seconds * 1000) };
 	struct dane_lookup dane = { 0 };
+	struct tp_client *client;
 
 	if (cfg == NULL)
 		return check_usage_error(PREFIX, err);
-	f.probe = tp_probe_new();
+	client = tp_client_new(e->rootcert);
+	f.probe = client != NULL ? tp_probe_new() : NULL;
 	endpoint_format(e, e->port, e->proto, f.endpoint, sizeof(f.endpoint));
 	check_fact_str(c, "host", e->host);
 	check_fact_num(c, "port", e->port);
@@ -627,13 +629,14 @@ run(const struct options *o, struct check *c)
 	if (f.probe == NULL)
 		check_add(c, STATE_UNKNOWN, "out of memory");
 	else if (!o->dane || prepare_dane(c, o, &dane, cfg))
-		probe_and_evaluate(c, &f, cfg, o->dane ? &dane : NULL);
+		probe_and_evaluate(c, &f, client, cfg, o->dane ? &dane : NULL);
 	if (f.probe != NULL) {
 		report_verbose(o, f.probe);
 		add_timings(c, f.probe);
 	}
 	dane_lookup_free(&dane);
 	tp_probe_free(f.probe);
+	tp_client_free(client);
 	tp_config_free(cfg);
 	return check_finish(c, o->common.output, stdout);
 }

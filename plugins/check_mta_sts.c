@@ -76,7 +76,7 @@ struct phase {
 struct run {
 	const struct options *opts;
 	struct tp_resolver *resolver;
-	struct tp_trust *trust;
+	struct tp_client *client;	/* -r read once: the policy host's chain and every MX */
 	time_t now;
 	int64_t deadline_ms;		/* monotonic: start + -t */
 	struct phase phase;		/* the current phase and its share of -t */
@@ -411,7 +411,7 @@ sha256_hex(const char *data, size_t len, char out[65])
 static const char *
 policy_chain_problem(struct run *r, const struct tp_chain *chain, char *buf, size_t size)
 {
-	struct tp_chain_check *cc = tp_chain_check_new(chain, r->trust);
+	struct tp_chain_check *cc = tp_chain_check_new(chain, tp_client_trust(r->client));
 	const struct tp_cert *leaf = tp_chain_cert(chain, 0);
 	const char *problem = NULL;
 
@@ -553,8 +553,7 @@ mx_config(const struct run *r, const struct mx_target *m)
 	struct tp_config *cfg = tp_config_new();
 	if (cfg == NULL || tp_config_set_host(cfg, m->address) < 0 ||
 	    tp_config_set_port(cfg, r->opts->smtp_port) < 0 ||
-	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0 || tp_config_set_sni(cfg, m->host) < 0 ||
-	    tp_config_set_trust(cfg, r->opts->rootcert) < 0) {
+	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0 || tp_config_set_sni(cfg, m->host) < 0) {
 		tp_config_free(cfg);
 		return NULL;
 	}
@@ -608,7 +607,7 @@ probe_mx(struct run *r)
 		probes[n] = m->probe;
 		cfgs[n++] = m->cfg;
 	}
-	tp_probe_run_all(probes, cfgs, n);
+	tp_client_run_window(r->client, probes, cfgs, n, n, tp_monotonic_ms() + left);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -931,7 +930,7 @@ free_run(struct run *r)
 	}
 	statefile_close(r->state);
 	http_fetch_free(r->fetch);
-	tp_trust_free(r->trust);
+	tp_client_free(r->client);
 	tp_resolver_free(r->resolver);
 }
 
@@ -944,9 +943,11 @@ run(const struct options *o, struct check *c)
 	r.deadline_ms = tp_monotonic_ms() + (int64_t)(o->common.timeout_seconds * 1000);
 	snprintf(r.policy_host, sizeof(r.policy_host), "mta-sts.%s", o->domain);
 	r.resolver = tp_resolver_new(o->resolver, o->trust_anchor, err, sizeof(err));
-	if (r.resolver != NULL)
-		r.trust = tp_trust_load(o->rootcert, err, sizeof(err));
-	if (r.resolver == NULL || r.trust == NULL) {
+	if (r.resolver != NULL && (r.client = tp_client_new(o->rootcert)) == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	else if (r.resolver != NULL && tp_client_error(r.client) != NULL)
+		snprintf(err, sizeof(err), "%s", tp_client_error(r.client));
+	if (r.resolver == NULL || r.client == NULL || tp_client_error(r.client) != NULL) {
 		free_run(&r);
 		return check_usage_error(PREFIX, err);
 	}

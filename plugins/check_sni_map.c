@@ -6,7 +6,7 @@
  * (incident 2: mailcow's empty sni.map, "not matched, using default chain").
  *
  * Flow: options -> map and names -> static checks per entry -> the names
- * probed at once -> live checks per name -> one exit.
+ * probed, --parallel at a time -> live checks per name -> one exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,8 +49,11 @@ struct name {
 	char *text;
 	size_t entry;			/* index in the map, or SIZE_MAX */
 	struct tp_chain *map_chain;	/* the entry's certificates, if readable */
+	const struct name *files_of;	/* an earlier name naming the same files, or NULL */
+	int key_matches;		/* of the entry's files: 1, 0, -1 (no key) */
+	struct tp_chain_check *map_cc;	/* the chain in the files, judged */
 	struct tp_probe *probe;		/* live */
-	bool not_checked;		/* its batch came after the time ran out */
+	bool not_checked;		/* its turn came after the time ran out */
 	enum check_state state;
 	char reason[48];		/* for line one: "default chain", "expired" */
 };
@@ -58,7 +61,7 @@ struct name {
 struct run {
 	const struct options *opts;
 	struct tp_sni_map *map;
-	struct tp_trust *trust;
+	struct tp_client *client;	/* one TLS context and -r for every name */
 	struct name *names;
 	size_t count;
 	struct tp_probe *default_probe;	/* the chain served without SNI */
@@ -351,25 +354,65 @@ entry_files_reason(const struct tp_sni_map *m, size_t i)
 	return "unreadable file";
 }
 
+/*
+ * An earlier name whose entry names the same files as N's, or NULL: a
+ * wildcard or many-name certificate is named on many lines, and its files
+ * (a key to decode, a chain to verify) are read and judged once.
+ */
+static const struct name *
+same_files(const struct run *r, const struct name *n)
+{
+	size_t count = tp_sni_map_file_count(r->map, n->entry);
+
+	for (const struct name *o = r->names; o < n; o++) {
+		bool same = o->entry != SIZE_MAX && o->files_of == NULL &&
+		    o->map_chain != NULL && tp_sni_map_file_count(r->map, o->entry) == count;
+
+		for (size_t j = 0; same && j < count; j++)
+			same = strcmp(tp_sni_map_file(r->map, o->entry, j),
+			    tp_sni_map_file(r->map, n->entry, j)) == 0;
+		if (same)
+			return o;
+	}
+	return NULL;
+}
+
+/* Reads N's files, or takes what an earlier name read of the same ones; false if unreadable. */
+static bool
+read_entry(struct run *r, struct name *n, char *err, size_t errlen)
+{
+	const struct name *o = same_files(r, n);
+
+	if (o != NULL) {
+		n->files_of = o;
+		n->map_chain = o->map_chain;
+		n->key_matches = o->key_matches;
+		n->map_cc = o->map_cc;
+		return true;
+	}
+	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &n->key_matches, err, errlen);
+	if (n->map_chain != NULL)
+		n->map_cc = tp_chain_check_new(n->map_chain, tp_client_trust(r->client));
+	return n->map_chain != NULL;
+}
+
 static void
 check_entry(struct check *c, struct run *r, struct name *n)
 {
 	char err[512], cover[300], where[300];
-	int key_matches;
 	const struct tp_cert *leaf;
-	struct tp_chain_check *cc;
+	const struct tp_chain_check *cc;
 
-	n->map_chain = tp_sni_map_load_entry(r->map, n->entry, &key_matches, err, sizeof(err));
-	if (n->map_chain == NULL) {
+	if (!read_entry(r, n, err, sizeof(err))) {
 		name_result(c, n, STATE_CRITICAL, entry_files_reason(r->map, n->entry), "map line %u: %s",
 		    tp_sni_map_line(r->map, n->entry), err);
 		return;
 	}
 	leaf = tp_chain_cert(n->map_chain, 0);
-	if (key_matches < 0)
+	if (n->key_matches < 0)
 		name_result(c, n, STATE_CRITICAL, "no key", "no private key in the files of map line %u",
 		    tp_sni_map_line(r->map, n->entry));
-	else if (key_matches == 0)
+	else if (n->key_matches == 0)
 		name_result(c, n, STATE_CRITICAL, "key mismatch", "the private key does not "
 		    "belong to the certificate '%s' (map line %u)", cert_label(leaf),
 		    tp_sni_map_line(r->map, n->entry));
@@ -378,7 +421,7 @@ check_entry(struct check *c, struct run *r, struct name *n)
 		    "the map does not cover %s", cert_label(leaf), n->text);
 	snprintf(where, sizeof(where), "%s: in the map's files, ", n->text);
 	name_chain_rules(c, r, n, n->map_chain, where);
-	cc = tp_chain_check_new(n->map_chain, r->trust);
+	cc = n->map_cc;
 	if (cc != NULL && !tp_chain_check_verified(cc) && tp_chain_check_missing_issuer(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the map's files lack the "
 		    "intermediate '%s' (map line %u): name the full chain (fullchain.pem, "
@@ -387,7 +430,6 @@ check_entry(struct check *c, struct run *r, struct name *n)
 	else if (cc != NULL && !tp_chain_check_verified(cc))
 		name_result(c, n, STATE_CRITICAL, "chain", "the chain in the map's files does "
 		    "not verify: %s", tp_chain_check_error(cc));
-	tp_chain_check_free(cc);
 }
 
 static time_t
@@ -473,18 +515,16 @@ name_config(const struct run *r, const char *sni, int64_t ms_left)
 	return cfg;
 }
 
-#define BATCH_MIN_MS 100	/* a batch is started with at least this much of -t left */
-
 /*
- * Probes the default chain and every name, PARALLEL at a time, under one
- * deadline. A batch that would start with less than BATCH_MIN_MS left is
- * not run: its names are marked not checked, not probed for a millisecond
- * and then blamed for the timeout.
+ * Probes the default chain and every name, --parallel at a time (a window:
+ * the next name starts as soon as one is done), under one deadline.  The
+ * names whose turn came too close to it are marked not checked, not probed
+ * for a millisecond and then blamed for the timeout.
  */
 static void
 probe_names(struct run *r)
 {
-	size_t total = r->count + 1, batch = r->opts->parallel > 0 ? r->opts->parallel : 1;
+	size_t total = r->count + 1, started = 0;
 	struct tp_probe **probes = calloc(total, sizeof(*probes));
 	struct tp_config **cfgs = calloc(total, sizeof(*cfgs));
 	int64_t start_ms = tp_monotonic_ms();
@@ -493,35 +533,36 @@ probe_names(struct run *r)
 
 	if (probes == NULL || cfgs == NULL)
 		goto out;
-	for (size_t i = 0; i < total; i++)
-		probes[i] = tp_probe_new();
-	for (size_t start = 0; start < total; start += batch) {
-		size_t n = total - start < batch ? total - start : batch;
-		int64_t left = deadline - tp_monotonic_ms();
+	for (size_t i = 0; i < total; i++) {
+		const char *sni = i == 0 ? NULL : r->names[i - 1].text;
+		char any[300];
 
-		if (start > 0 && left < BATCH_MIN_MS) {
-			for (size_t i = start; i < total; i++)
-				r->names[i - 1].not_checked = true;
-			break;
-		}
-		for (size_t i = start; i < start + n; i++) {
-			const char *sni = i == 0 ? NULL : r->names[i - 1].text;
-			char any[300];
-			if (sni != NULL && sni[0] == '.')
-				sni = name_to_cover(sni, any, sizeof(any));
-			cfgs[i] = name_config(r, sni, left > 1 ? left : 1);
-		}
-		tp_probe_run_all(probes + start, (const struct tp_config *const *)cfgs + start, n);
-		r->probed = start + n;
+		if (sni != NULL && sni[0] == '.')
+			sni = name_to_cover(sni, any, sizeof(any));
+		probes[i] = tp_probe_new();
+		cfgs[i] = name_config(r, sni, tp_ms_left(deadline));
+		if (probes[i] == NULL || cfgs[i] == NULL)
+			goto out;
 	}
+	started = tp_client_run_window(r->client, probes, (const struct tp_config *const *)cfgs,
+	    total, r->opts->parallel, deadline);
+	for (size_t i = started > 0 ? started : 1; i < total; i++)
+		r->names[i - 1].not_checked = true;
+	r->probed = started;
 	r->probe_seconds = (double)(tp_monotonic_ms() - start_ms) / 1000;
 	r->default_probe = probes[0];
 	for (size_t i = 0; i < r->count; i++)
 		r->names[i].probe = probes[i + 1];
 	probes[0] = NULL;
+	for (size_t i = 1; i < total; i++)
+		probes[i] = NULL;
 out:
-	for (size_t i = 0; cfgs != NULL && i < total; i++)
-		tp_config_free(cfgs[i]);
+	for (size_t i = 0; i < total; i++) {
+		if (probes != NULL)
+			tp_probe_free(probes[i]);
+		if (cfgs != NULL)
+			tp_config_free(cfgs[i]);
+	}
 	free(cfgs);
 	free(probes);
 }
@@ -675,8 +716,13 @@ judge(struct check *c, struct run *r)
 		}
 		check_map_itself(c, r);
 	}
-	r->trust = tp_trust_load(r->opts->endpoint.rootcert, err, sizeof(err));
-	if (r->trust == NULL || gather_names(r, err, sizeof(err)) < 0) {
+	r->client = tp_client_new(r->opts->endpoint.rootcert);
+	if (r->client == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	else if (tp_client_error(r->client) != NULL)
+		snprintf(err, sizeof(err), "%s", tp_client_error(r->client));
+	if (r->client == NULL || tp_client_error(r->client) != NULL ||
+	    gather_names(r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_UNKNOWN, "%s", err);
 		return;
 	}
@@ -701,13 +747,16 @@ free_run(struct run *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->names[i].text);
-		tp_chain_free(r->names[i].map_chain);
+		if (r->names[i].files_of == NULL) {	/* else the earlier name's */
+			tp_chain_free(r->names[i].map_chain);
+			tp_chain_check_free(r->names[i].map_cc);
+		}
 		tp_probe_free(r->names[i].probe);
 	}
 	free(r->names);
 	tp_probe_free(r->default_probe);
 	tp_sni_map_free(r->map);
-	tp_trust_free(r->trust);
+	tp_client_free(r->client);
 }
 
 int

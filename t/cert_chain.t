@@ -138,6 +138,13 @@ expect "four ports of one host serve the same chain" check_cert_chain OK \
     "4 endpoints serve the same complete chain for mail\.example\.test" \
     "${L[@]}" --ports "$PORTS/submissions"
 tap_like "$LINE1" "days_left_$DV_IMAPS=(8[89]|90);30:;12:" "perfdata per port"
+# The roots from a pipe are read once, for every port: each port re-read
+# -r, and the second found the pipe drained ("holds no trusted certificate").
+expect "-r from a pipe: every port verifies against it (was: the second port 'holds no trusted certificate')" \
+    check_cert_chain OK "3 endpoints serve the same complete chain for mail\.example\.test" \
+    -r <(cat "$PKI/root.crt") -H 127.0.0.1 --sni mail.example.test \
+    --ports "$PF_SUBMISSION/submission,$DV_IMAPS/imaps,$PF_SUBMISSIONS/submissions"
+tap_unlike "$OUT" "holds no trusted certificate" "... and no port says the roots hold no certificate"
 expect "-H [127.0.0.1] is the address, not a name to resolve (issue 15)" check_cert_chain OK \
     "^CERT_CHAIN OK - 127\.0\.0\.1: chain complete and in order" "${R[@]}" -H '[127.0.0.1]' \
     --sni mail.example.test -p "$PF_SUBMISSION" -P submission

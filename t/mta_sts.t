@@ -99,6 +99,19 @@ tap_like "$LINE1" "\| mx=1 mx_ok=1 days_left_min=(8[89]|90);30:;12:$" "perfdata:
 run_plugin check_mta_sts "${STS[@]}" --output json
 tap_is "$(jq -c '[.exit_code, .facts.domain, .facts.mode]' <<<"$OUT")" '[0,"example.test","enforce"]' \
     "JSON: exit code, domain and mode"
+# -r from a pipe: read once, for the policy host and every MX (each MX
+# re-read -r and found the pipe drained: "holds no trusted certificate").
+dns_reload_zone signed "$(zone "example.test. IN MX 20 mx2.example.test." "mx2.example.test. IN A 127.0.0.1")"
+policy enforce 604800 mail.example.test '*.example.test'
+expect "-r from a pipe: the policy host and both MX verify against it (was: the MX 'hold no trusted certificate')" \
+    check_mta_sts CRITICAL "MX mx2\.example\.test: the certificate 'mail\.example\.test' does not cover the MX name" \
+    -D example.test --resolver "$DNS_RESOLVER" --trust-anchor "$DNS_TRUST_ANCHOR" \
+    --https-port "${NG_PORT[0]}" --smtp-port "$PF_SMTP" -r <(cat "$PKI/root.crt")
+tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
+    "... the first MX verifies with the piped roots"
+tap_unlike "$OUT" "holds no trusted certificate" "... and no MX says the roots hold no certificate"
+dns_reload_zone signed "$(zone)"
+policy enforce 604800 mail.example.test
 
 # --- the failures senders see --------------------------------------------------------
 policy enforce 604800 mx9.example.test

@@ -27,6 +27,8 @@ tap_like "$LINE1" "names=2 names_ok=2 names_failed=0 days_left_min=[0-9]+;30:;12
 expect "the same map, live: each name gets its own certificate" check_sni_map OK \
     "2 names serve their own certificates" "${R[@]}" --map "$T/sni.map" "${LIVE[@]}"
 tap_like "$OUT" "^\[OK\] other\.example\.test: serves the map's certificate 'other\.example\.test'" "long output: one line per name"
+expect "-r from a pipe: read once for the map's chains and every name (was: each probe re-read the drained pipe)" \
+    check_sni_map OK "2 names serve their own certificates" -r <(cat "$PKI/root.crt") --map "$T/sni.map" "${LIVE[@]}"
 # Issue 15: a range threshold flags far dates too; line one says what is true.
 expect "-w @60:120 flags 90 days left: line one says the days, not 'expires soon'" check_sni_map \
     WARNING "mail\.example\.test \((8[89]|90) days left\)" "${R[@]}" --map "$T/sni.map" -w @60:120
@@ -60,6 +62,13 @@ expect "a key that does not match its certificate: CRITICAL, named" check_sni_ma
 expect "an entry naming cert.pem instead of fullchain.pem: CRITICAL" check_sni_map CRITICAL \
     "other\.example\.test \(chain\)" "${R[@]}" --map "$T/leafonly.map"
 tap_like "$OUT" "other\.example\.test: the map's files lack the intermediate 'CN=tls-probe Test Intermediate R1,O=tls-probe test' \(map line 2\): name the full chain" "... the missing intermediate named"
+# Lines naming the same files are read and judged once: every name still gets the verdict.
+{ entry mail mail; for n in a b c; do printf '%s.other.example.test %s/mail.key %s/other.crt\n' "$n" "$T" "$T"; done; } >"$T/shared.map"
+expect "three names of one leaf-only file with a foreign key: each named, the files read once" \
+    check_sni_map CRITICAL "3 of 4 names wrong: a\.other\.example\.test \(key mismatch\), b\.other\.example\.test \(key mismatch\), c\.other" \
+    "${R[@]}" --map "$T/shared.map"
+tap_is "$(grep -c "^\[CRITICAL\] [abc]\.other\.example\.test: the map's files lack the intermediate .* (map line [234])" <<<"$OUT")" 3 \
+    "... each with its own map line for the missing intermediate"
 { entry mail mail; printf 'other.example.test %s/other.key %s/gone.pem\n' "$T" "$T"; } >"$T/missing.map"
 expect "a file that does not exist: CRITICAL with the map line" check_sni_map CRITICAL \
     "other\.example\.test \(missing file\)" "${R[@]}" --map "$T/missing.map"

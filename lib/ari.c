@@ -395,18 +395,18 @@ failed(struct ari_answer *a, const char *fmt, const char *detail)
 
 /* An https renewalInfo server must be who it says, as the CA's own clients require. */
 static const char *
-peer_problem(const struct ari_opts *opts, const struct http_fetch *f, const char *host,
+peer_problem(const struct tp_trust *given, const struct http_fetch *f, const char *host,
     time_t now, char *buf, size_t size)
 {
 	const struct tp_chain *chain = http_fetch_peer_chain(f);
-	struct tp_trust *trust;
+	struct tp_trust *own = NULL;
+	const struct tp_trust *trust = given;
 	struct tp_chain_check *cc = NULL;
 	const char *problem = NULL;
 
 	if (chain == NULL || tp_chain_count(chain) == 0)
 		return "it sent no certificate";
-	trust = tp_trust_load(opts->roots, buf, size);
-	if (trust == NULL)
+	if (trust == NULL && (trust = own = tp_trust_load(NULL, buf, size)) == NULL)
 		return buf;
 	cc = tp_chain_check_new(chain, trust);
 	if (cc == NULL || !tp_chain_check_verified(cc))
@@ -420,12 +420,12 @@ peer_problem(const struct ari_opts *opts, const struct http_fetch *f, const char
 		problem = buf;
 	}
 	tp_chain_check_free(cc);
-	tp_trust_free(trust);
+	tp_trust_free(own);
 	return problem;
 }
 
 static void
-fetch(const struct ari_opts *opts, struct ari_answer *a, time_t now, int64_t deadline_ms)
+fetch(const struct tp_trust *trust, struct ari_answer *a, time_t now, int64_t deadline_ms)
 {
 	struct http_request req = { .url = a->url, .body_max = ARI_ANSWER_MAX + 1,
 	    .timeout_ms = (unsigned)tp_ms_left(deadline_ms),
@@ -449,7 +449,7 @@ fetch(const struct ari_opts *opts, struct ari_answer *a, time_t now, int64_t dea
 		    http_fetch_error(f));
 	} else if (strncmp(a->url, "https:", 6) == 0 &&
 	    http_url_parse(a->url, &u, buf, sizeof(buf)) == 0 &&
-	    (problem = peer_problem(opts, f, u.host, now, buf, sizeof(buf))) != NULL) {
+	    (problem = peer_problem(trust, f, u.host, now, buf, sizeof(buf))) != NULL) {
 		failed(a, "the CA's renewal information server (%s) is not to be believed: %s",
 		    problem);
 	} else if (http_fetch_status(f) != 200) {
@@ -471,8 +471,8 @@ fetch(const struct ari_opts *opts, struct ari_answer *a, time_t now, int64_t dea
 }
 
 void
-ari_lookup(const struct ari_opts *opts, const struct tp_cert *leaf, time_t now,
-    int64_t deadline_ms, struct ari_answer *out)
+ari_lookup(const struct ari_opts *opts, const struct tp_trust *trust,
+    const struct tp_cert *leaf, time_t now, int64_t deadline_ms, struct ari_answer *out)
 {
 	const char *base = opts->url ? opts->url : ari_known_base(leaf);
 	char id[200], err[sizeof(out->why)];
@@ -504,7 +504,7 @@ ari_lookup(const struct ari_opts *opts, const struct tp_cert *leaf, time_t now,
 	cached = cache_lookup(sf, out, now);
 	statefile_close(sf);	/* not held while the CA is asked */
 	if (!cached)
-		fetch(opts, out, now, deadline_ms);
+		fetch(trust, out, now, deadline_ms);
 }
 
 void

@@ -40,7 +40,6 @@ struct ari_opts {
 	bool enabled;			/* --ari or --ari-url */
 	const char *url;		/* --ari-url: the renewalInfo base */
 	const char *cache_dir;		/* --cache-dir, NULL: the default */
-	const char *roots;		/* -r, for an https renewalInfo URL; NULL: the system's */
 };
 
 /* What the CA said: when it suggests renewing, and why when it says why. */
@@ -101,11 +100,12 @@ const char *ari_known_base(const struct tp_cert *leaf);
 
 /*
  * Finds the renewal information of LEAF: from the cache while it is
- * fresh, else from the CA within DEADLINE_MS (tp_monotonic_ms' clock).
- * Never fails: OUT says what happened.
+ * fresh, else from the CA within DEADLINE_MS (tp_monotonic_ms' clock), an
+ * https server verified against TRUST (the check's -r; NULL: the system
+ * store). Never fails: OUT says what happened.
  */
-void ari_lookup(const struct ari_opts *opts, const struct tp_cert *leaf, time_t now,
-    int64_t deadline_ms, struct ari_answer *out);
+void ari_lookup(const struct ari_opts *opts, const struct tp_trust *trust,
+    const struct tp_cert *leaf, time_t now, int64_t deadline_ms, struct ari_answer *out);
 
 /* The lines for ANSWER on C, each prefixed with WHERE (or nothing). */
 void ari_judge(struct check *c, const struct ari_answer *answer, const struct tp_cert *leaf,

@@ -233,7 +233,6 @@ complete_options(struct options *o, char *err, size_t errlen)
 		return opt_error(err, errlen, "--key '%s' needs --file (a --live-dir has its own privkey.pem)", o->key);
 	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
-	o->ari.roots = o->endpoint.rootcert;
 	if (live && endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
 	if (live && o->port_count == 0) {
@@ -730,7 +729,7 @@ look_up_renewal_windows(struct run *r)
 		struct source *s = &r->sources[i];
 
 		if (tp_chain_count(s->sent) > 0)
-			ari_lookup(&r->opts->ari, leaf(s), r->now, r->deadline_ms, &s->ari);
+			ari_lookup(&r->opts->ari, tp_client_trust(r->client), leaf(s), r->now, r->deadline_ms, &s->ari);
 	}
 }
 

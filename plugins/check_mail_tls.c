@@ -60,6 +60,7 @@ struct facts {
 	const struct dane_lookup *dane;		/* --dane: the DNS side */
 	bool dane_verified;			/* DANE authenticated the server */
 	int64_t deadline_ms;			/* -t, for what is fetched after the probe */
+	const struct tp_trust *trust;		/* -r, decoded once by the client */
 	struct ari_answer ari;			/* --ari: the CA's renewal window */
 };
 
@@ -226,7 +227,6 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	if (rc != 0)
 		return rc;
 	o->history.dane = o->dane;
-	o->ari.roots = o->endpoint.rootcert;
 	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
@@ -517,7 +517,7 @@ evaluate(struct check *c, struct facts *f)
 		return;
 	}
 	if (f->opts->ari.enabled)
-		ari_lookup(&f->opts->ari, f->leaf, f->now, f->deadline_ms, &f->ari);
+		ari_lookup(&f->opts->ari, f->trust, f->leaf, f->now, f->deadline_ms, &f->ari);
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 		checks[i](c, f);
 	if (f->dane != NULL)
@@ -576,6 +576,7 @@ probe_and_evaluate(struct check *c, struct facts *f, const struct tp_client *cli
 		return;
 	}
 	f->dane = dane;
+	f->trust = tp_client_trust(client);
 	f->dane_verified = dane != NULL && tp_probe_dane_result(f->probe) == TP_DANE_VERIFIED;
 	evaluate(c, f);
 }

@@ -222,6 +222,11 @@ mapfile -t A < <(as life45d-new --ari-url "$ARI_TLS/future" --cache-dir "$(cache
 expect "an https renewalInfo URL verified against -r's roots: OK" check_mail_tls OK \
     "expires in 4[23] days" "${A[@]}"
 tap_like "$OUT" "the CA suggests renewing 'life45d-new\.example\.test'" "... and its window is read"
+expect "... with -r read from a pipe: the roots the probe read serve the renewalInfo server too" \
+    check_mail_tls OK "expires in 4[23] days" -r /dev/stdin -H 127.0.0.1 -p "$PF_SUBMISSION" \
+    -P submission --sni life45d-new.example.test --ari-url "$ARI_TLS/future" \
+    --cache-dir "$(cache)" <"$PKI/root.crt"
+tap_like "$OUT" "the CA suggests renewing 'life45d-new\.example\.test'" "... and its window is read"
 expect "check_cert_chain --file, the same https URL" check_cert_chain OK "chain complete" \
     -r "$PKI/root.crt" --file "$L/life45d-new.fullchain.crt" --ari-url "$ARI_TLS/future" \
     --cache-dir "$(cache)"

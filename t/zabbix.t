@@ -181,16 +181,32 @@ expand() {
 	k=${k//\{\$TLS_PROBE.PORT\}/$PF_SUBMISSION}
 	k=${k//\{\$TLS_PROBE.PROTOCOL\}/submission}
 	k=${k//\{\$TLS_PROBE.PORTS\}/$PF_SUBMISSION/submission,$DV_IMAPS/imaps}
-	k=${k//\{\$TLS_PROBE.DAYS.WARN\}/30}
-	k=${k//\{\$TLS_PROBE.DAYS.CRIT\}/14}
+	k=${k//\{\$TLS_PROBE.EXPIRY\}/${EXPIRY:-}}
 	k=${k//\{\$TLS_PROBE.ARGS\}/$A}
 	k=${k//\{\$TLS_PROBE.DOMAIN\}/example.test}
 	k=${k//\{\$TLS_PROBE.MTA_STS.ARGS\}/--https-port 0}
 	printf '%s' "$k"
 }
 agent "$(expand "$MASTER_MAIL")"
-tap_is "$(jqv '[.exit_code, .state, .perfdata[0].critical]')" '[0,"OK","14:"]' \
-    "template: its mail_tls master key, macros expanded, gets OK from the agent"
+tap_is "$(jqv '[.exit_code, .state, .perfdata[0].warning, .perfdata[0].critical]')" '[0,"OK","30:","12:"]' \
+    "template: its mail_tls master key, {\$TLS_PROBE.EXPIRY} empty, gets OK and the 120-day leaf's own thresholds (30 days, 10% = 12 days)"
+# days_warn/days_crit as Zabbix computes them: the JSONPath, then the regex.
+zbx_threshold() {	# zbx_threshold warning|critical: days_left's threshold in VALUE as the items read it
+	printf '%s' "$VALUE" | jq -r --arg f "$1" \
+	    '[.perfdata[] | select(.label == "days_left") | .[$f]] | first // "discarded"' |
+	    sed -E 's/^([0-9]+(\.[0-9]+)?):$/\1/'
+}
+tap_is "$(item tls_probe.mail_tls.days_crit | cut -d'|' -f2-5)" \
+    "DEPENDENT|$MASTER_MAIL|\$.perfdata[?(@.label=='days_left')].critical.first();^([0-9]+(\.[0-9]+)?):\$;\\1|DISCARD_VALUE;DISCARD_VALUE" \
+    "template: days_crit = the critical threshold the plugin applied to the leaf, 'N:' read as N"
+tap_is "$(item tls_probe.mail_tls.days_warn | cut -d'|' -f4)" \
+    "\$.perfdata[?(@.label=='days_left')].warning.first();^([0-9]+(\.[0-9]+)?):\$;\\1" \
+    "template: days_warn the same from the warning threshold"
+tap_is "$(zbx_threshold warning) $(zbx_threshold critical)" "30 12" \
+    "template: ... so the days-left triggers follow the plugin: warning below 30, critical below 12 for this leaf"
+EXPIRY="-w 50% -c 20%" agent "$(EXPIRY="-w 50% -c 20%" expand "$MASTER_MAIL")"
+tap_is "$(zbx_threshold warning) $(zbx_threshold critical)" "60 24" \
+    "template: {\$TLS_PROBE.EXPIRY} '-w 50% -c 20%' reaches the plugin, and the triggers follow (60 and 24 days)"
 agent "$(expand "$MASTER_CHAIN")"
 tap_is "$(jqv '.exit_code')" 0 "template: its cert_chain master key, macros expanded, gets OK from the agent"
 agent "$(expand "$MASTER_STS")"
@@ -202,5 +218,7 @@ for k in $(grep -o "last(/TLS probe [^/]*/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||
 done
 tap_is "$missing" "" "template: every trigger expression names an item of the template"
 tap_like "$(grep -c "priority: HIGH" "$T")" '^[3-9]$' "template: HIGH triggers for state >= 2 and for the days"
+tap_is "$(grep -cE '^ *(key|value|expression): .*(DAYS\.|-w [0-9])' "$T")" 0 \
+    "template: no fixed day thresholds in keys, macros or triggers (they made every healthy 45-day certificate warn)"
 
 tap_done

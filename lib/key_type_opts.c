@@ -136,6 +136,13 @@ key_type_not_served(struct check *c, const struct key_type_opts *k, enum tp_key_
 		    other, other, key_type_slug(type));
 }
 
+const char *
+key_type_absent_text(enum tp_key_type type)
+{
+	return type == TP_KEY_RSA ? "the server has no RSA certificate" :
+	    "the server has no ECDSA certificate";
+}
+
 bool
 key_type_mismatch(struct check *c, enum tp_key_type type, const struct tp_cert *leaf,
     const char *where)

@@ -61,6 +61,9 @@ void key_types_judge(struct tp_probe *const *probes, const enum tp_key_type *typ
 void key_type_not_served(struct check *c, const struct key_type_opts *k,
     enum tp_key_type type, enum key_type_outcome how, const char *where);
 
+/* "the server has no RSA certificate": for JSON, whatever the probe's own error. */
+const char *key_type_absent_text(enum tp_key_type type);
+
 /*
  * A CRITICAL line when the server presented a leaf of another type than
  * asked for (it ignored the offered signature algorithms); true then.

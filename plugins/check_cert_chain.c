@@ -731,7 +731,9 @@ add_output(struct check *c, const struct run *r)
 		if (s->key_type != TP_KEY_ANY) {
 			check_fact_str(c, "key_type", tp_key_type_name(s->key_type));
 			check_fact_bool(c, "served", s->sent != NULL);
-			if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
+			if (s->outcome != KEY_TYPE_ASKED)
+				check_fact_str(c, "error", key_type_absent_text(s->key_type));
+			else if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
 				check_fact_str(c, "error", tp_probe_error(s->probe));
 		}
 		if (s->cc != NULL)

@@ -688,7 +688,9 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 		check_fact_item(c);
 		check_fact_str(c, "key_type", tp_key_type_name(f[i].key_type));
 		check_fact_bool(c, "served", served(&f[i]));
-		if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE)
+		if (f[i].outcome != KEY_TYPE_ASKED)
+			check_fact_str(c, "error", key_type_absent_text(f[i].key_type));
+		else if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE)
 			check_fact_str(c, "error", tp_probe_error(f[i].probe));
 		if (served(&f[i]))
 			output_served(c, &f[i]);

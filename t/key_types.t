@@ -43,6 +43,10 @@ expect "ecdsa_only_dovecot_asked_for_rsa_by_name: check_cert_chain CRITICAL too"
     "${DV[@]}" --key-types rsa
 tap_like "$OUT" "^RSA: the server closed the connection without a TLS alert when offered only RSA signatures, and completed a handshake with another certificate \(Dovecot refuses this way\)$" \
     "... Dovecot hangs up without an alert: the long output says how the check knows"
+run_plugin check_cert_chain "${DV[@]}" --key-types all --output json
+tap_is "$(jq -r '[.facts.sources[] | "\(.key_type) \(.served) \(.error // "")"] | join(", ")' <<<"$OUT")" \
+    "RSA false the server has no RSA certificate, ECDSA true " \
+    "... --output json says so per certificate, not the hang-up's PROXY hint"
 expect "dovecot_expecting_a_proxy_header_hangs_up_on_every_handshake: down, not short of a certificate" \
     check_mail_tls CRITICAL \
     "\(imaps\): RSA certificate: the server (reset|closed) the connection mid-handshake, no TLS alert; services expecting a PROXY header do this" \

@@ -29,16 +29,7 @@ tap_is "$RC" 2 "a file without certificates is CRITICAL, not a crash"
 tap_like "$LINE1" "holds no PEM certificate" "... and says so"
 
 # --- --key-types (issue 17): a type this check cannot ask for, none, twice ---
-usage_error "--key-types dsa: not a key type, the option and value named" \
-    "^CERT_CHAIN UNKNOWN - --key-types: 'dsa' names a key type this check does not know; use rsa, ecdsa, rsa,ecdsa or all$" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types dsa
-usage_error "--key-types '': empty" "--key-types: '' names no key type" -H 127.0.0.1 -p 1 -P smtp --key-types ''
-usage_error "--key-types rsa,rsa: a duplicate" "--key-types: 'rsa,rsa' names a key type twice" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,rsa
-usage_error "--key-types rsa,: an empty item" "--key-types: 'rsa,' has an empty item" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,
-usage_error "--key-types all,ecdsa: all stands alone" "--key-types: 'all,ecdsa' mixes all with other types" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types all,ecdsa
+usage_bad_key_types
 usage_error "--key-types without -H: a file holds one certificate" "--key-types needs -H" \
     --file /etc/hostname --key-types rsa
 

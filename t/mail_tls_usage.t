@@ -24,16 +24,7 @@ usage_error "port needs -P" "-P/--protocol is needed: port 2525" -H 127.0.0.1 -p
 usage_error "unreadable --cert-file" "--cert-file: cannot read" -H 127.0.0.1 --cert-file /nonexistent
 
 # --- --key-types (issue 17): a type this check cannot ask for, none, twice ---
-usage_error "--key-types dsa: not a key type, the option and value named" \
-    "^MAIL_TLS UNKNOWN - --key-types: 'dsa' names a key type this check does not know; use rsa, ecdsa, rsa,ecdsa or all$" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types dsa
-usage_error "--key-types '': empty" "--key-types: '' names no key type" -H 127.0.0.1 -p 1 -P smtp --key-types ''
-usage_error "--key-types rsa,rsa: a duplicate" "--key-types: 'rsa,rsa' names a key type twice" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,rsa
-usage_error "--key-types rsa,: an empty item" "--key-types: 'rsa,' has an empty item" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,
-usage_error "--key-types all,ecdsa: all stands alone" "--key-types: 'all,ecdsa' mixes all with other types" \
-    -H 127.0.0.1 -p 1 -P smtp --key-types all,ecdsa
+usage_bad_key_types
 usage_error "--fingerprint with two key types: it names one certificate" \
     "--fingerprint names one certificate: give --key-types one type with it \(rsa or ecdsa\), not 'ecdsa,rsa'" \
     -H 127.0.0.1 -p 1 -P smtp --key-types ECDSA,rsa --fingerprint "$(printf '%064d' 0)"

@@ -73,6 +73,7 @@ struct check {
 	char *prefix;
 	char *summary;
 	char *summary_prefix;	/* line one from the problems, see check_summary_prefix */
+	char *line_prefix;	/* before every sub-result's text, see check_line_prefix */
 	struct result *results;
 	size_t nresults;
 	size_t capresults;
@@ -943,6 +944,7 @@ check_free(struct check *c)
 	free(c->prefix);
 	free(c->summary);
 	free(c->summary_prefix);
+	free(c->line_prefix);
 	free(c);
 }
 
@@ -958,6 +960,14 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = fmt ? vformat(fmt, ap) : strdup("");
 	va_end(ap);
+	if (text != NULL && c->line_prefix != NULL) {
+		char *whole = malloc(strlen(c->line_prefix) + strlen(text) + 1);
+
+		if (whole != NULL)
+			sprintf(whole, "%s%s", c->line_prefix, text);
+		free(text);
+		text = whole;
+	}
 	p = grow(c->results, &c->capresults, c->nresults, sizeof(*p));
 	if (text == NULL || p == NULL) {
 		free(text);
@@ -967,6 +977,17 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 	c->results = p;
 	c->results[c->nresults].state = state_valid(state);
 	c->results[c->nresults++].text = text;
+}
+
+void
+check_line_prefix(struct check *c, const char *prefix)
+{
+	if (c == NULL)
+		return;
+	free(c->line_prefix);
+	c->line_prefix = NULL;
+	if (prefix != NULL && prefix[0] != '\0' && (c->line_prefix = strdup(prefix)) == NULL)
+		c->oom = true;
 }
 
 void

@@ -144,6 +144,12 @@ void check_free(struct check *c);
 void check_add(struct check *c, enum check_state state, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Puts PREFIX ("RSA certificate: ") before the text of every sub-result
+ * added from now on, until it is set again (NULL: none).
+ */
+void check_line_prefix(struct check *c, const char *prefix);
+
 /* Sets line one's summary; without it, the worst sub-result's text is used. */
 void check_summary(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

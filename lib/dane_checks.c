@@ -116,11 +116,21 @@ dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_anch
 	}
 	if (base == host)
 		lookup_tlsa(l, host, port, deadline_ms);
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	l->at_host = base == host;
+	return dane_configure(l, cfg, err, errlen);
+}
+
+int
+dane_configure(const struct dane_lookup *l, struct tp_config *cfg, char *err, size_t errlen)
+{
+	const char *base = l->at_host ? l->host : l->expanded;
+
 	if (l->tlsa != NULL && tp_dns_answer_security(l->tlsa) == TP_DNS_SECURE)
 		add_records(l, cfg);
 	if (tp_config_set_host(cfg, l->address) < 0 || tp_config_set_dane_name(cfg, base) < 0 ||
-	    (l->expanded[0] && tp_config_set_dane_alt_name(cfg, base == host ?
-	    l->expanded : host) < 0)) {
+	    (l->expanded[0] && tp_config_set_dane_alt_name(cfg, l->at_host ?
+	    l->expanded : l->host) < 0)) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		return -1;
 	}

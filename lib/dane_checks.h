@@ -8,6 +8,7 @@
 #ifndef TLSPROBE_DANE_CHECKS_H
 #define TLSPROBE_DANE_CHECKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ struct dane_lookup {
 	char tlsa_name[300];		/* _PORT._tcp.HOST (or .EXPANDED) */
 	char expanded[256];		/* HOST's secure CNAME target, or "" */
 	char address[64];		/* HOST's address, to connect to */
+	char host[256];			/* HOST as given */
+	bool at_host;			/* the records are HOST's, not its target's */
 	char error[400];		/* why the TLSA lookup failed, or "" */
 };
 
@@ -43,6 +46,10 @@ int dane_prepare(struct dane_lookup *l, const char *resolver, const char *trust_
  * hazards, and in the long output every record, what it pins and whether
  * it matched.  SENT is the chain the server sent (NULL: no handshake).
  */
+/* Puts what dane_prepare() found into one more CFG (another probe of HOST). */
+int dane_configure(const struct dane_lookup *l, struct tp_config *cfg, char *err,
+    size_t errlen);
+
 void dane_judge(struct check *c, const struct dane_lookup *l, const struct tp_probe *probe,
     const struct tp_chain *sent);
 

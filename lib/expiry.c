@@ -200,5 +200,12 @@ expiry_perfdata(struct check *c, const char *label, const char *time_label,
 	if (time_label == NULL)
 		return;
 	check_perf(c, time_label, whole(left), "s", &limits.seconds, NULL, NULL);
-	check_perf(c, "lifetime", cert_lifetime(cert), "s", NULL, &zero, NULL);
+	/* "time_left_rsa" goes with "lifetime_rsa" (--key-types). */
+	if (strncmp(time_label, "time_left", 9) == 0 && time_label[9] != '\0') {
+		char lifetime[64];
+
+		snprintf(lifetime, sizeof(lifetime), "lifetime%s", time_label + 9);
+		check_perf(c, lifetime, cert_lifetime(cert), "s", NULL, &zero, NULL);
+	} else
+		check_perf(c, "lifetime", cert_lifetime(cert), "s", NULL, &zero, NULL);
 }

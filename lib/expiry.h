@@ -79,7 +79,8 @@ const struct tp_cert *expiry_soonest(const struct tp_chain *chain,
 /*
  * Perfdata for CERT under LABEL ("days_left"): LABEL in whole days with its
  * thresholds in days; with TIME_LABEL (may be NULL) the exact time left in
- * seconds with its thresholds, and "lifetime" in seconds.
+ * seconds with its thresholds, and "lifetime" in seconds (a TIME_LABEL of
+ * "time_left_rsa" goes with "lifetime_rsa").
  */
 void expiry_perfdata(struct check *c, const char *label, const char *time_label,
     const struct expiry_policy *policy, const struct tp_cert *cert, time_t now);

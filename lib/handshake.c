@@ -75,7 +75,7 @@ handshake_prepare(struct tp_probe *p, struct conn *c, const struct tp_config *cf
 	p->ssl = SSL_new(client_ssl_ctx(client));
 	if (p->ssl == NULL || SSL_set_fd(p->ssl, c->fd) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot create a TLS session");
-	if (dane_setup_ssl(p, cfg) < 0)
+	if (dane_setup_ssl(p, cfg) < 0 || key_type_setup_ssl(p, cfg) < 0)
 		return -1;
 	SSL_set_app_data(p->ssl, p);
 	BIO_set_callback_ex(SSL_get_rbio(p->ssl), record_first_bytes);
@@ -119,8 +119,18 @@ static int
 alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 {
 	const char *hint = "";
+	bool no_match = strstr(p->alert, "handshake failure") ||
+	    strstr(p->alert, "insufficient security");
 
-	if (strstr(p->alert, "handshake failure") || strstr(p->alert, "insufficient security"))
+	if (no_match && cfg->key_type != TP_KEY_ANY) {
+		/* It holds no certificate the offered signatures could sign with. */
+		note_tls_said(p);
+		return probe_refused(p, TP_FAIL_NO_KEY_TYPE, REFUSED_ALERT, NULL,
+		    "the server has no %s certificate (offered only %s signatures, it "
+		    "ended the handshake with the alert '%s')", tp_key_type_name(cfg->key_type),
+		    tp_key_type_name(cfg->key_type), p->alert);
+	}
+	if (no_match)
 		hint = ": no TLS version or cipher in common (the server may "
 		    "require settings this client does not offer, or have no usable "
 		    "certificate)";
@@ -129,7 +139,6 @@ alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 		    "(check --sni and the server's SNI configuration)";
 	else if (strstr(p->alert, "protocol version"))
 		hint = ": no TLS protocol version in common";
-	(void)cfg;
 	note_tls_said(p);
 	return probe_refused(p, TP_FAIL_TLS_ALERT,
 	    alert_unreadable(p->alert) ? REFUSED_ALERT_UNREADABLE : REFUSED_ALERT, NULL,

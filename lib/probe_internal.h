@@ -36,6 +36,7 @@ struct tp_config {
 	size_t tlsa_count;
 	char *dane_name;		/* DANE: the reference name (MX host) */
 	char *dane_alt_name;		/* ... and its CNAME target, or NULL */
+	enum tp_key_type key_type;	/* the certificate asked for, or any */
 	char error[TP_ERROR_MAX];
 };
 
@@ -194,6 +195,11 @@ void handshake_close(struct tp_probe *p, struct conn *c, int quit_sent);
 int dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg);
 /* After the handshake: OpenSSL's DANE verdict into the probe's facts. */
 void dane_collect(struct tp_probe *p, const struct tp_config *cfg);
+
+/* --- key_types.c ----------------------------------------------------- */
+
+/* After SSL_new(): offer only CFG's key type, if it names one. */
+int key_type_setup_ssl(struct tp_probe *p, const struct tp_config *cfg);
 
 /* --- cert.c ---------------------------------------------------------- */
 

@@ -99,6 +99,28 @@ int tp_config_add_tlsa(struct tp_config *cfg, uint8_t usage, uint8_t selector,
 int tp_config_set_dane_name(struct tp_config *cfg, const char *name);
 /* A second reference name for DANE-TA: HOST's CNAME target (RFC 7672 3.2.2). */
 int tp_config_set_dane_alt_name(struct tp_config *cfg, const char *name);
+
+struct tp_cert;
+
+/* The key types of the server certificates a client can ask for. */
+enum tp_key_type {
+	TP_KEY_ANY = 0,		/* whatever the server prefers (the default) */
+	TP_KEY_RSA,
+	TP_KEY_ECDSA,
+};
+
+/* "RSA", "ECDSA"; "any" for TP_KEY_ANY. */
+const char *tp_key_type_name(enum tp_key_type type);
+/* True when CERT's key is of TYPE (RSA, or EC for ECDSA); always for TP_KEY_ANY. */
+bool tp_key_type_of_cert(enum tp_key_type type, const struct tp_cert *cert);
+/*
+ * Offer only TYPE's signature algorithms (TLS 1.3 and 1.2) and, up to TLS
+ * 1.2, only cipher suites authenticated by TYPE, so that a server holding
+ * an RSA and an ECDSA certificate must present that one. A server that
+ * says it has none (a handshake_failure alert) fails the probe with
+ * TP_FAIL_NO_KEY_TYPE; some (Dovecot) hang up instead: TP_FAIL_CLOSED.
+ */
+int tp_config_set_key_type(struct tp_config *cfg, enum tp_key_type type);
 const char *tp_config_error(const struct tp_config *cfg);
 
 /* Milliseconds of a monotonic clock: for deadlines that span several steps. */
@@ -303,6 +325,7 @@ enum tp_failure {
 	TP_FAIL_STARTTLS_REFUSED,
 	TP_FAIL_TLS_ALERT,	/* the server sent a TLS alert */
 	TP_FAIL_TLS,		/* any other handshake failure */
+	TP_FAIL_NO_KEY_TYPE,	/* no certificate of tp_config_set_key_type()'s type */
 };
 
 enum tp_ocsp_status {

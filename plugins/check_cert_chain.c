@@ -21,11 +21,13 @@
 #include "cert_history.h"
 #include "check.h"
 #include "endpoint_opts.h"
+#include "key_type_opts.h"
 #include "plugin_opts.h"
 #include "tlsprobe.h"
 
 #define PREFIX "CERT_CHAIN"
 #define PORTS_MAX 16
+#define SOURCES_MAX (PORTS_MAX * KEY_TYPES_MAX + 1)	/* ports and key types, or a file */
 
 struct port_spec {
 	unsigned port;
@@ -44,11 +46,15 @@ struct options {
 	struct expiry_policy expiry;
 	struct cert_history_opts history;	/* --state-file, --change-hold */
 	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
+	struct key_type_opts key_types;		/* --key-types */
 };
 
-/* One chain to judge: served on a port, or read from a file. */
+/* One chain to judge: served on a port (for a key type), or read from a file. */
 struct source {
 	char label[96];			/* "587/submission" or the file name */
+	char name[128];			/* "587/submission (RSA)", or the label */
+	enum tp_key_type key_type;	/* TP_KEY_ANY without --key-types */
+	enum key_type_outcome outcome;	/* ... and whether the server has one */
 	struct tp_probe *probe;		/* live sources */
 	struct tp_chain *file_chain;	/* file sources */
 	const struct tp_chain *sent;
@@ -59,14 +65,14 @@ struct source {
 
 struct run {
 	const struct options *opts;
-	struct source sources[PORTS_MAX + 1];
+	struct source sources[SOURCES_MAX];
 	size_t count;
 	struct tp_client *client;	/* the roots, read once for every port */
 	struct tp_live_dir live;
 	bool have_live;
 	time_t now;
 	int64_t deadline_ms;		/* -t, for what is fetched after the probes */
-	char where[PORTS_MAX + 1][112];	/* "587/submission: " when several */
+	char where[SOURCES_MAX][140];	/* "587/submission: " when several */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -75,7 +81,7 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
-	OPT_STATE_FILE, OPT_CHANGE_HOLD,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES,
 };
 
 static const struct option long_options[] = {
@@ -88,6 +94,7 @@ static const struct option long_options[] = {
 	{ "compare-file", required_argument, NULL, OPT_COMPARE_FILE },
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
+	{ "key-types", required_argument, NULL, OPT_KEY_TYPES },
 	ARI_LONG_OPTS,
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
@@ -112,6 +119,7 @@ print_help(void)
 	printf("     --ports=LIST        several endpoints at once, e.g.\n"
 	    "                         25/smtp,465/submissions,587/submission,993/imaps\n"
 	    "                         (PORT[/PROTOCOL], the protocol defaults from the port)\n"
+	    KEY_TYPES_HELP
 	    "     --file=FILE         judge the chain in this PEM file (leaf first)\n"
 	    "     --key=FILE          the private key that must match the leaf of --file\n"
 	    "     --live-dir=DIR      a Let's Encrypt live directory: links, versions,\n"
@@ -201,6 +209,8 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return cert_history_hold_option(&o->history, arg, err, errlen);
 	case OPT_COMPARE_FILE:
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
+	case OPT_KEY_TYPES:
+		return key_type_opts_parse(&o->key_types, arg, err, errlen);
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
@@ -227,6 +237,8 @@ complete_options(struct options *o, char *err, size_t errlen)
 		return opt_error(err, errlen, "--file '%s' and -H do not go together: use --compare-file", o->file);
 	if (!live && o->port_count > 0)
 		return opt_error(err, errlen, "--ports needs -H%s", "");
+	if (!live && o->key_types.count > 0)
+		return opt_error(err, errlen, "--key-types needs -H: a file holds one certificate%s", "");
 	if (!live && o->compare_file != NULL)
 		return opt_error(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
 	if (o->key != NULL && o->file == NULL)
@@ -261,29 +273,78 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 /* sources                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* S for port P and key type T: its label and the name its lines use. */
+static void
+name_source(struct source *s, const struct port_spec *p, enum tp_key_type t)
+{
+	snprintf(s->label, sizeof(s->label), "%u/%s", p->port, tp_protocol_name(p->proto));
+	s->key_type = t;
+	memcpy(s->name, s->label, sizeof(s->label));
+	if (t != TP_KEY_ANY)
+		snprintf(s->name + strlen(s->label), sizeof(s->name) - sizeof(s->label), " (%s)",
+		    tp_key_type_name(t));
+}
+
+/*
+ * --key-types: which types each port has no certificate of (see
+ * key_types_judge); a port that hung up on one type is asked once more
+ * without a key type, within what is left of -t, when needed.
+ */
+static void
+judge_key_types(struct run *r, struct tp_probe **probes, int64_t deadline)
+{
+	const struct options *o = r->opts;
+	size_t types = o->key_types.count;
+
+	for (size_t i = 0; i < o->port_count; i++) {
+		enum key_type_outcome outcome[KEY_TYPES_MAX];
+		char err[512];
+		struct tp_config *confirm = endpoint_opts_config(&o->endpoint, o->ports[i].port,
+		    o->ports[i].proto, o->common.timeout_seconds, err, sizeof(err));
+
+		if (confirm != NULL &&
+		    tp_config_set_timeout_ms(confirm, (unsigned)tp_ms_left(deadline)) < 0) {
+			tp_config_free(confirm);
+			confirm = NULL;
+		}
+		key_types_judge(r->client, probes + i * types, o->key_types.types, types, confirm,
+		    deadline, outcome);
+		for (size_t k = 0; k < types; k++)
+			r->sources[i * types + k].outcome = outcome[k];
+		tp_config_free(confirm);
+	}
+}
+
+/* Every port, once per key type of --key-types: all at once. */
 static int
 probe_ports(struct run *r, char *err, size_t errlen)
 {
 	const struct options *o = r->opts;
-	struct tp_config *cfgs[PORTS_MAX] = { NULL };
-	struct tp_probe *probes[PORTS_MAX];
+	size_t types = o->key_types.count ? o->key_types.count : 1, n = 0;
+	struct tp_config *cfgs[SOURCES_MAX] = { NULL };
+	struct tp_probe *probes[SOURCES_MAX];
 	int rc = 0;
 
-	for (size_t i = 0; i < o->port_count && rc == 0; i++) {
-		struct source *s = &r->sources[r->count++];
+	for (size_t i = 0; i < o->port_count && rc == 0; i++)
+		for (size_t k = 0; k < types && rc == 0; k++, n++) {
+			struct source *s = &r->sources[r->count++];
+			enum tp_key_type t = o->key_types.count ? o->key_types.types[k] : TP_KEY_ANY;
 
-		snprintf(s->label, sizeof(s->label), "%u/%s", o->ports[i].port,
-		    tp_protocol_name(o->ports[i].proto));
-		cfgs[i] = endpoint_opts_config(&o->endpoint, o->ports[i].port, o->ports[i].proto,
-		    o->common.timeout_seconds, err, errlen);
-		s->probe = probes[i] = tp_probe_new();
-		if (cfgs[i] == NULL || s->probe == NULL)
-			rc = -1;
-	}
+			name_source(s, &o->ports[i], t);
+			cfgs[n] = endpoint_opts_config(&o->endpoint, o->ports[i].port,
+			    o->ports[i].proto, o->common.timeout_seconds, err, errlen);
+			s->probe = probes[n] = tp_probe_new();
+			if (cfgs[n] == NULL || s->probe == NULL)
+				rc = -1;
+			else if (tp_config_set_key_type(cfgs[n], t) < 0)
+				rc = opt_error(err, errlen, "%s", tp_config_error(cfgs[n]));
+		}
 	if (rc == 0)
-		tp_client_run_window(r->client, probes, (const struct tp_config *const *)cfgs,
-		    o->port_count, o->port_count, 0);
-	for (size_t i = 0; i < o->port_count; i++) {
+		(void)tp_client_run_window(r->client, probes,
+		    (const struct tp_config *const *)cfgs, n, n, r->deadline_ms);
+	if (rc == 0 && o->key_types.count > 0)
+		judge_key_types(r, probes, r->deadline_ms);
+	for (size_t i = 0; i < n; i++) {
 		struct source *s = &r->sources[i];
 
 		tp_config_free(cfgs[i]);
@@ -302,6 +363,7 @@ read_file_source(struct run *r, const char *path, char *err, size_t errlen)
 	const char *base = strrchr(path, '/');
 
 	snprintf(s->label, sizeof(s->label), "%s", base ? base + 1 : path);
+	memcpy(s->name, s->label, sizeof(s->label));
 	s->file_chain = tp_chain_load_file(path, err, errlen);
 	if (s->file_chain == NULL)
 		return -1;
@@ -484,35 +546,38 @@ compare_with_disk(struct check *c, const struct run *r, const char *path)
 		const struct source *s = &r->sources[i];
 		const struct tp_cert *want = tp_chain_cert(disk, 0);
 
-		if (s->probe == NULL || leaf(s) == NULL)
+		/* --key-types: the file holds one type's certificate */
+		if (s->probe == NULL || leaf(s) == NULL || !tp_key_type_of_cert(s->key_type, want))
 			continue;
 		cert_format_day(tp_cert_not_after(leaf(s)), served_day, sizeof(served_day));
 		cert_format_day(tp_cert_not_after(want), disk_day, sizeof(disk_day));
 		cert_format_day(tp_cert_not_before(want), renewed, sizeof(renewed));
 		if (strcmp(tp_cert_sha256(want), tp_cert_sha256(leaf(s))) == 0)
-			check_add(c, STATE_OK, "%s serves the certificate on disk", s->label);
+			check_add(c, STATE_OK, "%s serves the certificate on disk", s->name);
 		else if (tp_cert_not_before(want) > tp_cert_not_before(leaf(s)))
 			check_add(c, STATE_CRITICAL, "renewed on disk on %s but %s still serves "
-			    "the old certificate (expires %s): reload it", renewed, s->label,
+			    "the old certificate (expires %s): reload it", renewed, s->name,
 			    served_day);
 		else
 			check_add(c, STATE_CRITICAL, "%s serves a different certificate than %s "
-			    "(served expires %s, file expires %s)", s->label, path, served_day,
+			    "(served expires %s, file expires %s)", s->name, path, served_day,
 			    disk_day);
 	}
 	tp_chain_free(disk);
 }
 
+/* The ports serving key type T (TP_KEY_ANY: all) against each other. */
 static void
-check_ports_agree(struct check *c, const struct run *r)
+check_ports_agree_for(struct check *c, const struct run *r, enum tp_key_type t)
 {
 	const struct source *newest = NULL;
 	size_t served = 0;
+	bool same = true;
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 
-		if (s->probe == NULL || leaf(s) == NULL)
+		if (s->probe == NULL || leaf(s) == NULL || s->key_type != t)
 			continue;
 		served++;
 		if (newest == NULL || tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
@@ -520,23 +585,35 @@ check_ports_agree(struct check *c, const struct run *r)
 	}
 	if (served < 2)
 		return;
-	bool same = true;
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 		char old_day[16], new_day[16];
 
-		if (s->probe == NULL || leaf(s) == NULL ||
+		if (s->probe == NULL || leaf(s) == NULL || s->key_type != t ||
 		    strcmp(tp_cert_sha256(leaf(s)), tp_cert_sha256(leaf(newest))) == 0)
 			continue;
 		same = false;
 		cert_format_day(tp_cert_not_before(leaf(s)), old_day, sizeof(old_day));
 		cert_format_day(tp_cert_not_before(leaf(newest)), new_day, sizeof(new_day));
 		check_add(c, STATE_CRITICAL, "%s serves an older certificate (issued %s) than "
-		    "%s (issued %s): reload the service behind %s", s->label, old_day,
-		    newest->label, new_day, s->label);
+		    "%s (issued %s): reload the service behind %s", s->name, old_day,
+		    newest->name, new_day, s->label);
 	}
 	if (same)
-		check_add(c, STATE_OK, "all %zu endpoints serve the same certificate", served);
+		check_add(c, STATE_OK, "all %zu endpoints serve the same %scertificate", served,
+		    t == TP_KEY_ANY ? "" : t == TP_KEY_RSA ? "RSA " : "ECDSA ");
+}
+
+/* Ports compare like with like: an RSA leaf never equals an ECDSA one. */
+static void
+check_ports_agree(struct check *c, const struct run *r)
+{
+	const struct key_type_opts *k = &r->opts->key_types;
+
+	if (k->count == 0)
+		check_ports_agree_for(c, r, TP_KEY_ANY);
+	for (size_t i = 0; i < k->count; i++)
+		check_ports_agree_for(c, r, k->types[i]);
 }
 
 /*
@@ -646,11 +723,18 @@ add_output(struct check *c, const struct run *r)
 
 		if (s->sent == NULL)
 			continue;
-		check_detail(c, "%s:", s->label);
+		check_detail(c, "%s:", s->name);
 		cert_chain_details(c, s->sent, r->now, "  sent");
 		first = expiry_soonest(held_chain(s), NULL);
 		soonest = expiry_soonest(held_chain(s), soonest);
-		if (r->count > 1 && s->probe != NULL && first != NULL) {
+		if (s->key_type != TP_KEY_ANY && first != NULL) {
+			/* days_left_rsa, or days_left_587_rsa with several ports */
+			snprintf(label, sizeof(label), "days_left%s%.*s_%s",
+			    r->opts->port_count > 1 ? "_" : "",
+			    r->opts->port_count > 1 ? (int)strcspn(s->label, "/") : 0, s->label,
+			    key_type_slug(s->key_type));
+			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
+		} else if (r->count > 1 && s->probe != NULL && first != NULL) {
 			snprintf(label, sizeof(label), "days_left_%.*s",
 			    (int)strcspn(s->label, "/"), s->label);
 			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
@@ -661,12 +745,22 @@ add_output(struct check *c, const struct run *r)
 	if (r->count > 0 && r->sources[0].sent != NULL)
 		check_perf(c, "chain_length", (double)tp_chain_count(r->sources[0].sent), "",
 		    NULL, NULL, NULL);
+	if (r->opts->key_types.count > 0)
+		check_fact_str(c, "key_types", r->opts->key_types.text);
 	check_fact_list(c, "sources");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 
 		check_fact_item(c);
 		check_fact_str(c, "source", s->label);
+		if (s->key_type != TP_KEY_ANY) {
+			check_fact_str(c, "key_type", tp_key_type_name(s->key_type));
+			check_fact_bool(c, "served", s->sent != NULL);
+			if (s->outcome != KEY_TYPE_ASKED)
+				check_fact_str(c, "error", key_type_absent_text(s->key_type));
+			else if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
+				check_fact_str(c, "error", tp_probe_error(s->probe));
+		}
 		if (s->cc != NULL)
 			check_fact_bool(c, "verified", tp_chain_check_verified(s->cc));
 		if (s->sent != NULL)
@@ -679,6 +773,54 @@ add_output(struct check *c, const struct run *r)
 		check_fact_end(c);
 	}
 	check_fact_end(c);
+}
+
+/*
+ * --key-types, all well: "HOST: RSA and ECDSA chains complete and in order
+ * for NAME, 89 days left at the least", the ports when several, and the
+ * types a server without them was asked for under "all".
+ */
+static void
+summarize_key_types(struct check *c, const struct run *r, const char *what)
+{
+	const struct key_type_opts *k = &r->opts->key_types;
+	const struct source *first = NULL;
+	char types[64] = "", missing[64] = "", ports[48] = "";
+	double days = INFINITY;
+
+	for (size_t t = 0; t < k->count; t++) {
+		bool any = false, lacking = false;
+
+		for (size_t i = 0; i < r->count; i++) {
+			const struct source *s = &r->sources[i];
+
+			if (s->key_type != k->types[t])
+				continue;
+			if (s->sent != NULL && leaf(s) != NULL) {
+				any = true;
+				first = first ? first : s;
+				if (chain_min_days(held_chain(s), r->now) < days)
+					days = chain_min_days(held_chain(s), r->now);
+			} else if (s->outcome != KEY_TYPE_ASKED)
+				lacking = true;
+		}
+		if (any)
+			snprintf(types + strlen(types), sizeof(types) - strlen(types), "%s%s",
+			    types[0] ? " and " : "", tp_key_type_name(k->types[t]));
+		if (lacking)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+			    "%s%s", missing[0] ? " or " : "", tp_key_type_name(k->types[t]));
+	}
+	if (first == NULL) {
+		check_summary_prefix(c, "%s", what);
+		return;
+	}
+	if (r->opts->port_count > 1)
+		snprintf(ports, sizeof(ports), " on %zu endpoints", r->opts->port_count);
+	check_summary(c, "%s: %s %s complete and in order%s for %s, %.0f days left at the "
+	    "least%s%s%s", what, types, strchr(types, ' ') ? "chains" : "chain", ports,
+	    cert_label(leaf(first)), days, missing[0] ? "; no " : "", missing,
+	    missing[0] ? " certificate served" : "");
 }
 
 /* "live/NAME" of a Let's Encrypt live directory, for line one. */
@@ -703,6 +845,10 @@ summarize(struct check *c, const struct run *r)
 	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
 	    r->opts->live_dir ? live_name(r->opts->live_dir) : s->label;
 
+	if (check_state(c) == STATE_OK && r->opts->key_types.count > 0) {
+		summarize_key_types(c, r, what);
+		return;
+	}
 	if (check_state(c) != STATE_OK || s->sent == NULL) {
 		check_summary_prefix(c, "%s", what);
 		return;
@@ -787,12 +933,33 @@ check_history(struct check *c, struct run *r)
 
 		if (s->probe == NULL || tp_chain_count(s->sent) == 0)
 			continue;
-		snprintf(key, sizeof(key), "%s:%s sni=%s address=%s", o->endpoint.host,
-		    s->label, o->endpoint.sni ? o->endpoint.sni : "", tp_probe_peer(s->probe));
+		snprintf(key, sizeof(key), "%s:%s sni=%s address=%s%s%s", o->endpoint.host,
+		    s->label, o->endpoint.sni ? o->endpoint.sni : "", tp_probe_peer(s->probe),
+		    s->key_type == TP_KEY_ANY ? "" : " key=", s->key_type == TP_KEY_ANY ? "" :
+		    key_type_slug(s->key_type));
 		cert_history_check(c, sf, &o->history, key, tp_chain_cert(s->sent, 0), r->now,
 		    r->count > 1 ? r->where[i] : "");
 	}
 	cert_history_close(c, sf);
+}
+
+/*
+ * What source I's lines start with when there are several: its port
+ * ("587/submission: "), its key type ("RSA certificate: "), or both.
+ */
+static void
+set_where(struct run *r, size_t i)
+{
+	const struct source *s = &r->sources[i];
+
+	if (s->key_type == TP_KEY_ANY)
+		snprintf(r->where[i], sizeof(r->where[i]), "%s: ", s->label);
+	else if (r->opts->port_count > 1)
+		snprintf(r->where[i], sizeof(r->where[i]), "%s, %s certificate: ", s->label,
+		    tp_key_type_name(s->key_type));
+	else
+		snprintf(r->where[i], sizeof(r->where[i]), "%s certificate: ",
+		    tp_key_type_name(s->key_type));
 }
 
 static void
@@ -801,19 +968,35 @@ judge(struct check *c, struct run *r)
 	const struct options *o = r->opts;
 	char path[4200];
 
+	size_t absent = 0;
+
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 		const char *w = r->count > 1 ? r->where[i] : "";
 
-		snprintf(r->where[i], sizeof(r->where[i]), "%s: ", s->label);
+		set_where(r, i);
+		if (s->outcome != KEY_TYPE_ASKED) {
+			char port[112] = "";
+
+			if (o->port_count > 1)
+				snprintf(port, sizeof(port), "%s: ", s->label);
+			key_type_not_served(c, &o->key_types, s->key_type, s->outcome, port);
+			absent++;
+			continue;
+		}
 		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE) {
 			check_add(c, (enum check_state)endpoint_failure_state(s->probe,
 			    o->common.timeout_state), "%s%s", w, tp_probe_error(s->probe));
 			continue;
 		}
+		if (key_type_mismatch(c, s->key_type, leaf(s), w))
+			continue;
 		for (size_t k = 0; k < sizeof(chain_checks) / sizeof(chain_checks[0]); k++)
 			chain_checks[k](c, r, s, w);
 	}
+	if (o->key_types.all && absent == r->count && r->count > 0)
+		check_add(c, STATE_CRITICAL, "the server has neither an RSA nor an ECDSA "
+		    "certificate");
 	check_ports_agree(c, r);
 	if (o->compare_file != NULL)
 		compare_with_disk(c, r, o->compare_file);

@@ -104,12 +104,16 @@ as() {	# as NAME ARGS...: submission with SNI NAME.example.test
 
 # --- the identifier (RFC 9773 4.1), computed here with openssl -------------
 b64url() { perl -e 'print pack("H*", $ARGV[0])' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-keyid=$(openssl x509 -in "$L/life45d-new.crt" -noout -ext authorityKeyIdentifier |
-    sed -n 's/^ *\(keyid:\)\{0,1\}\([0-9A-F][0-9A-F:]*\)$/\2/p' | tr -d ':')
-serial=$(openssl x509 -in "$L/life45d-new.crt" -noout -serial | sed 's/^serial=//')
-[ $(( ${#serial} % 2 )) -eq 1 ] && serial=0$serial
-case $serial in [89A-Fa-f]*) serial=00$serial ;; esac
-ID=$(b64url "$keyid").$(b64url "$serial")
+ari_id() {	# ari_id CRT: CRT's renewalInfo identifier
+	local keyid serial
+	keyid=$(openssl x509 -in "$1" -noout -ext authorityKeyIdentifier |
+	    sed -n 's/^ *\(keyid:\)\{0,1\}\([0-9A-F][0-9A-F:]*\)$/\2/p' | tr -d ':')
+	serial=$(openssl x509 -in "$1" -noout -serial | sed 's/^serial=//')
+	[ $(( ${#serial} % 2 )) -eq 1 ] && serial=0$serial
+	case $serial in [89A-Fa-f]*) serial=00$serial ;; esac
+	printf '%s.%s' "$(b64url "$keyid")" "$(b64url "$serial")"
+}
+ID=$(ari_id "$L/life45d-new.crt")
 
 C=$(cache)
 mapfile -t A < <(as life45d-new --ari-url "$ARI/future" --cache-dir "$C")
@@ -302,6 +306,36 @@ if command -v setpriv >/dev/null 2>&1 && [ ! -e /var/cache/tls-probe ]; then
 else
 	tap_skip "the default cache directory (no setpriv, or /var/cache/tls-probe exists)"
 fi
+
+# --- --key-types: each certificate its own renewal window ------------------------
+# Dovecot with an RSA and an ECDSA certificate (ssl_alt_cert): each is
+# asked about by its own identifier, judged with its type before its
+# lines, cached on its own, and has its own answer in the JSON.
+fixture_swap_cert dovecot mail mail-rsa || tap_bail "Dovecot does not serve mail and mail-rsa"
+RSA_ID=$(ari_id "$PKI/mail-rsa.crt")
+ECDSA_ID=$(ari_id "$PKI/mail.crt")
+C=$(cache)
+mapfile -t A < <(printf '%s\n' -r "$PKI/root.crt" -H 127.0.0.1 -p "$DV_IMAPS" -P imaps \
+    --sni mail.example.test --key-types all --ari-url "$ARI/ended" --cache-dir "$C")
+expect "--key-types all, the CA's window ended for both certificates: WARNING, by type" \
+    check_mail_tls WARNING "RSA certificate: the CA's renewal window for 'mail\.example\.test' ended" \
+    "${A[@]}"
+tap_like "$OUT" "^\[WARNING\] RSA certificate: the CA's renewal window for 'mail\.example\.test' ended on" \
+    "... the RSA certificate's line"
+tap_like "$OUT" "^\[WARNING\] ECDSA certificate: the CA's renewal window for 'mail\.example\.test' ended on" \
+    "... and the ECDSA certificate's"
+tap_is "$(grep -c "GET /ended/$RSA_ID " "$LOG") $(grep -c "GET /ended/$ECDSA_ID " "$LOG")" "1 1" \
+    "... each asked about once, by its own identifier"
+run_plugin check_mail_tls "${A[@]}" --output json
+tap_is "$(jq -r '[.facts.certificates[] | "\(.key_type) \(.ari[0].status) \(.ari[0].from_cache) \(.ari[0].url | sub(".*/"; ""))"] | join(", ")' <<<"$OUT")" \
+    "RSA window true $RSA_ID, ECDSA window true $ECDSA_ID" \
+    "... JSON: per certificate its own answer, both from the cache the second time"
+expect "check_cert_chain --key-types all, the same windows: WARNING, by type" check_cert_chain WARNING \
+    "RSA certificate: the CA's renewal window for 'mail\.example\.test' ended" "${A[@]}"
+tap_like "$OUT" "^\[WARNING\] ECDSA certificate: the CA's renewal window for 'mail\.example\.test' ended on" \
+    "... the ECDSA certificate's line too"
+tap_is "$(grep -c "GET /ended/$RSA_ID " "$LOG") $(grep -c "GET /ended/$ECDSA_ID " "$LOG")" "1 1" \
+    "... answered from the cache check_mail_tls filled"
 
 # --- bad input: exit 3, one sentence naming the option ---------------------------
 usage_is() {	# usage_is ERE WHY ARGS...

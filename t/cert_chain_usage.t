@@ -27,9 +27,15 @@ usage_error "-H [name]" "-H/--hostname: '\[mail\.example\.test\]' is not an \[IP
 run_plugin check_cert_chain --file /etc/hostname
 tap_is "$RC" 2 "a file without certificates is CRITICAL, not a crash"
 tap_like "$LINE1" "holds no PEM certificate" "... and says so"
+
+# --- --key-types (issue 17): a type this check cannot ask for, none, twice ---
+usage_bad_key_types
+usage_error "--key-types without -H: a file holds one certificate" "--key-types needs -H" \
+    --file /etc/hostname --key-types rsa
+
 run_plugin check_cert_chain --help
 tap_like "$OUT" "^Usage: check_cert_chain -H HOST" "--help shows the usage"
-for opt in --ports --file --key --live-dir --compare-file --warning --critical --rootcert --timeout --output; do
+for opt in --ports --file --key --live-dir --compare-file --key-types --warning --critical --rootcert --timeout --output; do
 	tap_like "$OUT" "$opt" "--help documents $opt"
 done
 tap_is "$(ls -A "$TP_TMP/cwd")" "" "usage errors wrote no file in the working directory"

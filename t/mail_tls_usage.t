@@ -23,6 +23,12 @@ usage_error "unknown option" "unknown option.*'--frobnicate'" -H 127.0.0.1 --fro
 usage_error "port needs -P" "-P/--protocol is needed: port 2525" -H 127.0.0.1 -p 2525
 usage_error "unreadable --cert-file" "--cert-file: cannot read" -H 127.0.0.1 --cert-file /nonexistent
 
+# --- --key-types (issue 17): a type this check cannot ask for, none, twice ---
+usage_bad_key_types
+usage_error "--fingerprint with two key types: it names one certificate" \
+    "--fingerprint names one certificate: give --key-types one type with it \(rsa or ecdsa\), not 'ecdsa,rsa'" \
+    -H 127.0.0.1 -p 1 -P smtp --key-types ECDSA,rsa --fingerprint "$(printf '%064d' 0)"
+
 # --- options that name a file: judged before connecting (issue 15) --------
 DOWN=(-H 127.0.0.1 -p 1 -P smtp)	# nothing listens: a bad file must not hide behind 'refused'
 usage_bad_paths --rootcert "zero fifo missing big" "${DOWN[@]}"
@@ -53,7 +59,7 @@ run_plugin check_mail_tls --help
 tap_is "$RC" 3 "--help exits 3 like every monitoring plugin"
 tap_like "$OUT" '^Usage: check_mail_tls -H HOST' "--help shows the usage line"
 for opt in --hostname --port --protocol --sni --match --issuer --rootcert --warning \
-    --critical --proxy-protocol --min-tls --fingerprint --cert-file --timeout --verbose --output; do
+    --critical --proxy-protocol --min-tls --fingerprint --cert-file --key-types --timeout --verbose --output; do
 	tap_like "$OUT" "$opt" "--help documents $opt"
 done
 run_plugin check_mail_tls -V

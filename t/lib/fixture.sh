@@ -19,14 +19,17 @@
 #   fixture_start_haproxy_tls  export HT_DIR HT_OCSP_GOOD HT_OCSP_REVOKED
 #                            HT_OCSP_BADSIG HT_STRICT_SNI HT_TLS12
 #                            (HAProxy terminating TLS, see its section)
-#   fixture_swap_cert postfix|dovecot NAME   serve NAME (of the PKI, or a
-#                            path without .key) as default cert
+#   fixture_swap_cert postfix|dovecot NAME [ALT]   serve NAME (of the PKI,
+#                            or a path without .key) as default cert, and
+#                            ALT beside it (a second key type: Postfix's
+#                            second chain file, Dovecot's ssl_alt_cert)
 #   fixture_lifetimes DIR    certificates of several lifetimes and ages
 #   fixture_short_dir VAR NAME  a short directory in /tmp (socket paths)
 #   fixture_start_helper VAR PROGRAM ARGS...  a t/helpers peer; VAR = its port
 #   fixture_have_ipv6        0 when ::1 is usable (TP_NO_IPV6=1 forces no)
 #   fixture_cert_fp NAME     SHA-256 fingerprint of $PKI/NAME.crt
-#   fixture_served_fp PORT [STARTTLS [SNI [HOST]]]  fingerprint served there
+#   fixture_served_fp PORT [STARTTLS [SNI [HOST [SIGALGS]]]]  fingerprint
+#                            served there (to a client offering SIGALGS)
 #   fixture_now_ms           milliseconds since the epoch
 # Environment: TP_PKI (PKI directory, default $top_builddir/t/pki),
 # TP_KEEP_TMP=1, TP_NO_IPV6=1.
@@ -38,13 +41,14 @@
 : "${top_builddir:?must be set to the absolute build directory}"
 . "${top_srcdir:-$top_builddir}/t/lib/tap.sh"
 
-TP_PKI_VERSION=6	# bump when the PKI contents change
+TP_PKI_VERSION=7	# bump when the PKI contents change
 FIXTURE_PIDFILES=()	# pid files of the servers to stop at exit
 FIXTURE_SHORT_DIRS=()	# directories outside TP_TMP, removed at exit too
 FIXTURE_TRAPPED=0
 FIXTURE_MAIN_PID=
 FIXTURE_LEAVES="mail mail-renewed other expired days10 days20 wrongname
-	rsa1024 sha1 untrusted revoked mta-sts mta-sts-expired"
+	rsa1024 sha1 untrusted revoked mta-sts mta-sts-expired mail-rsa
+	mail-rsa-expired mail-expired"
 
 # ---- generic helpers ---------------------------------------------------
 
@@ -396,6 +400,11 @@ fixture__pki_leaves() {
 	# the MTA-STS policy host, and its certificate left to expire
 	fixture__leaf mta-sts mta-sts.$d
 	fixture__leaf mta-sts-expired mta-sts.$d "-100 days" "-1 day"
+	# RSA beside the (ECDSA) mail: a dual-certificate server's two halves,
+	# and each of them expired for mail.example.test
+	fixture__leaf mail-rsa mail.$d "-1 hour" "+120 days" "" 2048
+	fixture__leaf mail-rsa-expired mail.$d "-100 days" "-1 day" "" 2048
+	fixture__leaf mail-expired mail.$d "-100 days" "-1 day"
 	openssl ca -batch -config ca.cnf -name ca_inter -revoke revoked.crt \
 		-crl_reason keyCompromise
 }
@@ -497,6 +506,7 @@ fixture_cert_fp() {
 fixture_served_fp() {
 	local host=${4:-127.0.0.1} args=()
 	[ -n "${2:-}" ] && args+=(-starttls "$2")
+	[ -n "${5:-}" ] && args+=(-sigalgs "$5")
 	[[ $host == *:* ]] && host="[$host]"
 	timeout 10 openssl s_client -connect "$host:$1" \
 		-servername "${3:-mail.example.test}" "${args[@]}" \
@@ -504,13 +514,13 @@ fixture_served_fp() {
 		openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//'
 }
 
-# fixture__wait_cert WHAT NAME PORT STARTTLS: wait up to 10 s until PORT
-# serves $PKI/NAME.crt.
+# fixture__wait_cert WHAT NAME PORT STARTTLS [SIGALGS]: wait up to 10 s
+# until PORT serves $PKI/NAME.crt (to a client offering SIGALGS).
 fixture__wait_cert() {
 	local want i
 	want=$(fixture_cert_fp "$2")
 	for ((i = 0; i < 50; i++)); do
-		[ "$(fixture_served_fp "$3" "$4")" = "$want" ] && return 0
+		[ "$(fixture_served_fp "$3" "$4" "" "" "${5:-}")" = "$want" ] && return 0
 		sleep 0.2
 	done
 	tap_diag "$1 still does not serve $2 on port $3 after 10 s"
@@ -808,9 +818,10 @@ fixture__dovecot_listener() {
 	printf '  }\n'
 }
 
-# fixture__dovecot_conf CERT: the whole config, CERT as default cert.
+# fixture__dovecot_conf CERT [ALT]: the whole config, CERT as default
+# cert (and ALT as ssl_alt_cert).
 fixture__dovecot_conf() {
-	fixture__dovecot_base "$1"
+	fixture__dovecot_base "$1" "${2:-}"
 	echo "service imap-login {"
 	fixture__dovecot_listener imap "$DV_IMAP"
 	fixture__dovecot_listener imaps "$DV_IMAPS" ssl
@@ -851,6 +862,8 @@ fixture__dovecot_base() {
 	ssl = yes
 	ssl_cert = <$(fixture__cert "$1").fullchain.crt
 	ssl_key = <$(fixture__cert "$1").key
+	${2:+ssl_alt_cert = <$(fixture__cert "$2").fullchain.crt}
+	${2:+ssl_alt_key = <$(fixture__cert "$2").key}
 	$dh
 	local_name other.example.test {
 	  ssl_cert = <$PKI/other.fullchain.crt
@@ -996,30 +1009,60 @@ fixture__haproxy_tls_cfg() {
 
 # ---- certificate swaps -------------------------------------------------
 
-# fixture_swap_cert postfix|dovecot NAME: NAME becomes the default
-# certificate; returns once it is served (1 after 10 s of waiting).
+# fixture_swap_cert postfix|dovecot NAME [ALT]: NAME becomes the default
+# certificate, and ALT (of another key type) the second one when given;
+# returns once they are served (1 after 10 s of waiting).
 fixture_swap_cert() {
-	local base
+	local base alt= files
 	base=$(fixture__cert "$2")
 	[ -f "$base.key" ] || tap_bail "fixture_swap_cert: no $base.key"
+	files="$base.key, $base.fullchain.crt"
+	if [ -n "${3:-}" ]; then
+		alt=$(fixture__cert "$3")
+		[ -f "$alt.key" ] || tap_bail "fixture_swap_cert: no $alt.key"
+		files="$files, $alt.key, $alt.fullchain.crt"
+	fi
 	case $1 in
 	postfix)
-		postconf -c "$PF_DIR" -e \
-			"smtpd_tls_chain_files = $base.key, $base.fullchain.crt" &&
+		postconf -c "$PF_DIR" -e "smtpd_tls_chain_files = $files" &&
 			fixture__postfix_settle &&
 			postfix -c "$PF_DIR" reload >>"$PF_DIR/start.log" 2>&1 ||
 			tap_bail "postfix reload failed"
-		fixture__wait_cert postfix "$2" "$PF_SMTP" smtp
+		fixture__wait_certs postfix "$PF_SMTP" smtp "$2" ${3:+"$3"}
 		;;
 	dovecot)
-		fixture__dovecot_conf "$2" >"$DV_CONF.new" &&
+		fixture__dovecot_conf "$2" ${3:+"$3"} >"$DV_CONF.new" &&
 			mv "$DV_CONF.new" "$DV_CONF" &&
 			doveadm -c "$DV_CONF" reload >>"$DV_DIR/start.log" 2>&1 ||
 			tap_bail "dovecot reload failed"
-		fixture__wait_cert dovecot "$2" "$DV_IMAPS" ""
+		fixture__wait_certs dovecot "$DV_IMAPS" "" "$2" ${3:+"$3"}
 		;;
 	*)
 		tap_bail "fixture_swap_cert: unknown server '$1'"
 		;;
 	esac
+}
+
+# fixture__wait_certs WHAT PORT STARTTLS NAME [ALT]: wait for NAME, and
+# with ALT for each of the two asked for by its key type's signatures.
+fixture__wait_certs() {
+	local what=$1 port=$2 starttls=$3 name
+	shift 3
+	if [ $# -eq 1 ]; then
+		fixture__wait_cert "$what" "$1" "$port" "$starttls"
+		return
+	fi
+	for name in "$@"; do
+		fixture__wait_cert "$what" "$name" "$port" "$starttls" "$(fixture__sigalgs "$name")" ||
+			return 1
+	done
+}
+
+# fixture__sigalgs NAME: the signature algorithms of NAME's key type.
+fixture__sigalgs() {
+	if openssl x509 -in "$(fixture__cert "$1").crt" -noout -text | grep -q rsaEncryption; then
+		echo "rsa_pss_rsae_sha256:RSA+SHA256"
+	else
+		echo "ECDSA+SHA256"
+	fi
 }

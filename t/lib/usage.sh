@@ -46,3 +46,21 @@ usage_bad_paths() {
 		tap_ok "... at once (took $SECONDS_TAKEN ms)" test "$SECONDS_TAKEN" -lt $((5000 + ${TP_TIME_SLACK_MS:-0}))
 	done
 }
+
+# usage_bad_key_types: --key-types (issue 17) with a type USAGE_PLUGIN cannot
+# ask for, none, one twice, an empty item, all beside another type: one
+# line each, naming the option and the value.
+usage_bad_key_types() {
+	local prefix
+	prefix=$(printf '%s' "${USAGE_PLUGIN#check_}" | tr '[:lower:]' '[:upper:]')
+	usage_error "--key-types dsa: not a key type, the option and value named" \
+	    "^$prefix UNKNOWN - --key-types: 'dsa' names a key type this check does not know; use rsa, ecdsa, rsa,ecdsa or all$" \
+	    -H 127.0.0.1 -p 1 -P smtp --key-types dsa
+	usage_error "--key-types '': empty" "--key-types: '' names no key type" -H 127.0.0.1 -p 1 -P smtp --key-types ''
+	usage_error "--key-types rsa,rsa: a duplicate" "--key-types: 'rsa,rsa' names a key type twice" \
+	    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,rsa
+	usage_error "--key-types rsa,: an empty item" "--key-types: 'rsa,' has an empty item" \
+	    -H 127.0.0.1 -p 1 -P smtp --key-types rsa,
+	usage_error "--key-types all,ecdsa: all stands alone" "--key-types: 'all,ecdsa' mixes all with other types" \
+	    -H 127.0.0.1 -p 1 -P smtp --key-types all,ecdsa
+}

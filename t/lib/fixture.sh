@@ -328,9 +328,10 @@ fixture__key() {
 	fi
 }
 
-# fixture__date OFFSET: "date -d" offset as an openssl ca date.
+# fixture__date OFFSET [FROM]: "date -d" offset (from now, or from FROM,
+# "YYYY-MM-DD HH:MM:SS UTC") as an openssl ca date.
 fixture__date() {
-	date -u -d "$1" +%Y%m%d%H%M%SZ
+	date -u -d "${2:+$2 }$1" +%Y%m%d%H%M%SZ
 }
 
 # fixture__selfsigned NAME SUBJECT EXT DAYS: starts now.
@@ -343,11 +344,15 @@ fixture__selfsigned() {
 # fixture__sign CA NAME SUBJECT EXT START END [MD]: CSR for NAME.key signed
 # by CA with "openssl ca" (which, unlike x509 -req on 3.0, takes dates).
 fixture__sign() {
+	# Both dates from one reading of the clock: a second passing between
+	# two readings made a 90-day certificate 90 days and 1 s long.
+	local from
+	from=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 	openssl req -new -config ca.cnf -key "$2.key" -subj "$3" -out "$2.csr"
 	openssl ca -batch -notext -config ca.cnf -name "ca_$1" \
 		-in "$2.csr" -out "$2.crt" -extensions "$4" \
-		-startdate "$(fixture__date "$5")" -enddate "$(fixture__date "$6")" \
-		-md "${7:-sha256}"
+		-startdate "$(fixture__date "$5" "$from")" \
+		-enddate "$(fixture__date "$6" "$from")" -md "${7:-sha256}"
 }
 
 # fixture__root NAME SUBJECT: a root CA valid from a year ago (so that

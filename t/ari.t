@@ -348,7 +348,7 @@ usage_is "--ari-url 'ftp://ca\.example/ari' must be an http or https URL" "an ft
     --ari-url ftp://ca.example/ari
 usage_is "--ari-url 'renewal-info' is not a URL" "a relative URL" --ari-url renewal-info
 usage_is "--ari-url '.*' must not hold a query" "a URL with a query" --ari-url "$ARI/future?x=1"
-usage_is "--cache-dir '$TP_TMP/nowhere' is not a directory \(create it first\)" \
+usage_is "--cache-dir '.*/nowhere' is not a directory \(create it first\)" \
     "a cache directory that does not exist" --ari --cache-dir "$TP_TMP/nowhere"
 usage_is "--cache-dir '.*/www/future\.json' is not a directory" "a cache directory that is a file" \
     --ari --cache-dir "$TP_TMP/www/future.json"

@@ -851,6 +851,9 @@ run(const struct options *o, struct check *c)
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
 	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n)) {
+		/* -t counts from the start: the client's set-up took some of it. */
+		for (size_t i = 0; i < n; i++)
+			tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
 		if (n == 1)
 			(void)tp_probe_run(probes[0], client, cfgs[0]);
 		else

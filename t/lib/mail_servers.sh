@@ -224,7 +224,7 @@ fixture__nginx_mail_longcaps() {
 # A second Postfix instance (its own queue and config directories) whose
 # listeners are postscreen, handing clients that pass to smtpd.  The
 # pre-greet test is on: postscreen sends "220-" and the client must wait
-# postscreen_greet_wait (1 s) for smtpd's "220 " line; a client that talks
+# postscreen_greet_wait (1 s, 4 s under valgrind) for smtpd's "220 " line; a client that talks
 # first is dropped with "521 5.5.1 Protocol error".  Every connection is
 # tested again (no cached pass), so each check meets the multi-line greeting.
 #   PS_SMTP   pre-greet test, then smtpd with STARTTLS (SNI map as PF_SMTP)
@@ -237,6 +237,10 @@ fixture__nginx_mail_longcaps() {
 fixture_start_postscreen() {
 	fixture_pki
 	fixture__tmp
+	# Under valgrind a check may take over a second from connect() to its
+	# PROXY header: the pre-greet window must be wider than that.
+	PS_GREET_WAIT=1s
+	[ -n "${TP_WRAPPER:-}" ] && PS_GREET_WAIT=4s
 	PS_DIR=$TP_TMP/postscreen
 	PS_QUEUE=$(mktemp -d "/tmp/tp-postscreen.XXXXXX") || tap_bail "cannot create a Postfix queue directory"
 	FIXTURE_SHORT_DIRS+=("$PS_QUEUE")
@@ -293,7 +297,7 @@ fixture__postscreen_main() {
 	# postscreen tests loopback clients too (its default permits mynetworks)
 	postscreen_access_list =
 	postscreen_greet_banner = tls-probe fixture postscreen: wait for the greeting
-	postscreen_greet_wait = 1s
+	postscreen_greet_wait = $PS_GREET_WAIT
 	postscreen_greet_action = drop
 	postscreen_cache_map =
 	postscreen_denylist_action = drop

@@ -107,14 +107,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		/* A chain of its own, and two sharing CHAIN's facts: one freed
 		 * before CHAIN, one after (a shared certificate outlives any holder). */
-		struct tp_chain *copy = chain_from_stack(stack, NULL);
-		struct tp_chain *early = chain_from_stack(stack, chain);
-		struct tp_chain *shared = chain_from_stack(stack, chain);
+		struct cert_cache *cache = cert_cache_new();
+		struct tp_chain *copy = chain_from_stack(stack, NULL, NULL);
+		struct tp_chain *early = chain_from_stack(stack, chain, NULL);
+		struct tp_chain *shared = chain_from_stack(stack, chain, NULL);
+		/* Two chains through one cache share each certificate's facts. */
+		struct tp_chain *cached1 = chain_from_stack(stack, NULL, cache);
+		struct tp_chain *cached2 = chain_from_stack(stack, NULL, cache);
 
 		if (copy == NULL || tp_chain_count(copy) != (size_t)sk_X509_num(stack) ||
-		    early == NULL || shared == NULL ||
-		    tp_chain_count(shared) != tp_chain_count(chain))
+		    early == NULL || shared == NULL || cache == NULL || cached1 == NULL ||
+		    cached2 == NULL || tp_chain_count(shared) != tp_chain_count(chain) ||
+		    tp_chain_count(cached2) != tp_chain_count(copy))
 			abort();
+		for (size_t i = 0; i < tp_chain_count(cached2); i++)
+			if (tp_chain_cert(cached1, i) != tp_chain_cert(cached2, i))
+				abort();
+		tp_chain_free(cached1);
+		cert_cache_free(cache);
+		exercise(cached2);
+		tp_chain_free(cached2);
 		exercise(early);
 		tp_chain_free(early);
 		for (size_t i = 0; i < tp_chain_count(shared); i++)

@@ -347,6 +347,9 @@ usage_is() {	# usage_is ERE WHY ARGS...
 usage_is "--ari-url 'ftp://ca\.example/ari' must be an http or https URL" "an ftp URL" \
     --ari-url ftp://ca.example/ari
 usage_is "--ari-url 'renewal-info' is not a URL" "a relative URL" --ari-url renewal-info
+usage_is "--ari-url 'https://' is not a URL" "a URL without a host" --ari-url https://
+usage_is "--ari-url 'https://ca\.example/renewal info' holds a space" "a URL with a space" \
+    --ari-url "https://ca.example/renewal info"
 usage_is "--ari-url '.*' must not hold a query" "a URL with a query" --ari-url "$ARI/future?x=1"
 usage_is "--cache-dir '.*/nowhere' is not a directory \(create it first\)" \
     "a cache directory that does not exist" --ari --cache-dir "$TP_TMP/nowhere"

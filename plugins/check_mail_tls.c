@@ -734,21 +734,20 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 
 /*
  * --dane: DNS first, so that the handshake can be verified against TLSA;
- * one deadline for both, the lookups may use half of it and the probes
- * get what they left (a resolver that loses TLSA queries would otherwise
- * leave the probe a millisecond, and it would blame the server).  False
- * with a result on C when the check cannot go on.
+ * one deadline for both (the run's, DEADLINE): the lookups may use half of
+ * what is left and the probes get the rest (a resolver that loses TLSA
+ * queries would otherwise leave the probe a millisecond, and it would
+ * blame the server).  False with a result on C when the check cannot go on.
  */
 static bool
 prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
-    struct tp_config **cfgs, size_t n)
+    struct tp_config **cfgs, size_t n, int64_t deadline)
 {
 	const struct endpoint_opts *e = &o->endpoint;
-	int64_t now = tp_monotonic_ms(), t_ms = (int64_t)(o->common.timeout_seconds * 1000);
-	int64_t deadline = now + t_ms;
+	int64_t now = tp_monotonic_ms();
 	char err[512];
 	int rc = dane_prepare(dane, o->resolver, o->trust_anchor, e->host, e->port, e->family,
-	    now + t_ms / 2, cfgs[0], err, sizeof(err));
+	    now + (deadline - now) / 2, cfgs[0], err, sizeof(err));
 
 	for (size_t i = 1; i < n && rc == 0; i++)
 		if (dane_configure(dane, cfgs[i], err, sizeof(err)) < 0)
@@ -757,8 +756,6 @@ prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
 		check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "%s", err);
 		return false;
 	}
-	for (size_t i = 0; i < n; i++)
-		tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
 	return true;
 }
 
@@ -850,8 +847,8 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
-	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n)) {
-		/* -t counts from the start: the client's set-up took some of it. */
+	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n, deadline)) {
+		/* -t counts from the start: the client's set-up and DNS took some of it. */
 		for (size_t i = 0; i < n; i++)
 			tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
 		if (n == 1)

@@ -2,7 +2,8 @@
 # fuzz/run.sh SECONDS - builds the targets (fuzz/build.sh into $FUZZ_OUT,
 # default fuzz/out), then runs each for SECONDS on a temporary copy of its
 # seed corpus (fuzz/corpus/ is never modified). Prints executions and
-# crashes per target; exits 1 if any target crashed, leaked or hung.
+# crashes per target, one target per core at a time (FUZZ_JOBS); exits 1
+# if any target crashed, leaked or hung.
 # TARGETS="range proxy" limits the run; crash inputs go to $FUZZ_OUT/artifacts.
 set -eu
 
@@ -18,9 +19,10 @@ mkdir -p "$out/artifacts"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tls-probe-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-failed=0
-printf '%-12s %12s %6s %8s  %s\n' target executions edges crashes note
-for t in $TARGETS; do
+# run_target NAME: one target's run; its row of the table goes to $tmp/NAME/row
+# and a failure to $tmp/NAME/failed.
+run_target() {
+	t=$1
 	case $t in
 	starttls) opts="-max_len=65537 -dict=$here/starttls.dict" ;;
 	reply_line) opts="-max_len=8192 -dict=$here/starttls.dict" ;;
@@ -49,13 +51,34 @@ for t in $TARGETS; do
 	crashes=$(find "$tmp/$t/artifacts" -type f | wc -l)
 	note=""
 	if [ "$crashes" -gt 0 ] || [ "$rc" -ne 0 ]; then
-		failed=1
+		: >"$tmp/$t/failed"
 		cp "$tmp/$t/artifacts/"* "$out/artifacts/" 2>/dev/null || true
 		cp "$tmp/$t/log" "$out/artifacts/$t.log"
 		note="exit $rc: $(grep -m 1 -E 'ERROR|runtime error|SUMMARY' "$tmp/$t/log" || true)"
 		note="$note; see $out/artifacts/$t.log"
 		[ "$crashes" -gt 0 ] || crashes=1
 	fi
-	printf '%-12s %12s %6s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "$crashes" "$note"
+	printf '%-12s %12s %6s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "$crashes" "$note" \
+	    >"$tmp/$t/row"
+}
+
+# One target per core at a time; each runs for exactly SECONDS.
+width=${FUZZ_JOBS:-$(nproc)}
+running=0
+for t in $TARGETS; do
+	run_target "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$width" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+
+failed=0
+printf '%-12s %12s %6s %8s  %s\n' target executions edges crashes note
+for t in $TARGETS; do
+	cat "$tmp/$t/row" 2>/dev/null || printf '%-12s %12s\n' "$t" "did not run"
+	[ -f "$tmp/$t/row" ] && [ ! -f "$tmp/$t/failed" ] || failed=1
 done
 exit $failed

@@ -57,7 +57,13 @@ tp_client_new(const char *trust_file_or_dir)
 	/* See weak servers as they are: the plugin judges versions and keys. */
 	SSL_CTX_set_security_level(cl->ssl_ctx, 0);
 	SSL_CTX_set_min_proto_version(cl->ssl_ctx, TLS1_VERSION);
-	SSL_CTX_set_cipher_list(cl->ssl_ctx, "ALL:@SECLEVEL=0");
+	/*
+	 * Every suite but the anonymous ones: a server that prefers its own
+	 * order and puts aNULL first (opportunistic TLS allows it) would
+	 * otherwise send no certificate at all, though it has one for every
+	 * client that asks as verifying clients do.
+	 */
+	SSL_CTX_set_cipher_list(cl->ssl_ctx, "ALL:!aNULL:@SECLEVEL=0");
 	/* DANE for whichever probe brings TLSA records; the others are unaffected. */
 	if (SSL_CTX_dane_enable(cl->ssl_ctx) <= 0)
 		snprintf(cl->error, sizeof(cl->error), "cannot enable DANE in OpenSSL");

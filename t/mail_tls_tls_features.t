@@ -71,6 +71,10 @@ expect "TLSv1.2 server with --min-tls 1.2 is OK" check_mail_tls OK \
 tap_like "$OUT" '^\[OK\] TLSv1\.2 meets --min-tls$' "... and the long output says so"
 run_plugin check_mail_tls "${A[@]}" --output json
 tap_is "$(fact tls_version)" TLSv1.2 "... and the JSON facts have tls_version TLSv1.2"
+# The server puts an anonymous suite first: the check must not offer it,
+# or it gets no certificate to judge ("the server sent no certificate").
+tap_like "$(fact cipher)" '^ECDHE-(ECDSA|RSA)-AES256-GCM-SHA384$' \
+    "... with a certificate's suite, though the server prefers an anonymous one"
 mapfile -t A < <(tls "$HT_OCSP_GOOD" mail.example.test --min-tls 1.3)
 expect "TLSv1.3 server with --min-tls 1.3 is OK" check_mail_tls OK "OK - .* TLSv1\.3" "${A[@]}"
 

@@ -955,7 +955,10 @@ fixture__haproxy_cfg() {
 #   HT_OCSP_BADSIG   serves mail-renewed, stapling a "good" response
 #                    signed by a non-responder (the leaf "other")
 #   HT_STRICT_SNI    strict-sni: other SNI names get an alert, no staple
-#   HT_TLS12         ssl-max-ver TLSv1.2, no staple
+#   HT_TLS12         ssl-max-ver TLSv1.2, no staple, and its own cipher
+#                    order first (HAProxy's default) with an anonymous
+#                    suite on top, as opportunistic TLS allows: a client
+#                    that offers aNULL gets no certificate
 # There is no backend: "tcp-request content reject" closes each connection
 # as soon as its handshake is done (like a TLS proxy whose backend is
 # down), which is all that "-P tls" and s_client need.
@@ -1007,7 +1010,7 @@ fixture__haproxy_tls_cfg() {
 	  bind 127.0.0.1:$HT_STRICT_SNI ssl crt $h/mail.pem strict-sni
 	  tcp-request content reject
 	listen ht_tls12
-	  bind 127.0.0.1:$HT_TLS12 ssl crt $h/mail.pem ssl-max-ver TLSv1.2
+	  bind 127.0.0.1:$HT_TLS12 ssl crt $h/mail.pem ssl-max-ver TLSv1.2 ciphers AECDH-AES256-SHA:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0
 	  tcp-request content reject
 	EOF
 }

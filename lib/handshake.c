@@ -25,8 +25,10 @@ info_callback(const SSL *ssl, int where, int ret)
 	struct tp_probe *p = SSL_get_app_data(ssl);
 
 	/* READ and WRITE alerts share the SSL_CB_ALERT bit: ours are not the server's. */
-	if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && p != NULL)
+	if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT && p != NULL) {
+		p->alert_code = ret & 0xff;
 		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(ret));
+	}
 }
 
 /* Keeps the server's first bytes, to quote them when they are not TLS. */
@@ -102,25 +104,26 @@ note_tls_said(struct tp_probe *p)
 
 /* Alerts that say the server could not read a record, not what it held. */
 static bool
-alert_unreadable(const char *alert)
+alert_unreadable(int code)
 {
-	static const char *const unreadable[] = {
-		"unexpected", "decode error", "record overflow",
-		"bad record mac", "illegal parameter",
-	};
-
-	for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++)
-		if (strstr(alert, unreadable[i]) != NULL)
-			return true;
-	return false;
+	switch (code) {
+	case SSL_AD_UNEXPECTED_MESSAGE:
+	case SSL_AD_DECODE_ERROR:
+	case SSL_AD_RECORD_OVERFLOW:
+	case SSL_AD_BAD_RECORD_MAC:
+	case SSL_AD_ILLEGAL_PARAMETER:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int
 alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 {
 	const char *hint = "";
-	bool no_match = strstr(p->alert, "handshake failure") ||
-	    strstr(p->alert, "insufficient security");
+	bool no_match = p->alert_code == SSL_AD_HANDSHAKE_FAILURE ||
+	    p->alert_code == SSL_AD_INSUFFICIENT_SECURITY;
 
 	if (no_match && cfg->key_type != TP_KEY_ANY) {
 		/* It holds no certificate the offered signatures could sign with. */
@@ -134,14 +137,14 @@ alert_failure(struct tp_probe *p, const struct tp_config *cfg)
 		hint = ": no TLS version or cipher in common (the server may "
 		    "require settings this client does not offer, or have no usable "
 		    "certificate)";
-	else if (strstr(p->alert, "unrecognized name"))
+	else if (p->alert_code == SSL_AD_UNRECOGNIZED_NAME)
 		hint = ": the server has no certificate for the requested name "
 		    "(check --sni and the server's SNI configuration)";
-	else if (strstr(p->alert, "protocol version"))
+	else if (p->alert_code == SSL_AD_PROTOCOL_VERSION)
 		hint = ": no TLS protocol version in common";
 	note_tls_said(p);
 	return probe_refused(p, TP_FAIL_TLS_ALERT,
-	    alert_unreadable(p->alert) ? REFUSED_ALERT_UNREADABLE : REFUSED_ALERT, NULL,
+	    alert_unreadable(p->alert_code) ? REFUSED_ALERT_UNREADABLE : REFUSED_ALERT, NULL,
 	    "the server ended the TLS handshake with the alert '%s'%s", p->alert, hint);
 }
 
@@ -195,8 +198,10 @@ read_unread_reply(struct tp_probe *p, struct conn *c)
 		return;
 	p->first_len = (size_t)n;
 	p->first_bytes[n] = '\0';
-	if (n >= 7 && b[0] == 0x15 && b[1] == 0x03 && b[3] == 0 && b[4] == 2)
+	if (n >= 7 && b[0] == 0x15 && b[1] == 0x03 && b[3] == 0 && b[4] == 2) {
+		p->alert_code = b[6];
 		snprintf(p->alert, sizeof(p->alert), "%s", SSL_alert_desc_string_long(b[6]));
+	}
 }
 
 /* The server answered a ClientHello with something else: say what. */

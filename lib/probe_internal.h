@@ -276,6 +276,7 @@ struct tp_probe {
 	char cipher[128];
 	int tls_version_number;
 	char alert[128];		/* last alert received, if any */
+	int alert_code;			/* its description (SSL_AD_*), when alert[0] */
 	char first_bytes[160];		/* what the server sent first in the handshake */
 	size_t first_len;
 	struct tp_chain *peer_chain;

@@ -291,7 +291,7 @@ read_reports(struct run *r, struct tlsrpt_source *src)
 {
 	struct tlsrpt_candidate cand;
 	char err[512];
-	int rc;
+	int rc, added = 0;
 
 	while ((rc = tlsrpt_source_next(src, &cand, r->source_error,
 	    sizeof(r->source_error))) == 1) {
@@ -308,20 +308,20 @@ read_reports(struct run *r, struct tlsrpt_source *src)
 		}
 		check_verbose(&r->opts->common, 1, "%s: report %s from %s, %zu policies",
 		    cand.origin, report->report_id, report->organization, report->policy_count);
-		rc = tlsrpt_tally_add(r->tally, report);
-		if (rc == 1)
+		added = tlsrpt_tally_add(r->tally, report);
+		if (added == 1)
 			r->reports_read++;
-		else if (rc == 0)
+		else if (added == 0)
 			r->reports_outside++;
 		tlsrpt_report_free(report);
-		if (rc < 0) {
+		if (added < 0) {
 			snprintf(r->source_error, sizeof(r->source_error), "out of memory");
 			break;
 		}
 	}
 	r->examined = tlsrpt_source_examined(src);
 	r->skipped = tlsrpt_source_skipped(src);
-	if (rc == 0)
+	if (rc == 0 && added >= 0)
 		r->source_error[0] = '\0';
 }
 

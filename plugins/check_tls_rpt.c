@@ -444,9 +444,9 @@ judge_clean_groups(struct check *c, struct run *r)
 
 		if (g->failures > 0)
 			continue;
-		check_add(c, STATE_OK, "%s: %s sessions%s%s (%s), none failed; report%s %s",
-		    g->organization, thousands(g->sessions, a), g->domain[0] ? " for " : "",
-		    g->domain, policy_text(g), g->report_count == 1 ? "" : "s",
+		check_add(c, STATE_OK, "%s: %s sessions, none failed; %s%s%s; report%s %s",
+		    g->organization, thousands(g->sessions, a), policy_text(g),
+		    g->domain[0] ? " for " : "", g->domain, g->report_count == 1 ? "" : "s",
 		    ids_text(g->report_ids, g->report_count, ids, sizeof(ids)));
 	}
 }

@@ -40,7 +40,7 @@ expect "the default window is 48 h, by the reports' end: two days of each" check
 tap_like "$OUT" "sessions=3000;;;0 " "perfdata: sessions"
 tap_like "$OUT" "failures_certificate-expired=0;;;0 " "perfdata: failures per result type, 0 too"
 tap_like "$OUT" "reports_read=4;;;0 reports_unreadable=0;;;0" "perfdata: reports read and unreadable"
-tap_like "$OUT" $'\n''\[OK\] Google Inc\.: 2,400 sessions for example\.com \(MTA-STS \(enforce\)\), none failed; reports [0-9-]+T00:00:00Z_example\.com, ' \
+tap_like "$OUT" $'\n''\[OK\] Google Inc\.: 2,400 sessions, none failed; MTA-STS \(enforce\) for example\.com; reports [0-9-]+T00:00:00Z_example\.com, ' \
     "long output: a line per sender, with the report ids"
 
 # --- an expired certificate, reported by two senders --------------------------

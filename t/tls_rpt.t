@@ -130,4 +130,22 @@ tap_like "$OUT" "reports_read=1;;;0 reports_unreadable=2;;;0" "perfdata: 1 read,
 truncate -s 17M "$W/huge.json"
 expect "a report over 16 MiB is refused unread, named" check_tls_rpt WARNING "" --dir "$W"
 tap_like "$OUT" "huge\.json: it is larger than 16777216 bytes" "... saying why"
+
+# --- hostile reports: each refused with a sentence, at once, the rest still read
+W=$TP_TMP/hostile; mkdir "$W"
+report "$W/google.json" "Google Inc." "$(day 1)T00:00:00Z_example.com" "$(day 1)" "$STS" 1200 0
+{ printf '{"organization-name":'; printf '[%.0s' $(seq 10000); printf ']%.0s' $(seq 10000); printf '}'; } >"$W/deep.json"
+{
+	printf '{"organization-name":"Many","report-id":"many","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"policies":[' "$(day 1)" "$(day 1)"
+	yes '{"policy":{"policy-type":"sts","policy-domain":"example.com"},"summary":{"total-successful-session-count":1,"total-failure-session-count":0}},' |
+	    head -n 99999 | tr -d '\n'
+	printf '{"policy":{"policy-type":"sts","policy-domain":"example.com"},"summary":{"total-successful-session-count":1,"total-failure-session-count":0}}]}'
+} >"$W/policies.json"
+printf '{"organization-name":"\xff\xfe","report-id":"utf8"}' >"$W/utf8.json"
+expect "JSON nested 10,000 deep, 100,000 policies, invalid UTF-8: each named unreadable, at once" check_tls_rpt WARNING "" --dir "$W"
+tap_like "$OUT" "deep\.json: it is not JSON: maximum parsing depth reached" "... the nesting refused by the parser's depth bound"
+tap_like "$OUT" "policies\.json: it holds more than 500000 JSON values" "... 100,000 policies refused before they are parsed"
+tap_like "$OUT" "utf8\.json: it is not JSON: unable to decode byte 0xff" "... invalid UTF-8 refused"
+tap_like "$OUT" $'\n''\[OK\] Google Inc\.: 1,200 sessions' "... and the good report beside them still read"
+tap_ok "... within 5 s (took $SECONDS_TAKEN ms)" test "$SECONDS_TAKEN" -lt $((5000 + ${TP_TIME_SLACK_MS:-0}))
 tap_done

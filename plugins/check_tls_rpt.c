@@ -413,15 +413,18 @@ judge_rows(struct check *c, struct run *r, struct worst *w)
 		const struct tlsrpt_group *g = tlsrpt_tally_group(r->tally, row->group);
 		double share = share_of(row->failures, g->sessions);
 		enum check_state st = row_state(o, g, share);
+		bool undetailed = row->known && strcmp(row->result_type, "unspecified") == 0;
 		char line[700];
 
-		snprintf(line, sizeof(line), "%s: %s of %s sessions %s%s failed (%s%s) in the last %s",
+		snprintf(line, sizeof(line), "%s: %s of %s sessions%s%s failed (%s%s) in the last %s",
 		    g->organization, thousands(row->failures, a), thousands(g->sessions, b),
-		    row->mx[0] ? "to " : "", row->mx, row->result_type,
+		    row->mx[0] ? " to " : "", row->mx,
+		    undetailed ? "the report gives no failure-details" : row->result_type,
 		    row->known ? "" : ", a result type RFC 8460 does not list",
 		    window_text(o, win));
 		check_add(c, st, "%s; %s%s%s: %.1f%% of its sessions; report%s %s", line,
-		    policy_text(g), g->domain[0] ? " for " : "", g->domain, share, row->report_count == 1 ? "" : "s",
+		    policy_text(g), g->domain[0] ? " for " : "", g->domain, share,
+		    row->report_count == 1 ? "" : "s",
 		    ids_text(row->report_ids, row->report_count, ids, sizeof(ids)));
 		if (st != STATE_OK)
 			w->findings++;

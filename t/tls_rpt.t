@@ -131,6 +131,16 @@ truncate -s 17M "$W/huge.json"
 expect "a report over 16 MiB is refused unread, named" check_tls_rpt WARNING "" --dir "$W"
 tap_like "$OUT" "huge\.json: it is larger than 16777216 bytes" "... saying why"
 
+# --- a result type RFC 8460 does not list, and failures counted without details
+W=$TP_TMP/unknown; mkdir "$W"
+report "$W/mox.json" "mox" "mox-1" "$(day 1)" "$STS_TESTING" 990 10 \
+    '[{"result-type":"certificate-revoked","receiving-mx-hostname":"mx1.example.com","failed-session-count":4}]'
+expect "an unknown result type is judged and named, not fatal" check_tls_rpt WARNING \
+    "mox: 6 of 1,000 sessions failed \(the report gives no failure-details\) in the last 48 h; and 1 more finding" --dir "$W"
+tap_like "$OUT" $'\n''\[WARNING\] mox: 4 of 1,000 sessions to mx1\.example\.com failed \(certificate-revoked, a result type RFC 8460 does not list\)' \
+    "... its line says it is not one of the RFC's"
+tap_like "$OUT" "failures_other=4;;;0" "... counted in failures_other"
+
 # --- hostile reports: each refused with a sentence, at once, the rest still read
 W=$TP_TMP/hostile; mkdir "$W"
 report "$W/google.json" "Google Inc." "$(day 1)T00:00:00Z_example.com" "$(day 1)" "$STS" 1200 0

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mtasts.h"
+#include "tlsrpt_record.h"
 
 #define MAX_RECORDS 16
 

@@ -1,9 +1,9 @@
 /*
  * mtasts.h - what a domain publishes for MTA Strict Transport Security
  * (RFC 8461: the TXT record at _mta-sts.DOMAIN and the policy file at
- * https://mta-sts.DOMAIN/.well-known/mta-sts.txt) and for SMTP TLS
- * Reporting (RFC 8460: the TXT record at _smtp._tls.DOMAIN), parsed
- * strictly, and MX names matched against policy patterns.
+ * https://mta-sts.DOMAIN/.well-known/mta-sts.txt), parsed strictly, and MX
+ * names matched against policy patterns. The TLS-RPT record is
+ * tlsrpt_record.h, which follows the same conventions.
  *
  * Pure functions into bounded plain structs: no network, no allocation,
  * no locale. Input is a pointer and a length (it may hold NUL bytes and
@@ -28,8 +28,6 @@
 #define MTASTS_NAME_MAX 253		/* characters of a host name or mx pattern */
 #define MTASTS_MAX_AGE_MAX 31557600L	/* seconds, about a year (RFC 8461 3.2) */
 #define MTASTS_WARNING_MAX 256
-#define TLSRPT_RUA_MAX 16		/* reporting URIs kept; more is an error */
-#define TLSRPT_URI_MAX 512		/* characters of one reporting URI */
 
 /* One TXT record as DNS returned it, its strings joined by the caller. */
 struct mtasts_txt {
@@ -115,26 +113,5 @@ bool mtasts_mx_matches(const char *pattern, const char *host);
 
 /* The first mx pattern of POLICY that HOST matches, or NULL. */
 const char *mtasts_policy_match(const struct mtasts_policy *policy, const char *host);
-
-/* --- the TLS-RPT TXT record: "v=TLSRPTv1; rua=mailto:tlsrpt@example.com" - */
-
-struct tlsrpt_record {
-	size_t rua_count;			/* 1 to TLSRPT_RUA_MAX */
-	char rua[TLSRPT_RUA_MAX][TLSRPT_URI_MAX + 1];	/* scheme lowercased: "mailto:..." or "https://..." */
-	char warning[MTASTS_WARNING_MAX];	/* "" or a repeated field senders skip */
-};
-
-/*
- * Parses one record: v=TLSRPTv1 first, fields as in the MTA-STS record, a
- * rua field required: one or more URIs separated by ',' (white space
- * allowed around it), each mailto:local@domain or https://host..., with
- * ',', ';' and '!' percent-encoded as RFC 8460 requires. OUT is cleared first.
- */
-int tlsrpt_record_parse(const char *text, size_t len, struct tlsrpt_record *out,
-    char *err, size_t errlen);
-
-/* Picks the TLS-RPT record among the N TXT records at _smtp._tls.DOMAIN, as above. */
-enum mtasts_select tlsrpt_record_select(const struct mtasts_txt *records, size_t n,
-    struct tlsrpt_record *out, char *err, size_t errlen);
 
 #endif

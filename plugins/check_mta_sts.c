@@ -22,6 +22,7 @@
 #include "dns.h"
 #include "http_fetch.h"
 #include "mtasts.h"
+#include "tlsrpt_record.h"
 #include "plugin_opts.h"
 #include "statefile.h"
 #include "tlsprobe.h"

@@ -27,7 +27,7 @@ if dpkg-query -W -f='${Status}' tls-probe 2>/dev/null | grep -q ' installed$'; t
 	tap_skip_all "tls-probe is installed on this machine; this test would replace and purge it"
 fi
 PLUGINDIR=/usr/lib/nagios/plugins
-PLUGINS="check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts"
+PLUGINS="check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts check_tls_rpt"
 ICINGA_CONF=/usr/share/icinga2/include/plugins-contrib.d/tls-probe.conf
 NAGIOS_CFG=/etc/nagios-plugins/config/tls-probe.cfg
 ZABBIX_DIR=/usr/share/tls-probe/zabbix
@@ -175,7 +175,7 @@ tap_like "$OUT" "^MAIL_TLS OK - 127\.0\.0\.1:$PF_SUBMISSION \(submission\) TLSv1
 OUT=$("$PLUGINDIR/check_mail_tls" -H 127.0.0.1 -p "$PF_NOTLS" -P submission "${A[@]}" 2>&1) &&
 	rc=0 || rc=$?
 tap_is "$rc" 2 "... and CRITICAL (2) on the port without STARTTLS" || tap_diag "$OUT"
-for plugin in check_cert_chain check_sni_map check_acme_http01 check_mta_sts; do
+for plugin in check_cert_chain check_sni_map check_acme_http01 check_mta_sts check_tls_rpt; do
 	tap_like "$("$PLUGINDIR/$plugin" -V 2>&1)" "^$plugin $VERSION\$" "$PLUGINDIR/$plugin runs (-V)"
 done
 if command -v man >/dev/null 2>&1; then

@@ -245,7 +245,7 @@ tap_unlike "$OUT" "^\[[^]]*\] (warning|critical)/" "... without warnings" || tap
 
 # What was defined, from the object list -C wrote.
 OBJ=$(icinga object list -t CheckCommand 2>&1)
-for c in mail_tls cert_chain sni_map mta_sts; do
+for c in mail_tls cert_chain sni_map mta_sts tls_rpt; do
 	tap_like "$OBJ" "^Object '$c' of type 'CheckCommand'" "CheckCommand $c defined"
 done
 tap_like "$OBJ" "tls_probe_plugin_dir = \"$PLUGINS\"" "tls_probe_plugin_dir defaults to TlsProbePluginDir when defined"

@@ -4,7 +4,7 @@
 . "$top_srcdir/t/lib/tap.sh"
 TP_TMP=$(mktemp -d); trap 'rm -rf "$TP_TMP"' EXIT
 
-for plugin in check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts; do
+for plugin in check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts check_tls_rpt; do
 	page=$top_builddir/plugins/$plugin.1
 	if [ ! -f "$page" ]; then
 		tap_ok "$plugin.1 was built (is help2man installed?)" false
@@ -21,7 +21,7 @@ done
 make -s -C "$top_builddir" install DESTDIR="$TP_TMP/root" prefix=/usr \
     plugindir=/usr/lib/nagios/plugins >"$TP_TMP/install.log" 2>&1
 tap_is "$?" 0 "make install DESTDIR=... prefix=/usr plugindir=/usr/lib/nagios/plugins"
-for plugin in check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts; do
+for plugin in check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_mta_sts check_tls_rpt; do
 	tap_ok "$plugin installed in /usr/lib/nagios/plugins" test -x "$TP_TMP/root/usr/lib/nagios/plugins/$plugin"
 	tap_ok "$plugin.1 installed in /usr/share/man/man1" test -f "$TP_TMP/root/usr/share/man/man1/$plugin.1"
 done

@@ -98,6 +98,29 @@ agent "tls_probe.mta_sts[example.test,--https-port 0]"
 tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("--https-port"))]')" '["MTA_STS",3,true]' \
     "mta_sts: the key reaches check_mta_sts (-D from the first parameter, options after)"
 
+# --- tls_probe.tls_rpt: a directory of reports, and a Maildir by its cur/ and new/
+RPT=$TP_TMP/tlsrpt; mkdir -p "$RPT"
+RPT_DAY=$(date -u -d "@$(( $(date +%s) - 86400 ))" +%Y-%m-%d)
+printf '{"organization-name":"Google Inc.","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"smtp-tls-reporting@google.com","report-id":"%sT00:00:00Z_example.test","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: mail.example.test","max_age: 604800"],"policy-domain":"example.test"},"summary":{"total-successful-session-count":1167,"total-failure-session-count":37},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"209.85.220.41","receiving-mx-hostname":"mail.example.test","failed-session-count":37}]}]}\n' \
+    "$RPT_DAY" "$RPT_DAY" "$RPT_DAY" >"$RPT/google.json"
+agent "tls_probe.tls_rpt[$RPT]"
+tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("^Google Inc\\.: 37 of 1,204 sessions to mail\\.example\\.test failed \\(certificate-expired\\)"))]')" \
+    '["TLS_RPT",2,true]' "tls_rpt: the key reaches check_tls_rpt --dir, the expired certificate CRITICAL"
+agent "tls_probe.tls_rpt[$RPT,-D other.example]"
+tap_is "$(jqv '[.exit_code, ([.perfdata[] | select(.label == "sessions") | .value] | first)]')" '[0,0]' \
+    "tls_rpt: options after the source reach the plugin (-D another domain: OK, no sessions)"
+# Which option the wrapper gives each kind of source: a stand-in plugin says.
+mkdir -p "$RPT/Maildir/cur" "$RPT/Maildir/new" "$RPT/Maildir/tmp" "$TP_TMP/argv"
+printf '#!/bin/sh\nprintf '\''{"exit_code":0,"summary":"%%s"}\\n'\'' "$*"\n' >"$TP_TMP/argv/check_tls_rpt"
+chmod +x "$TP_TMP/argv/check_tls_rpt"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" tls_rpt "$RPT/Maildir" -D example.test)
+tap_is "$(jqv '.summary')" "\"--maildir=$RPT/Maildir -D example.test --output=json\"" \
+    "wrapper: a directory with cur/ and new/ is given as --maildir"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" tls_rpt "$RPT")
+tap_is "$(jqv '.summary')" "\"--dir=$RPT --output=json\"" "wrapper: another directory as --dir"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" tls_rpt imaps://127.0.0.1/INBOX)
+tap_is "$(jqv '.summary')" '"--imap=imaps://127.0.0.1/INBOX --output=json"' "wrapper: an imaps:// URL as --imap"
+
 # --- the wrapper alone ---------------------------------------------------------
 VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/nowhere "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 "$PF_SUBMISSION" submission)
 tap_is "$(jqv '[.exit_code, (.summary | test("not found"))]')" '[3,true]' "wrapper: a missing plugin is UNKNOWN JSON"
@@ -151,6 +174,15 @@ item() { printf '%s\n' "$ITEMS" | awk -F'|' -v k="$1" '$1 == k'; }
 MASTER_MAIL=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.mail_tls\[/ { print $1 }')
 MASTER_CHAIN=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.cert_chain\[/ { print $1 }')
 MASTER_STS=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.mta_sts\[/ { print $1 }')
+MASTER_RPT=$(printf '%s\n' "$ITEMS" | awk -F'|' '$1 ~ /^tls_probe\.tls_rpt\[/ { print $1 }')
+tap_is "$(printf '%s\n' "$MASTER_RPT" | grep -c .)" 1 "template: one master item runs tls_probe.tls_rpt[...]"
+tap_is "$(item tls_probe.tls_rpt.state)" "tls_probe.tls_rpt.state|DEPENDENT|$MASTER_RPT|\$.exit_code|" \
+    "template: TLS-RPT state = \$.exit_code of the tls_rpt master"
+tap_is "$(item tls_probe.tls_rpt.summary)" "tls_probe.tls_rpt.summary|DEPENDENT|$MASTER_RPT|\$.summary|" \
+    "template: TLS-RPT summary = \$.summary of the tls_rpt master"
+tap_is "$(item tls_probe.tls_rpt.reports_unreadable)" \
+    "tls_probe.tls_rpt.reports_unreadable|DEPENDENT|$MASTER_RPT|\$.perfdata[?(@.label=='reports_unreadable')].value.first()|DISCARD_VALUE" \
+    "template: TLS-RPT reports_unreadable from its perfdata"
 tap_is "$(printf '%s\n' "$MASTER_MAIL" | grep -c .)" 1 "template: one master item runs tls_probe.mail_tls[...]"
 tap_is "$(printf '%s\n' "$MASTER_CHAIN" | grep -c .)" 1 "template: one master item runs tls_probe.cert_chain[...]"
 tap_is "$(printf '%s\n' "$MASTER_STS" | grep -c .)" 1 "template: one master item runs tls_probe.mta_sts[...]"
@@ -185,6 +217,8 @@ expand() {
 	k=${k//\{\$TLS_PROBE.ARGS\}/$A}
 	k=${k//\{\$TLS_PROBE.DOMAIN\}/example.test}
 	k=${k//\{\$TLS_PROBE.MTA_STS.ARGS\}/--https-port 0}
+	k=${k//\{\$TLS_PROBE.TLS_RPT.SOURCE\}/$RPT}
+	k=${k//\{\$TLS_PROBE.TLS_RPT.ARGS\}/-D example.test}
 	printf '%s' "$k"
 }
 agent "$(expand "$MASTER_MAIL")"
@@ -212,6 +246,9 @@ tap_is "$(jqv '.exit_code')" 0 "template: its cert_chain master key, macros expa
 agent "$(expand "$MASTER_STS")"
 tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("--https-port"))]')" '["MTA_STS",3,true]' \
     "template: its mta_sts master key, macros expanded, reaches check_mta_sts with the domain and options"
+agent "$(expand "$MASTER_RPT")"
+tap_is "$(jqv '[.prefix, .exit_code, ([.perfdata[] | select(.label == "sessions") | .value] | first)]')" '["TLS_RPT",2,1204]' \
+    "template: its tls_rpt master key, macros expanded, reads the reports for the domain"
 missing=
 for k in $(grep -o "last(/TLS probe [^/]*/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||' | sort -u); do
 	[ -n "$(item "$k")" ] || missing="$missing $k"

@@ -5,6 +5,9 @@
 #   tls_probe_zabbix.sh cert_chain HOST PORTS [EXTRA...]
 #   tls_probe_zabbix.sh sni_map    MAP [EXTRA...]
 #   tls_probe_zabbix.sh mta_sts    DOMAIN [EXTRA...]
+#   tls_probe_zabbix.sh tls_rpt    SOURCE [EXTRA...]
+#     (SOURCE: an imaps:// URL, a Maildir with cur/ and new/, or a
+#     directory of report files)
 #
 # Used by userparameter_tls_probe.conf (Zabbix agent) and usable as an
 # external check on the Zabbix server or proxy (copy it into ExternalScripts,
@@ -69,8 +72,22 @@ mta_sts)
 	if [ $# -ge 1 ]; then shift; fi
 	set -- ${domain:+-D "$domain"} "$@"
 	;;
+tls_rpt)
+	plugin=check_tls_rpt
+	source=${1:-}
+	if [ $# -ge 1 ]; then shift; fi
+	case $source in
+	"") ;;
+	imap://* | imaps://*) set -- --imap="$source" "$@" ;;
+	*) if [ -d "$source/cur" ] && [ -d "$source/new" ]; then
+		set -- --maildir="$source" "$@"
+	   else
+		set -- --dir="$source" "$@"
+	   fi ;;
+	esac
+	;;
 *)
-	json_unknown "tls_probe_zabbix.sh: unknown check '$what' (use mail_tls, cert_chain, sni_map or mta_sts)"
+	json_unknown "tls_probe_zabbix.sh: unknown check '$what' (use mail_tls, cert_chain, sni_map, mta_sts or tls_rpt)"
 	exit 0
 	;;
 esac

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "mtasts.h"
+#include "tlsrpt_record.h"
 #include "tap.h"
 
 static char err[512];

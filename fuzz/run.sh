@@ -9,7 +9,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:?usage: fuzz/run.sh SECONDS}
 out=${FUZZ_OUT:-$here/out}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_mail"}
 export TARGETS
 
 "$here/build.sh" "$out"
@@ -32,6 +32,7 @@ for t in $TARGETS; do
 	mtasts) opts="-max_len=65537 -dict=$here/mtasts.dict" ;;
 	statefile) opts="-max_len=16384" ;;
 	ari) opts="-max_len=17000 -dict=$here/ari.dict" ;;
+	tlsrpt_mail) opts="-max_len=65536 -dict=$here/tlsrpt_mail.dict" ;;
 	*) opts="" ;;
 	esac
 	mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"

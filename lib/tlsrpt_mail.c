@@ -547,9 +547,46 @@ names(GMimeMessage *msg, struct tlsrpt_mail *m, bool *nomem)
 	}
 }
 
+/* The header block of HEADERS: up to its first empty line, within the scan bound. */
+static size_t
+header_block(const char *headers, size_t len)
+{
+	if (len > HEADER_SCAN_MAX)
+		len = HEADER_SCAN_MAX;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (headers[i] == '\n' && (headers[i + 1] == '\n' ||
+		    (headers[i + 1] == '\r' && i + 2 < len && headers[i + 2] == '\n')))
+			return i + 1;
+	return len;
+}
+
+int
+tlsrpt_mail_names(const char *headers, size_t len, struct tlsrpt_mail *m)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	bool nomem = false;
+
+	pthread_once(&gmime_once, gmime_start);
+	stream = g_mime_stream_mem_new_with_buffer(headers, header_block(headers, len));
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg != NULL) {
+		free(m->message_id);
+		free(m->sender);
+		m->message_id = m->sender = NULL;
+		names(msg, m, &nomem);
+		g_object_unref(msg);
+	}
+	return nomem ? -1 : 0;
+}
+
 static int
 parse(GMimeStream *stream, bool reportish, size_t boundaries, size_t max_report,
-    struct tlsrpt_mail *out, char *err, size_t errlen)
+    const char *head, size_t head_len, struct tlsrpt_mail *out, char *err, size_t errlen)
 {
 	struct walk w = { .mail = out, .max_report = max_report };
 	GMimeParser *parser;
@@ -564,6 +601,8 @@ parse(GMimeStream *stream, bool reportish, size_t boundaries, size_t max_report,
 		    "the message has more than %d MIME boundary lines (a TLS-RPT report mail has two or three parts): not read further",
 		    MAX_BOUNDARY_LINES);
 		rc = one_unreadable(out, why);
+		if (rc == 0)
+			rc = tlsrpt_mail_names(head, head_len, out);
 		goto done;
 	}
 	parser = g_mime_parser_new_with_stream(stream);
@@ -611,9 +650,9 @@ tlsrpt_mail_from_message(const unsigned char *msg, size_t len, size_t max_report
 	memset(out, 0, sizeof(*out));
 	pthread_once(&gmime_once, gmime_start);
 	if (boundaries > MAX_BOUNDARY_LINES)
-		return parse(NULL, reportish, boundaries, max_report, out, err, errlen);
+		return parse(NULL, reportish, boundaries, max_report, (const char *)msg, len, out, err, errlen);
 	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
-	rc = parse(stream, reportish, boundaries, max_report, out, err, errlen);
+	rc = parse(stream, reportish, boundaries, max_report, NULL, 0, out, err, errlen);
 	g_object_unref(stream);
 	return rc;
 }
@@ -622,21 +661,24 @@ int
 tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
     char *err, size_t errlen)
 {
-	unsigned char *buf = malloc(CHUNK);
+	unsigned char *buf = malloc(CHUNK), *head = malloc(CHUNK);
 	off_t start = lseek(fd, 0, SEEK_CUR), at;
-	size_t boundaries = 0, head = 0;
+	size_t boundaries = 0, head_len = 0;
 	bool line_start = true, reportish = false;
 	GMimeStream *stream;
 	ssize_t n;
-	int rc;
+	int rc, copy;
 
 	memset(out, 0, sizeof(*out));
-	if (buf == NULL) {
+	if (buf == NULL || head == NULL) {
+		free(buf);
+		free(head);
 		snprintf(err, errlen, "out of memory reading a message");
 		return -1;
 	}
 	if (start < 0) {
 		free(buf);
+		free(head);
 		snprintf(err, errlen, "cannot read the message: %s", strerror(errno));
 		return -1;
 	}
@@ -649,23 +691,30 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 		}
 		if (n <= 0)
 			break;
-		if (head == 0)
-			reportish = tlsrpt_mail_may_be_report((const char *)buf, (size_t)n);
-		head += (size_t)n;
+		if (at == start) {
+			memcpy(head, buf, (size_t)n);
+			head_len = (size_t)n;
+			reportish = tlsrpt_mail_may_be_report((const char *)head, head_len);
+		}
 		boundaries += boundary_lines(buf, (size_t)n, &line_start);
 		if (boundaries > MAX_BOUNDARY_LINES)
 			break;
 	}
 	free(buf);
 	if (n < 0) {
+		free(head);
 		snprintf(err, errlen, "cannot read the message: %s", strerror(errno));
 		return -1;
 	}
 	pthread_once(&gmime_once, gmime_start);
-	if (boundaries > MAX_BOUNDARY_LINES)
-		return parse(NULL, reportish, boundaries, max_report, out, err, errlen);
-	int copy = dup(fd);
-
+	if (boundaries > MAX_BOUNDARY_LINES) {
+		rc = parse(NULL, reportish, boundaries, max_report, (const char *)head, head_len,
+		    out, err, errlen);
+		free(head);
+		return rc;
+	}
+	free(head);
+	copy = dup(fd);
 	stream = copy >= 0 ? g_mime_stream_fs_new_with_bounds(copy, start, -1) : NULL;
 	if (stream == NULL) {
 		if (copy >= 0)
@@ -673,7 +722,7 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 		snprintf(err, errlen, "cannot read the message: %s", strerror(errno));
 		return -1;
 	}
-	rc = parse(stream, reportish, boundaries, max_report, out, err, errlen);
+	rc = parse(stream, reportish, boundaries, max_report, NULL, 0, out, err, errlen);
 	g_object_unref(stream);
 	return rc;
 }

@@ -56,6 +56,13 @@ int tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
     char *err, size_t errlen);
 
 /*
+ * Only the names (Message-ID, From:) of M, from the headers alone (bytes up
+ * to the first empty line, or a prefix): for a message refused unread.
+ * 0, or -1 out of memory.
+ */
+int tlsrpt_mail_names(const char *headers, size_t len, struct tlsrpt_mail *m);
+
+/*
  * One report file's bytes (.json or .json.gz, told apart by gzip's magic
  * number, not the name): OUT gets the JSON or an unreadable sentence.
  * 0, or -1 out of memory.

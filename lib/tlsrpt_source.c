@@ -187,10 +187,10 @@ open_files(struct tlsrpt_source *src, char *err, size_t errlen)
 static int
 open_quietly(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
 
 	if (fd < 0 && errno == EPERM)	/* O_NOATIME: not the file's owner */
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd;
 }
 
@@ -202,7 +202,7 @@ too_big_sentence(char *buf, size_t size, unsigned long long bytes, size_t limit)
 	    bytes, limit >> 20);
 }
 
-/* One mail message in a file: 1 with reports in src->mail, 0 skipped, -1 failed. */
+/* One mail message in a file: 1 with reports in src->mail, 0 skipped, 2 cannot be opened or read (errno), -1 failed. */
 static int
 load_message_file(struct tlsrpt_source *src, const char *path, char *err, size_t errlen)
 {
@@ -212,17 +212,15 @@ load_message_file(struct tlsrpt_source *src, const char *path, char *err, size_t
 	int fd, rc;
 
 	fd = open_quietly(path);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;	/* moved or expunged since the listing */
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return 2;
 	n = pread(fd, head, sizeof(head), 0);
 	if (n < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		int e = errno;
+
 		close(fd);
-		return -1;
+		errno = e;
+		return 2;
 	}
 	if (!tlsrpt_mail_may_be_report(head, (size_t)n)) {
 		close(fd);
@@ -251,7 +249,11 @@ load_message_file(struct tlsrpt_source *src, const char *path, char *err, size_t
 	close(fd);
 	if (rc < 0)
 		return -1;
-	return src->mail.n > 0 ? 1 : 0;
+	if (src->mail.n == 0) {
+		tlsrpt_mail_clear(&src->mail);	/* a DMARC report has names too */
+		return 0;
+	}
+	return 1;
 }
 
 /* Names a message: "message <ID> in MAILBOX", or by its file or UID when it has no ID. */
@@ -263,6 +265,40 @@ name_message(struct tlsrpt_source *src, const char *fallback)
 		    src->location);
 	else
 		snprintf(src->origin, sizeof(src->origin), "message %s in %s", fallback, src->location);
+}
+
+/*
+ * A file that could not be opened or read (errno E): gone since the listing
+ * (skipped, unless the whole directory went: -1), or one unreadable
+ * candidate that says why (1), never fatal to the other files.
+ */
+static int
+file_failed(struct tlsrpt_source *src, const char *path, const char *name, int e,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char why[300];
+
+	if (e == ENOENT) {
+		if (stat(src->location, &st) < 0) {
+			snprintf(err, errlen, "the directory %s vanished while it was read", src->location);
+			return -1;
+		}
+		src->examined--;	/* moved or expunged since the listing */
+		return 0;
+	}
+	tlsrpt_payload_clear(&src->file);
+	snprintf(why, sizeof(why), "the file cannot be read: %s", strerror(e));
+	if ((src->file.unreadable = strdup(why)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	src->file_pending = true;
+	if (src->kind == TLSRPT_SOURCE_DIR)
+		snprintf(src->origin, sizeof(src->origin), "%s", path);
+	else
+		snprintf(src->origin, sizeof(src->origin), "message %s in %s", name, src->location);
+	return 1;
 }
 
 /* The next file: 1 with something to hand out, 0 at the end, -1 failed. */
@@ -285,12 +321,10 @@ next_file(struct tlsrpt_source *src, char *err, size_t errlen)
 			int fd = open_quietly(path);
 
 			if (fd < 0) {
-				if (errno == ENOENT) {
-					src->examined--;
+				rc = file_failed(src, path, name, errno, err, errlen);
+				if (rc == 0)
 					continue;
-				}
-				snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-				return -1;
+				return rc;
 			}
 			rc = tlsrpt_mail_payload_fd(fd, src->max_report, &src->file, err, errlen);
 			close(fd);
@@ -305,6 +339,12 @@ next_file(struct tlsrpt_source *src, char *err, size_t errlen)
 			continue;
 		}
 		rc = load_message_file(src, path, err, errlen);
+		if (rc == 2) {
+			rc = file_failed(src, path, name, errno, err, errlen);
+			if (rc == 0)
+				continue;
+			return rc;
+		}
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
@@ -495,7 +535,7 @@ imap_response(struct imap *im, const char **resp, size_t *len, char *err, size_t
 	size_t scan = im->start;
 
 	for (;;) {
-		char *lf = memchr(im->buf + scan, '\n', im->len - scan);
+		char *lf = scan < im->len ? memchr(im->buf + scan, '\n', im->len - scan) : NULL;
 
 		if (lf == NULL) {
 			size_t off = scan - im->start;
@@ -676,7 +716,7 @@ on_headers(struct imap *im, void *arg, const char *resp, size_t len, char *err, 
 	const char *body = item(resp, len, "BODY[HEADER.FIELDS"), *hdr;
 	size_t hn;
 
-	if (uid == NULL || strstr(resp, " FETCH ") == NULL)
+	if (uid == NULL || memmem(resp, len, " FETCH ", 7) == NULL)
 		return 0;	/* another untagged response (EXISTS, FLAGS of a change) */
 	hs->src->examined++;
 	if (body == NULL || !literal_after(resp, len, body, &hdr, &hn) || !tlsrpt_mail_may_be_report(hdr, hn)) {
@@ -1035,6 +1075,13 @@ tlsrpt_source_open(const struct tlsrpt_source_opts *opts, struct tlsrpt_source *
 		return -1;
 	}
 	src->kind = opts->kind;
+	if (strlen(opts->location) > PATH_BUF - 300) {
+		snprintf(err, errlen, "%s: the location is longer than %d characters",
+		    opts->kind == TLSRPT_SOURCE_DIR ? "--dir" : opts->kind == TLSRPT_SOURCE_MAILDIR ? "--maildir" : "--imap",
+		    PATH_BUF - 300);
+		tlsrpt_source_close(src);
+		return -2;
+	}
 	src->max_report = opts->max_report_bytes ? opts->max_report_bytes : 16u * 1024 * 1024;
 	src->deadline = opts->deadline;
 	if (src->kind == TLSRPT_SOURCE_IMAP)

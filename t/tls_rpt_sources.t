@@ -144,4 +144,11 @@ tap_like "$OUT" '^examined 10002 skipped 10001$' "10,002 messages: all examined,
 tap_is "$(digests)" "$(sha256sum <"$M/json/google.json" | cut -d' ' -f1)" "10,002 messages: the one report found"
 tap_ok "10,002 messages read in ${took} ms (within 3 s, plus ${SLACK} ms slack)" test "$took" -lt $((3000 + SLACK * 4))
 
+dump maildir "$BULK" -t 0.001
+tap_is "$RC" 1 "a deadline that passes fails the source"
+tap_like "$OUT" "^error: the time ran out after [0-9]+ of 10002 messages in .*/Maildir\$" "... saying how far it got"
+dump imap "$IMAPS" "${A[@]}" -t 0.001
+tap_like "$OUT" "^error: no time was left to connect to imaps://127\\.0\\.0\\.1:$DV_IMAPS\$" \
+	"IMAP with no time left: not even connected"
+
 tap_done

@@ -23,7 +23,7 @@ main(int argc, char **argv)
 	struct tlsrpt_source *src;
 	struct tlsrpt_candidate c;
 	char err[1024] = "";
-	double secs = 10;
+	double secs = 60;
 	int opt, rc;
 
 	while ((opt = getopt(argc, argv, "u:p:kr:t:m:")) != -1) {

@@ -58,7 +58,8 @@ struct tlsrpt_source {
 	struct timespec deadline;
 
 	char **names;		/* files: DIR's names, or "cur/NAME" and "new/NAME" */
-	size_t n_names, next_name;
+	char *head;		/* HEADER_PEEK bytes: the start of the message in hand */
+	size_t n_names, cap_names, next_name;
 
 	struct imap *imap;
 
@@ -130,14 +131,23 @@ list_dir(struct tlsrpt_source *src, const char *dir, const char *sub, char *err,
 			continue;
 		if (asprintf(&name, "%s%s%s", sub ? sub : "", sub ? "/" : "", e->d_name) < 0)
 			name = NULL;
-		grown = name ? realloc(src->names, (src->n_names + 1) * sizeof(*grown)) : NULL;
-		if (grown == NULL) {
-			free(name);
+		if (name != NULL && src->n_names == src->cap_names) {
+			size_t cap = src->cap_names ? src->cap_names * 2 : 256;
+
+			grown = realloc(src->names, cap * sizeof(*grown));
+			if (grown == NULL) {
+				free(name);
+				name = NULL;
+			} else {
+				src->names = grown;
+				src->cap_names = cap;
+			}
+		}
+		if (name == NULL) {
 			closedir(d);
 			snprintf(err, errlen, "out of memory listing %s", path);
 			return -1;
 		}
-		src->names = grown;
 		src->names[src->n_names++] = name;
 	}
 	closedir(d);
@@ -206,7 +216,7 @@ too_big_sentence(char *buf, size_t size, unsigned long long bytes, size_t limit)
 static int
 load_message_file(struct tlsrpt_source *src, const char *path, char *err, size_t errlen)
 {
-	char head[HEADER_PEEK];
+	char *head = src->head;
 	struct stat st;
 	ssize_t n;
 	int fd, rc;
@@ -214,7 +224,7 @@ load_message_file(struct tlsrpt_source *src, const char *path, char *err, size_t
 	fd = open_quietly(path);
 	if (fd < 0)
 		return 2;
-	n = pread(fd, head, sizeof(head), 0);
+	n = pread(fd, head, HEADER_PEEK, 0);
 	if (n < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
 
@@ -426,7 +436,7 @@ struct imap {
 	char server[300];	/* scheme://host:port, for sentences */
 	char mailbox[256];
 	struct imap_msg *cands;	/* the messages whose headers may be a report's */
-	size_t n_cands, next_cand;
+	size_t n_cands, cap_cands, next_cand;
 	size_t exists;
 	const struct timespec *deadline;
 	size_t max_literal;
@@ -723,13 +733,17 @@ on_headers(struct imap *im, void *arg, const char *resp, size_t len, char *err, 
 		hs->src->skipped++;
 		return 0;
 	}
-	struct imap_msg *grown = realloc(im->cands, (im->n_cands + 1) * sizeof(*grown));
+	if (im->n_cands == im->cap_cands) {
+		size_t cap = im->cap_cands ? im->cap_cands * 2 : 64;
+		struct imap_msg *grown = realloc(im->cands, cap * sizeof(*grown));
 
-	if (grown == NULL) {
-		snprintf(err, errlen, "out of memory listing the IMAP mailbox");
-		return -1;
+		if (grown == NULL) {
+			snprintf(err, errlen, "out of memory listing the IMAP mailbox");
+			return -1;
+		}
+		im->cands = grown;
+		im->cap_cands = cap;
 	}
-	im->cands = grown;
 	struct imap_msg *m = &im->cands[im->n_cands++];
 
 	memset(m, 0, sizeof(*m));
@@ -1086,7 +1100,10 @@ tlsrpt_source_open(const struct tlsrpt_source_opts *opts, struct tlsrpt_source *
 	src->deadline = opts->deadline;
 	if (src->kind == TLSRPT_SOURCE_IMAP)
 		rc = open_imap(src, opts, err, errlen);
-	else {
+	else if ((src->head = malloc(HEADER_PEEK)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else {
 		size_t n = strlen(src->location);
 
 		while (n > 1 && src->location[n - 1] == '/')
@@ -1167,6 +1184,7 @@ tlsrpt_source_close(struct tlsrpt_source *src)
 	for (size_t i = 0; i < src->n_names; i++)
 		free(src->names[i]);
 	free(src->names);
+	free(src->head);
 	tlsrpt_payload_clear(&src->file);
 	tlsrpt_mail_clear(&src->mail);
 	free(src->location);

@@ -1,7 +1,7 @@
 # tls_rpt_sources.t - where check_tls_rpt's reports come from, against the
 # real servers: report mails of Google's, Microsoft's and Postfix/libtlsrpt's
 # shapes, the RFC 8460 example, a message with two reports, two DMARC
-# aggregate reports, a plain mail and three hostile ones are submitted over
+# aggregate reports, a plain mail and four hostile ones are submitted over
 # SMTP to Postfix, delivered over LMTP into Dovecot's Maildir, then read
 # through lib/tlsrpt_source (t/helpers/tlsrpt_source_dump) from that Maildir,
 # over IMAPS from that Dovecot, and as files. Every report is found once
@@ -32,7 +32,7 @@ digests() {
 
 M=$RPT_DIR/src
 rpt_write_mails "$M"
-WANT=$(for f in google microsoft postfix rfc8460 second postfix; do
+WANT=$(for f in google microsoft postfix rfc8460 second postfix microsoft; do
 	sha256sum <"$M/json/$f.json" | cut -d' ' -f1
 done | sort)
 BOMB='the report inflates to more than 16 MiB \(a gzip bomb\?\): refused after [0-9]+ bytes of gzip, not inflated further'
@@ -44,8 +44,8 @@ failed=
 for f in "$M"/mail/*.eml; do
 	r=$(rpt_smtp_send "$f") || failed="$failed ${f##*/} ($r)"
 done
-tap_is "$failed" "" "11 messages submitted over SMTP to Postfix"
-tap_ok "Postfix delivered all 11 over LMTP into Dovecot's Maildir" rpt_wait_delivered 11 ||
+tap_is "$failed" "" "12 messages submitted over SMTP to Postfix"
+tap_ok "Postfix delivered all 12 over LMTP into Dovecot's Maildir" rpt_wait_delivered 12 ||
 	tap_diag "$(tail -n 20 "$PF_DIR/maillog")"
 sleep 0.5	# Dovecot's LMTP renames into new/ last; let a late one land
 
@@ -53,7 +53,7 @@ sleep 0.5	# Dovecot's LMTP renames into new/ last; let a late one land
 files_before=$(cd "$RPT_MAILDIR" && find cur new tmp -type f -printf '%p %s %T@\n' | sort)
 dump maildir "$RPT_MAILDIR"
 tap_is "$RC" 0 "Maildir: read to its end"
-tap_is "$(digests)" "$WANT" "Maildir: each of the 6 reports once (two from one message), as sent"
+tap_is "$(digests)" "$WANT" "Maildir: each of the 7 reports once (two from one message), as sent"
 tap_like "$OUT" "^report [|] message <2026\\.12\\.01T00\\.00\\.00Z\\+example\\.test@google\\.com> in .*/Maildir [|] noreply-smtp-tls-reporting@google\\.com [|] " \
 	"Maildir: Google's report named by its Message-ID and sender"
 tap_like "$OUT" "^unreadable [|] message <bomb@bomb\\.example> in .*Maildir [|] tlsrpt@bomb\\.example [|] $BOMB\$" \
@@ -63,7 +63,9 @@ tap_like "$OUT" "^unreadable [|] message <big@big\\.example> in .*Maildir [|] tl
 tap_like "$OUT" "^unreadable [|] message <wide@wide\\.example> in .*Maildir [|] tlsrpt@wide\\.example [|] $WIDE\$" \
 	"Maildir: the MIME tree 1,000 parts wide is named with its sentence"
 tap_is "$(printf '%s\n' "$OUT" | grep -c '^unreadable')" 3 "Maildir: three unreadable, no more"
-tap_like "$OUT" '^examined 11 skipped 3$' "Maildir: 11 messages examined, the DMARC reports and the plain mail skipped"
+tap_like "$OUT" "^report [|] message <utf8@utf8\\.example> in .*Maildir [|] tlsrpt@utf8\\.example [|] " \
+	"Maildir: a report with invalid UTF-8 in its headers is read and named"
+tap_like "$OUT" '^examined 12 skipped 3$' "Maildir: 12 messages examined, the DMARC reports and the plain mail skipped"
 tap_unlike "$OUT" 'dmarc|plain@' "Maildir: DMARC and plain mail are not candidates"
 if [ -z "${TP_WRAPPER:-}" ]; then
 	rss=$(printf '%s\n' "$OUT" | sed -n 's/^peak rss \([0-9]*\) kB$/\1/p')
@@ -83,14 +85,14 @@ IMAPS=imaps://127.0.0.1:$DV_IMAPS/INBOX
 A=(-u "$RPT_USER" -p "$RPT_PASSWORD_FILE" -r "$RPT_TRUST" -t 30)
 dump imap "$IMAPS" "${A[@]}"
 tap_is "$RC" 0 "IMAPS: read to its end"
-tap_is "$(digests)" "$WANT" "IMAPS: each of the 6 reports once, as sent"
+tap_is "$(digests)" "$WANT" "IMAPS: each of the 7 reports once, as sent"
 tap_like "$OUT" "^report [|] message <20261202000501\\.tlsrpt@mx\\.sender\\.example> in imaps://127\\.0\\.0\\.1:$DV_IMAPS/INBOX [|] tlsrpt@mx\\.sender\\.example [|] " \
 	"IMAPS: Postfix's report named by its Message-ID and the mailbox URL"
 tap_like "$OUT" "^unreadable [|] message <bomb@bomb\\.example> in imaps://.* [|] $BOMB\$" "IMAPS: the gzip bomb named"
 tap_like "$OUT" "^unreadable [|] message <big@big\\.example> in imaps://.* [|] $BIG\$" \
 	"IMAPS: the 50 MiB attachment named, never fetched"
 tap_like "$OUT" "^unreadable [|] message <wide@wide\\.example> in imaps://.* [|] $WIDE\$" "IMAPS: the 1,000-part tree named"
-tap_like "$OUT" '^examined 11 skipped 3$' "IMAPS: 11 examined, 3 skipped"
+tap_like "$OUT" '^examined 12 skipped 3$' "IMAPS: 12 examined, 3 skipped"
 flags_after=$(flags)
 tap_is "$flags_after" "$flags_before" "IMAPS: every message's flags unchanged (EXAMINE, BODY.PEEK)"
 tap_unlike "$flags_after" 'Seen' "IMAPS: no message marked \\Seen"

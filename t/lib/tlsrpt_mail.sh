@@ -5,6 +5,8 @@
 #   rpt_write_mails DIR      the JSON reports (DIR/json) and the messages
 #                            (DIR/mail/NN-name.eml) of the senders' shapes,
 #                            DMARC and plain mail, and the hostile ones
+#                            (a gzip bomb, a 50 MiB attachment, 1,000 parts,
+#                            invalid UTF-8 in headers)
 #   fixture_start_rpt        Dovecot (LMTP, IMAPS, IMAP; user RPT_USER with
 #                            the password in RPT_PASSWORD_FILE) and Postfix
 #                            delivering example.test to it; exports
@@ -179,6 +181,15 @@ rpt_write_mails() {
 		    "plain@example.test" "Content-Type: text/plain; charset=utf-8"
 		printf '\nThe mail certificate will be renewed on Friday.\n'
 	} >"$m/08-plain.eml"
+
+	# Invalid UTF-8 in From:, Subject: and the file name (a sender's bug).
+	{
+		printf 'From: "\xff\xfe Reporter" <tlsrpt@utf8.example>\nTo: <%s>\n' "$RPT_USER"
+		printf 'Subject: Report Domain: example.test Submitter: \xc3\x28 utf8.example\n'
+		printf 'Message-ID: <utf8@utf8.example>\nMIME-Version: 1.0\nTLS-Report-Domain: example.test\n%s\n\n' "$mp"
+		rpt__part application/tlsrpt+gzip "utf8.example!example.test!1!2!\xe9\xff.json.gz" "$j/microsoft.json.gz"
+		printf -- '--%s--\n' "$RPT_BOUNDARY"
+	} >"$m/12-bad-utf8.eml"
 
 	# Hostile: a gzip bomb (64 MiB of zeros in some 64 KiB).
 	head -c 64M /dev/zero | gzip -9nc >"$j/bomb.json.gz"

@@ -419,6 +419,18 @@ test_hostile(void)
 	free(b.p);
 	free(r);
 
+	/* Names from the headers alone, for a message refused unread. */
+	struct tlsrpt_mail named = { 0 };
+	const char *h = "From: \"Big\" <tlsrpt@big.example>\r\nMessage-ID: <big@big.example>\r\n"
+	    "Subject: Report Domain: example.test\r\n\r\n--b1\r\nFrom: <not@the.body>\r\n";
+	is_int(tlsrpt_mail_names(h, strlen(h), &named), 0, "names read from the headers alone");
+	is_str(named.message_id, "big@big.example", "... the Message-ID");
+	is_str(named.sender, "tlsrpt@big.example", "... the From: address, not one in the body");
+	tlsrpt_mail_clear(&named);
+	is_int(tlsrpt_mail_names("garbage without headers", 23, &named), 0, "no headers: no names, no failure");
+	ok(named.message_id == NULL && named.sender == NULL, "... and none made up");
+	tlsrpt_mail_clear(&named);
+
 	tlsrpt_mail_payload((const unsigned char *)"", 0, MAX_REPORT, &p);
 	is_str(p.unreadable, "the report is empty", "an empty file is named so");
 	tlsrpt_payload_clear(&p);

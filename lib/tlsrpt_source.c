@@ -458,11 +458,15 @@ imap_fill(struct imap *im, char *err, size_t errlen)
 			im->start = 0;
 		}
 		if (im->len == im->cap) {
-			if (want > im->max_literal + IMAP_LINE_MAX * 2) {
+			size_t limit = im->max_literal + IMAP_LINE_MAX * 2;
+
+			if (im->cap >= limit) {
 				snprintf(err, errlen, "the IMAP server %s sent a response larger than %zu bytes",
-				    im->server, im->max_literal + IMAP_LINE_MAX);
+				    im->server, limit);
 				return -1;
 			}
+			if (want > limit)
+				want = limit;	/* a message just under the bound still fits */
 			p = realloc(im->buf, want);
 			if (p == NULL) {
 				snprintf(err, errlen, "out of memory reading from %s", im->server);

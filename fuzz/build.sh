@@ -12,7 +12,7 @@ top=$(cd "$here/.." && pwd)
 out=${1:-$here/out}
 CC=${FUZZ_CC:-clang}
 lib=${LIBDIR:-$top/lib}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail"}
 
 die() { echo "fuzz/build.sh: $*" >&2; exit 1; }
 
@@ -22,9 +22,9 @@ command -v pkg-config >/dev/null 2>&1 || die "pkg-config not found"
 ssl_cflags=$(pkg-config --cflags libssl libcrypto) ||
 	die "OpenSSL development files not found (apt-get install libssl-dev)"
 ssl_libs=$(pkg-config --libs libssl libcrypto)
-dep_cflags=$(pkg-config --cflags libcurl jansson) ||
-	die "libcurl or jansson development files not found (apt-get install libcurl4-openssl-dev libjansson-dev)"
-ssl_libs="$ssl_libs $(pkg-config --libs jansson) -ldl -lpthread"	# libcurl: dlopen (lib/dynlib.c)
+dep_cflags=$(pkg-config --cflags libcurl jansson gmime-3.0 zlib) ||
+	die "libcurl, jansson, GMime or zlib development files not found (apt-get install libcurl4-openssl-dev libjansson-dev libgmime-3.0-dev zlib1g-dev)"
+ssl_libs="$ssl_libs $(pkg-config --libs jansson gmime-3.0 zlib) -ldl -lpthread"	# libcurl: dlopen (lib/dynlib.c)
 
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
@@ -49,8 +49,8 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 -DPACKAGE_VERSION=\"${version:-fuzz}\" -Wall -Wextra -I$lib $ssl_cflags $dep_cflags"
 
-# The library's sources, as Makefile.am lists them (falling back to lib/*.c).
-srcs=$(sed -n '/^lib_libtls_probe_la_SOURCES *=/,/[^\\]$/p' "$top/Makefile.am" 2>/dev/null |
+# The libraries' sources, as Makefile.am lists them (falling back to lib/*.c).
+srcs=$(sed -n '/^lib_libtls_probe\(_mail\)\{0,1\}_la_SOURCES *=/,/[^\\]$/p' "$top/Makefile.am" 2>/dev/null |
 	tr ' \t\\' '\n\n\n' | sed -n 's|^lib/\(.*\)\.c$|\1|p')
 [ -n "$srcs" ] || srcs=$(cd "$lib" && ls ./*.c | sed 's|^\./||; s|\.c$||')
 

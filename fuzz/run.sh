@@ -10,7 +10,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:?usage: fuzz/run.sh SECONDS}
 out=${FUZZ_OUT:-$here/out}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail"}
 export TARGETS
 
 "$here/build.sh" "$out"
@@ -35,6 +35,7 @@ run_target() {
 	statefile) opts="-max_len=16384" ;;
 	ari) opts="-max_len=17000 -dict=$here/ari.dict" ;;
 	tlsrpt_report) opts="-max_len=65536 -dict=$here/tlsrpt_report.dict" ;;
+	tlsrpt_mail) opts="-max_len=65536 -dict=$here/tlsrpt_mail.dict" ;;
 	*) opts="" ;;
 	esac
 	mkdir -p "$tmp/$t/corpus" "$tmp/$t/artifacts"

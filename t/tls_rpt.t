@@ -129,7 +129,7 @@ tap_like "$OUT" $'\n''\[OK\] Google Inc\.: 1,200 sessions' "the readable report 
 tap_like "$OUT" "reports_read=1;;;0 reports_unreadable=2;;;0" "perfdata: 1 read, 2 unreadable"
 truncate -s 17M "$W/huge.json"
 expect "a report over 16 MiB is refused unread, named" check_tls_rpt WARNING "" --dir "$W"
-tap_like "$OUT" "huge\.json: it is larger than 16777216 bytes" "... saying why"
+tap_like "$OUT" "huge\.json: the report is larger than 16 MiB" "... saying why"
 
 # --- a result type RFC 8460 does not list, and failures counted without details
 W=$TP_TMP/unknown; mkdir "$W"

@@ -407,6 +407,13 @@ tlsrpt_report_free(struct tlsrpt_report *r)
 
 /* --- the tally ---------------------------------------------------------------- */
 
+/* A report counted: its organisation and report-id, and their hash to compare first. */
+struct seen_report {
+	uint64_t hash;
+	const char *organization;
+	const char *report_id;
+};
+
 struct tlsrpt_tally {
 	time_t from, to, latest_end;
 	char **domains;
@@ -417,6 +424,8 @@ struct tlsrpt_tally {
 	struct tlsrpt_row *rows;
 	char **strings;		/* every copy the tally made, to free */
 	size_t string_count, string_cap;
+	struct seen_report *seen;	/* organisation and report-id of each report counted */
+	size_t seen_count, seen_cap;
 };
 
 /* A copy owned by T, or NULL when out of memory. */
@@ -598,13 +607,68 @@ add_failures(struct tlsrpt_tally *t, const struct tlsrpt_report *r,
 	return 0;
 }
 
+/* FNV-1a over the organisation, a separator and the report-id. */
+static uint64_t
+report_hash(const char *organization, const char *report_id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const char *s = organization; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = report_id; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * RFC 8460 makes report-id unique per report: the same one twice (a sender
+ * that retried, a report sent both gzipped and plain, a copy in two
+ * folders) is one report. 1 when R was counted already, 0 when it is noted
+ * now, -1 out of memory.
+ */
+static int
+seen_before(struct tlsrpt_tally *t, const struct tlsrpt_report *r)
+{
+	const char *org = r->organization != NULL ? r->organization : "";
+	const char *id = r->report_id != NULL ? r->report_id : "";
+	uint64_t hash = report_hash(org, id);
+	struct seen_report *e;
+
+	for (size_t i = 0; i < t->seen_count; i++) {
+		e = &t->seen[i];
+		if (e->hash == hash && strcmp(e->organization, org) == 0 &&
+		    strcmp(e->report_id, id) == 0)
+			return 1;
+	}
+	if (t->seen_count == t->seen_cap) {
+		size_t cap = t->seen_cap ? t->seen_cap * 2 : 64;
+		struct seen_report *grown = realloc(t->seen, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		t->seen = grown;
+		t->seen_cap = cap;
+	}
+	e = &t->seen[t->seen_count];
+	if ((e->organization = keep(t, org)) == NULL || (e->report_id = keep(t, id)) == NULL)
+		return -1;
+	e->hash = hash;
+	t->seen_count++;
+	return 0;
+}
+
 int
 tlsrpt_tally_add(struct tlsrpt_tally *t, const struct tlsrpt_report *r)
 {
+	int seen;
+
 	if (r->end > t->latest_end)
 		t->latest_end = r->end;
 	if (r->end < t->from || r->end > t->to)
 		return 0;
+	if ((seen = seen_before(t, r)) != 0)
+		return seen < 0 ? -1 : 2;
 	t->reports++;
 	for (size_t i = 0; i < r->policy_count; i++) {
 		const struct tlsrpt_policy *p = &r->policies[i];
@@ -687,5 +751,6 @@ tlsrpt_tally_free(struct tlsrpt_tally *t)
 	free(t->strings);
 	free(t->groups);
 	free(t->rows);
+	free(t->seen);
 	free(t);
 }

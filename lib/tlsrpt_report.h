@@ -116,7 +116,9 @@ struct tlsrpt_tally *tlsrpt_tally_new(time_t from, time_t to, const char *const 
 
 /*
  * Adds REPORT: 1 when its date-range ends within the window (counted even
- * when no policy matched the domains), 0 when it does not, -1 out of memory.
+ * when no policy matched the domains), 0 when it does not, 2 when a report
+ * with the same organization-name and report-id was counted already (one
+ * report delivered twice: not counted again), -1 out of memory.
  */
 int tlsrpt_tally_add(struct tlsrpt_tally *t, const struct tlsrpt_report *report);
 

@@ -50,7 +50,7 @@ struct run {
 	const struct options *opts;
 	time_t now;
 	struct tlsrpt_tally *tally;
-	size_t reports_read, reports_outside, examined, skipped;
+	size_t reports_read, reports_outside, reports_duplicate, examined, skipped;
 	struct unreadable unreadable[UNREADABLE_KEPT];
 	size_t unreadable_count;
 	char source_error[600];
@@ -97,7 +97,7 @@ print_help(void)
 	    "         --imap-password-file=F]) [-D DOMAIN]... [--window=HOURS] [-w RANGE]\n"
 	    "         [-c RANGE] [--max-silence=HOURS] [--output nagios|json] [-t SECONDS] [-v]\n\n");
 	printf("Options:\n"
-	    "     --dir=DIR           a directory of report files (.json)\n"
+	    "     --dir=DIR           a directory of report files (.json, .json.gz, .eml)\n"
 	    "     --maildir=DIR       a Maildir (cur/ and new/; tmp/ is never read)\n"
 	    "     --imap=URL          an IMAP mailbox, imaps://host/MAILBOX (read with\n"
 	    "                         EXAMINE and BODY.PEEK: nothing is marked seen)\n"
@@ -313,6 +313,12 @@ read_reports(struct run *r, struct tlsrpt_source *src)
 			r->reports_read++;
 		else if (added == 0)
 			r->reports_outside++;
+		else if (added == 2) {
+			r->reports_duplicate++;
+			check_verbose(&r->opts->common, 1, "%s: report %s from %s was read "
+			    "already: counted once", cand.origin, report->report_id,
+			    report->organization);
+		}
 		tlsrpt_report_free(report);
 		if (added < 0) {
 			snprintf(r->source_error, sizeof(r->source_error), "out of memory");
@@ -541,6 +547,7 @@ facts(struct check *c, struct run *r)
 	check_fact_num(c, "window_hours", o->window_hours);
 	check_fact_num(c, "reports_read", (double)r->reports_read);
 	check_fact_num(c, "reports_outside_window", (double)r->reports_outside);
+	check_fact_num(c, "reports_duplicate", (double)r->reports_duplicate);
 	check_fact_num(c, "reports_unreadable", (double)r->unreadable_count);
 	check_fact_num(c, "examined", (double)r->examined);
 	check_fact_num(c, "skipped_not_tlsrpt", (double)r->skipped);
@@ -675,6 +682,10 @@ run(const struct options *o, struct check *c)
 	if (tlsrpt_tally_dropped(r.tally) > 0)
 		check_add(c, STATE_WARNING, "%zu policies or failure rows past the %d kept were "
 		    "not counted", tlsrpt_tally_dropped(r.tally), TLSRPT_TALLY_MAX);
+	if (r.reports_duplicate > 0)
+		check_detail(c, "%zu report%s arrived more than once (the same sender and "
+		    "report-id): counted once", r.reports_duplicate,
+		    r.reports_duplicate == 1 ? "" : "s");
 	summarise(c, &r, &w);
 	perfdata(c, &r);
 	facts(c, &r);

@@ -133,6 +133,30 @@ dump dir "$TP_TMP/no-such-dir"
 tap_is "$RC" 3 "--dir on a missing directory: a usage error"
 tap_like "$OUT" "^usage: --dir .*/no-such-dir: No such file or directory\$" "... naming the option and the path"
 
+# --- check_tls_rpt itself, on the same mailbox ------------------------------------------
+# The mails' reports ended on 2026-12-01 and -02: a window from 2026-11-30
+# takes them and leaves out the RFC's example of 2016.
+. "$top_srcdir/t/lib/plugin.sh"
+WINDOW=$(( ($(date +%s) - $(date -d 2026-11-30T00:00:00Z +%s)) / 3600 ))
+EXPIRED='^TLS_RPT CRITICAL - [^|]*sessions to mx1\.example\.test failed \((certificate-expired|tlsa-invalid)\)'
+run_plugin check_tls_rpt --maildir "$RPT_MAILDIR" --window "$WINDOW" -D example.test
+tap_is "$RC" 2 "check_tls_rpt --maildir: CRITICAL (certificate-expired and tlsa-invalid under enforce and TLSA)"
+tap_like "$LINE1" "$EXPIRED" "... line one names the MX and the result type"
+tap_like "$OUT" "unreadable report message <bomb@bomb\.example> in [^ ]*Maildir from tlsrpt@bomb\\.example: $BOMB" "... the gzip bomb named in the long output"
+tap_like "$LINE1" " reports_read=4;;;0 reports_unreadable=3;;;0" \
+    "... 4 reports read (Microsoft's and Postfix's, delivered twice, once each; the RFC's out of the window), 3 unreadable"
+tap_like "$OUT" $'\n''Microsoft Corporation: 9 of 421 sessions to mx1\.example\.test failed' "... Microsoft's report counted once"
+tap_like "$OUT" $'\n''2 reports arrived more than once \(the same sender and report-id\): counted once' "... and the long output says so"
+flags_before=$(flags)
+run_plugin check_tls_rpt --imap "$IMAPS" --imap-user "$RPT_USER" --imap-password-file "$RPT_PASSWORD_FILE" \
+    -r "$RPT_TRUST" -t 30 --window "$WINDOW" -D example.test --output json
+tap_is "$RC" 2 "check_tls_rpt --imap: CRITICAL as from the Maildir"
+tap_like "$OUT" '"reports_read":4[,}]' "... JSON: the same 4 reports read"
+tap_like "$OUT" '"reports_duplicate":2[,}]' "... and the 2 duplicates"
+tap_is "$(flags)" "$flags_before" "... and not one IMAP flag changed by the plugin"
+run_plugin check_tls_rpt --maildir "$RPT_MAILDIR" --window "$WINDOW" -D other.example
+tap_like "$LINE1" '^TLS_RPT WARNING - ' "-D a domain no report is about: only the unreadable reports (WARNING) remain"
+
 # --- a busy rua mailbox ---------------------------------------------------------------------
 BULK=$TP_TMP/bulk/Maildir
 rpt_maildir_bulk "$BULK" 10000

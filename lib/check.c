@@ -1,30 +1,39 @@
 /*
- * check.c - ranges, thresholds, the common options and the collected result
- * of one plugin run, printed as Nagios plugin output or as one JSON object.
- * The interface and its rules are described in check.h.
+ * check.c - the common options, the collected result of one plugin run
+ * (sub-results, line one, perfdata, facts) and the timeout backstop. The
+ * result is printed by one renderer per output format (output_*.c, listed
+ * in formats[] below); ranges are range.c's. The interface is in check.h.
  */
-#include <locale.h>
-#include <math.h>		/* isnan(), a macro: no libm */
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "output.h"
 
-#define TEXT_MAX	4096	/* longest stored text, in bytes */
-#define LABEL_MAX	200	/* longest perfdata label or fact key */
-#define NUM_MAX		400	/* "%.6f" of -DBL_MAX needs 317 */
-#define FACT_DEPTH	32
 #define TIMEOUT_DEFAULT	10.0
 #define LINE_ONE_MAX	199	/* bytes of line one before " | perfdata" */
 
 static char *fit_text(char *text, size_t budget, const char *tail);
 
+/* One row per format, in the order of enum check_output. */
+static const struct output_format *const formats[] = {
+	[CHECK_OUTPUT_NAGIOS] = &output_nagios,
+	[CHECK_OUTPUT_JSON] = &output_json,
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
 /* The format of usage errors: what --output asked for, once seen. */
 static enum check_output usage_output = CHECK_OUTPUT_NAGIOS;
+
+static const struct output_format *
+format_of(enum check_output id)
+{
+	return (unsigned)id < NFORMATS ? formats[id] : &output_nagios;
+}
 
 unsigned
 check_ceil(double x)
@@ -35,39 +44,8 @@ check_ceil(double x)
 }
 /* An hour-long check is a configuration error, not a slow server. */
 #define TIMEOUT_MAX	3600.0
-#define RANGE_EXAMPLES	"give e.g. 10, 10:, ~:10, 10:20 or @10:20"
-#define OOM_TEXT	"ran out of memory; some results may be missing"
 
-struct result {
-	enum check_state state;
-	char *text;
-};
-
-struct perf {
-	char *label;
-	double value;
-	char uom[16];
-	char warn[sizeof(((struct range *)0)->text)];
-	char crit[sizeof(((struct range *)0)->text)];
-	double min;
-	double max;
-	bool has_min;
-	bool has_max;
-};
-
-enum fact_kind { FACT_STR, FACT_NUM, FACT_BOOL, FACT_LIST, FACT_OBJECT };
-
-/* Facts are kept as a tree so that closing a container never allocates. */
-struct fact {
-	enum fact_kind kind;
-	char *key;		/* NULL for list items */
-	char *str;		/* NULL prints null */
-	double num;
-	bool yes;
-	struct fact **kids;
-	size_t nkids;
-	size_t capkids;
-};
+#define FACT_DEPTH	32
 
 struct check {
 	char *prefix;
@@ -88,15 +66,10 @@ struct check {
 	int depth;
 	int dropped;	/* containers opened where they could not go */
 	bool oom;	/* something was lost: never report plain OK */
+	struct timespec started;	/* for the check's duration */
 };
 
 /* --- small helpers -------------------------------------------------------- */
-
-static bool
-is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
 
 static char
 ascii_lower(char ch)
@@ -190,86 +163,6 @@ err_set(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Formats V with '.' as the decimal point whatever LC_NUMERIC says, with at
- * most six decimals, no trailing zeros and no exponent. V must be finite.
- */
-static const char *
-fmt_num(double v, char *buf)
-{
-	char raw[NUM_MAX];
-	size_t i, j = 0;
-	bool point = false;
-
-	snprintf(raw, sizeof(raw), "%.6f", v);
-	/* Any run of other bytes is the locale's (maybe multibyte) point. */
-	for (i = 0; raw[i] != '\0' && j < NUM_MAX - 1; i++) {
-		if (is_digit(raw[i]) || raw[i] == '-')
-			buf[j++] = raw[i];
-		else if (!point) {
-			buf[j++] = '.';
-			point = true;
-		}
-	}
-	if (point) {
-		while (j > 0 && buf[j - 1] == '0')
-			j--;
-		if (j > 0 && buf[j - 1] == '.')
-			j--;
-	}
-	buf[j] = '\0';
-	if (strcmp(buf, "-0") == 0)
-		strcpy(buf, "0");
-	return buf;
-}
-
-/*
- * Parses LEN bytes at S as a plain decimal: [+-]digits[.digits] (".5" and
- * "5." too). No exponent, hex, inf or nan, which strtod would take.
- */
-static bool
-parse_decimal(const char *s, size_t len, double *out)
-{
-	char buf[NUM_MAX];
-	const char *point = localeconv()->decimal_point;
-	size_t i = 0, j = 0, digits = 0, plen = strlen(point);
-	char *end;
-	double v;
-
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		i++;
-	for (; i < len && is_digit(s[i]); i++)
-		digits++;
-	if (i < len && s[i] == '.')
-		for (i++; i < len && is_digit(s[i]); i++)
-			digits++;
-	if (digits == 0 || i != len || len + plen >= sizeof(buf))
-		return false;
-	/* strtod wants the locale's point; give it that. */
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			memcpy(buf + j, point, plen);
-			j += plen;
-		} else
-			buf[j++] = s[i];
-	}
-	buf[j] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
-has_space(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (strchr(" \t\n\r\v\f", *s) != NULL)
-			return true;
-	return false;
-}
-
 /* --- states --------------------------------------------------------------- */
 
 static const char *const state_names[] = {
@@ -323,180 +216,6 @@ check_state_worst(enum check_state a, enum check_state b)
 	return state_rank(a) >= state_rank(b) ? a : b;
 }
 
-/* --- ranges --------------------------------------------------------------- */
-
-__attribute__((format(printf, 4, 5)))
-static int
-range_fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	err_set(err, errlen, "'%s' is not a valid range: %s", text, why);
-	return -1;
-}
-
-/* Checks the forms that are wrong whatever the numbers say. */
-static int
-range_check_text(const char *text, const char *body, char *err, size_t errlen)
-{
-	size_t len = strlen(text);
-
-	if (len == 0)
-		return range_fail(err, errlen, text, "it is empty; %s",
-		    RANGE_EXAMPLES);
-	if (len >= sizeof(((struct range *)0)->text))
-		return range_fail(err, errlen, text,
-		    "it is longer than %zu characters",
-		    sizeof(((struct range *)0)->text) - 1);
-	if (has_space(text))
-		return range_fail(err, errlen, text, "it contains whitespace");
-	if (strchr(text, ',') != NULL)
-		return range_fail(err, errlen, text,
-		    "use '.' as the decimal point, not ','");
-	if (*body == '\0')
-		return range_fail(err, errlen, text,
-		    "nothing follows the '@'; %s", RANGE_EXAMPLES);
-	if (strcmp(body, ":") == 0)
-		return range_fail(err, errlen, text,
-		    "give a start, an end or both around the ':'");
-	if (strchr(body, ':') != strrchr(body, ':'))
-		return range_fail(err, errlen, text,
-		    "it has more than one ':'");
-	return 0;
-}
-
-/* A lone value N means 0:N. */
-static int
-range_parse_single(const char *text, const char *body, struct range *r,
-    char *err, size_t errlen)
-{
-	if (strcmp(body, "~") == 0)
-		return range_fail(err, errlen, text, "'~' means negative "
-		    "infinity and can only be the start, as in ~:10");
-	if (!parse_decimal(body, strlen(body), &r->end))
-		return range_fail(err, errlen, text, "'%s' is not a number; %s",
-		    body, RANGE_EXAMPLES);
-	r->start = 0;
-	if (r->end < 0)
-		return range_fail(err, errlen, text, "a single value N "
-		    "means 0:N, and the start (0) is greater than the end "
-		    "(%s)", body);
-	return 0;
-}
-
-static int
-range_parse_pair(const char *text, const char *body, struct range *r,
-    char *err, size_t errlen)
-{
-	const char *colon = strchr(body, ':');
-	const char *endtext = colon + 1;
-	int startlen = (int)(colon - body);
-
-	/* The guidelines let the start go when it is 0, so ":10" is 0:10. */
-	if (startlen == 0)
-		r->start = 0;
-	else if (startlen == 1 && body[0] == '~') {
-		r->start = -HUGE_VAL;
-		r->start_infinite = true;
-	} else if (!parse_decimal(body, (size_t)startlen, &r->start))
-		return range_fail(err, errlen, text,
-		    "the start '%.*s' is not a number", startlen, body);
-
-	if (*endtext == '\0') {
-		r->end = HUGE_VAL;
-		r->end_infinite = true;
-	} else if (strcmp(endtext, "~") == 0)
-		return range_fail(err, errlen, text, "the end cannot be '~'; "
-		    "leave it empty for no upper limit, as in 10:");
-	else if (!parse_decimal(endtext, strlen(endtext), &r->end))
-		return range_fail(err, errlen, text,
-		    "the end '%s' is not a number", endtext);
-
-	if (!r->start_infinite && !r->end_infinite && r->start > r->end)
-		return range_fail(err, errlen, text, "the start (%.*s) is "
-		    "greater than the end (%s)", startlen ? startlen : 1,
-		    startlen ? body : "0", endtext);
-	return 0;
-}
-
-int
-range_parse(const char *text, struct range *out, char *err, size_t errlen)
-{
-	struct range r = { 0 };
-	const char *body;
-	int rc;
-
-	if (text == NULL)
-		text = "";
-	body = text;
-	if (*body == '@') {
-		r.alert_inside = true;
-		body++;
-	}
-	if (range_check_text(text, body, err, errlen) != 0)
-		return -1;
-	if (strchr(body, ':') == NULL)
-		rc = range_parse_single(text, body, &r, err, errlen);
-	else
-		rc = range_parse_pair(text, body, &r, err, errlen);
-	if (rc != 0)
-		return -1;
-	strcpy(r.text, text);	/* length checked above */
-	if (out != NULL)
-		*out = r;
-	return 0;
-}
-
-void
-range_scale(const struct range *in, double factor, struct range *out)
-{
-	char start[NUM_MAX], end[NUM_MAX];
-	struct range r = *in;
-	bool show_start;
-
-	if (!in->start_infinite)
-		r.start = in->start * factor;
-	if (!in->end_infinite)
-		r.end = in->end * factor;
-	/* The guidelines' shortest form: "10" is 0:10, "~:" an infinite start. */
-	show_start = !in->start_infinite && (r.start != 0 || in->end_infinite);
-	snprintf(r.text, sizeof(r.text), "%s%s%s%s", in->alert_inside ? "@" : "",
-	    in->start_infinite ? "~:" : show_start ? fmt_num(r.start, start) : "",
-	    show_start ? ":" : "", in->end_infinite ? "" : fmt_num(r.end, end));
-	*out = r;
-}
-
-bool
-range_alerts(const struct range *r, double value)
-{
-	bool inside;
-
-	if (r == NULL)
-		return false;
-	/* A value that is not a number cannot be shown to be fine. */
-	if (isnan(value))
-		return true;
-	inside = (r->start_infinite || value >= r->start) &&
-	    (r->end_infinite || value <= r->end);
-	return r->alert_inside ? inside : !inside;
-}
-
-enum check_state
-threshold_state(const struct threshold *t, double value)
-{
-	if (t == NULL)
-		return STATE_OK;
-	if (t->has_critical && range_alerts(&t->critical, value))
-		return STATE_CRITICAL;
-	if (t->has_warning && range_alerts(&t->warning, value))
-		return STATE_WARNING;
-	return STATE_OK;
-}
-
 /* --- common options ------------------------------------------------------- */
 
 void
@@ -527,7 +246,7 @@ timeout_parse(struct common_opts *opts, const char *arg, char *err,
 		    "timeout: use '.' as the decimal point, not ','", arg);
 		return -1;
 	}
-	if (!parse_decimal(arg, len, &secs) || secs <= 0) {
+	if (!num_parse(arg, len, &secs) || secs <= 0) {
 		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give seconds greater than 0, optionally "
 		    "followed by :STATE", arg);
@@ -536,7 +255,7 @@ timeout_parse(struct common_opts *opts, const char *arg, char *err,
 	if (secs > TIMEOUT_MAX) {
 		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give at most %s seconds", arg,
-		    fmt_num(TIMEOUT_MAX, maxbuf));
+		    num_format(TIMEOUT_MAX, maxbuf));
 		return -1;
 	}
 	if (colon != NULL && check_state_parse(colon + 1, &state) != 0) {
@@ -554,17 +273,23 @@ static int
 output_parse(struct common_opts *opts, const char *arg, char *err,
     size_t errlen)
 {
-	if (ascii_eq(arg, "nagios"))
-		opts->output = CHECK_OUTPUT_NAGIOS;
-	else if (ascii_eq(arg, "json"))
-		opts->output = CHECK_OUTPUT_JSON;
-	else {
-		err_set(err, errlen, "--output: '%s' is not a valid output "
-		    "format: use nagios or json", arg);
-		return -1;
+	char names[128] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < NFORMATS; i++) {
+		if (ascii_eq(arg, formats[i]->name)) {
+			opts->output = (enum check_output)i;
+			usage_output = opts->output;
+			return 1;
+		}
 	}
-	usage_output = opts->output;
-	return 1;
+	/* "nagios, json or openmetrics", from the table */
+	for (size_t i = 0; i < NFORMATS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+		    i == 0 ? "" : i + 1 == NFORMATS ? " or " : ", ", formats[i]->name);
+	err_set(err, errlen, "--output: '%s' is not a valid output "
+	    "format: use %s", arg, names);
+	return -1;
 }
 
 int
@@ -594,8 +319,8 @@ common_opts_help(FILE *out)
 {
 	char def[NUM_MAX], max[NUM_MAX];
 
-	fmt_num(TIMEOUT_DEFAULT, def);
-	fmt_num(TIMEOUT_MAX, max);
+	num_format(TIMEOUT_DEFAULT, def);
+	num_format(TIMEOUT_MAX, max);
 	fprintf(out,
 	    " -h, --help\n"
 	    "    Print this help and exit.\n"
@@ -618,26 +343,6 @@ common_opts_help(FILE *out)
 	    max, def);
 }
 
-/* --- Nagios output -------------------------------------------------------- */
-
-/* '|' would start perfdata and a newline a new line of output. */
-static char
-nagios_char(char ch)
-{
-	if (ch == '|')
-		return '/';
-	if ((unsigned char)ch < 0x20 || ch == 0x7f)
-		return ' ';
-	return ch;
-}
-
-static void
-put_clean(FILE *out, const char *s)
-{
-	for (; *s != '\0'; s++)
-		putc(nagios_char(*s), out);
-}
-
 void
 check_usage_prescan(int argc, char *const *argv)
 {
@@ -656,27 +361,10 @@ check_usage_prescan(int argc, char *const *argv)
 		if (len == 0 || len > strlen("output") || strncmp(name, "output", len) != 0)
 			continue;
 		value = name[len] == '=' ? name + len + 1 : i + 1 < argc ? argv[i + 1] : "";
-		if (strcmp(value, "json") == 0)
-			usage_output = CHECK_OUTPUT_JSON;
+		for (size_t f = 0; f < NFORMATS; f++)
+			if (strcmp(value, formats[f]->name) == 0)
+				usage_output = (enum check_output)f;
 	}
-}
-
-static void json_str(FILE *out, const char *str);
-static void json_result(FILE *out, enum check_state state, const char *text);
-
-/* The JSON object of a verdict reached without a check: the same fields. */
-static void
-put_json_verdict(FILE *out, const char *prefix, enum check_state state,
-    const char *text)
-{
-	fprintf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"prefix\":",
-	    check_state_name(state), (int)state);
-	json_str(out, prefix ? prefix : "");
-	fputs(",\"summary\":", out);
-	json_str(out, text);
-	fputs(",\"results\":[", out);
-	json_result(out, state, text);
-	fputs("],\"details\":[],\"perfdata\":[],\"facts\":{}}\n", out);
 }
 
 int
@@ -687,213 +375,11 @@ check_usage_error(const char *prefix, const char *sentence)
 
 	if (text != NULL)	/* a pasted value can be long: line one stays short */
 		text = fit_text(text, used + 40 < LINE_ONE_MAX ? LINE_ONE_MAX - used : 40, "");
-	if (usage_output == CHECK_OUTPUT_JSON)
-		put_json_verdict(stdout, prefix, STATE_UNKNOWN, text ? text : "");
-	else {
-		if (prefix != NULL && *prefix != '\0') {
-			put_clean(stdout, prefix);
-			putc(' ', stdout);
-		}
-		fputs("UNKNOWN - ", stdout);
-		put_clean(stdout, text ? text : "");
-		putc('\n', stdout);
-	}
+	format_of(usage_output)->verdict(stdout, stderr, prefix, STATE_UNKNOWN,
+	    text ? text : "", true);
 	fflush(stdout);
 	free(text);
 	return STATE_UNKNOWN;
-}
-
-static void
-put_label(FILE *out, const char *label)
-{
-	bool quote = *label == '\0';
-	const char *s;
-
-	for (s = label; *s != '\0'; s++)
-		if (strchr(" ='", nagios_char(*s)) != NULL)
-			quote = true;
-	if (quote)
-		putc('\'', out);
-	for (s = label; *s != '\0'; s++) {
-		if (*s == '\'')
-			putc('\'', out);
-		putc(nagios_char(*s), out);
-	}
-	if (quote)
-		putc('\'', out);
-}
-
-static void
-put_perf(FILE *out, const struct perf *p)
-{
-	char num[NUM_MAX], min[NUM_MAX] = "", max[NUM_MAX] = "";
-	const char *fields[4];
-	int last;
-
-	put_label(out, p->label);
-	putc('=', out);
-	/* The guidelines' "U" says the value could not be determined. */
-	if (isfinite(p->value)) {
-		fputs(fmt_num(p->value, num), out);
-		fputs(p->uom, out);
-	} else
-		putc('U', out);
-	if (p->has_min && isfinite(p->min))
-		fmt_num(p->min, min);
-	if (p->has_max && isfinite(p->max))
-		fmt_num(p->max, max);
-	fields[0] = p->warn;
-	fields[1] = p->crit;
-	fields[2] = min;
-	fields[3] = max;
-	for (last = 3; last >= 0 && *fields[last] == '\0'; last--)
-		continue;
-	for (int i = 0; i <= last; i++) {
-		putc(';', out);
-		put_clean(out, fields[i]);
-	}
-}
-
-/* --- JSON output ---------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at S, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t n, i;
-
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	/* No overlongs, no surrogates, nothing past U+10FFFF. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
-
-static void
-json_str(FILE *out, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	putc('"', out);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			putc('\\', out);
-			putc(*s++, out);
-		} else if (*s == '\n') {
-			fputs("\\n", out);
-			s++;
-		} else if (*s == '\r') {
-			fputs("\\r", out);
-			s++;
-		} else if (*s == '\t') {
-			fputs("\\t", out);
-			s++;
-		} else if (*s < 0x20) {
-			fprintf(out, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putc(*s++, out);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, out);
-			s += n;
-		} else {
-			/* Invalid UTF-8 would make the whole object invalid. */
-			fputs("\\ufffd", out);
-			s++;
-		}
-	}
-	putc('"', out);
-}
-
-static void
-json_num(FILE *out, double v)
-{
-	char buf[NUM_MAX];
-
-	fputs(isfinite(v) ? fmt_num(v, buf) : "null", out);
-}
-
-static void
-json_key(FILE *out, const char *key)
-{
-	json_str(out, key);
-	putc(':', out);
-}
-
-static void
-json_perf(FILE *out, const struct perf *p)
-{
-	fputs("{\"label\":", out);
-	json_str(out, p->label);
-	fputs(",\"value\":", out);
-	json_num(out, p->value);
-	if (*p->uom != '\0') {
-		fputs(",\"uom\":", out);
-		json_str(out, p->uom);
-	}
-	if (*p->warn != '\0') {
-		fputs(",\"warning\":", out);
-		json_str(out, p->warn);
-	}
-	if (*p->crit != '\0') {
-		fputs(",\"critical\":", out);
-		json_str(out, p->crit);
-	}
-	if (p->has_min) {
-		fputs(",\"min\":", out);
-		json_num(out, p->min);
-	}
-	if (p->has_max) {
-		fputs(",\"max\":", out);
-		json_num(out, p->max);
-	}
-	putc('}', out);
-}
-
-static void
-json_fact(FILE *out, const struct fact *f)
-{
-	if (f->key != NULL)
-		json_key(out, f->key);
-	switch (f->kind) {
-	case FACT_STR:
-		json_str(out, f->str);
-		break;
-	case FACT_NUM:
-		json_num(out, f->num);
-		break;
-	case FACT_BOOL:
-		fputs(f->yes ? "true" : "false", out);
-		break;
-	case FACT_LIST:
-	case FACT_OBJECT:
-		putc(f->kind == FACT_LIST ? '[' : '{', out);
-		for (size_t i = 0; i < f->nkids; i++) {
-			if (i > 0)
-				putc(',', out);
-			json_fact(out, f->kids[i]);
-		}
-		putc(f->kind == FACT_LIST ? ']' : '}', out);
-		break;
-	}
 }
 
 /* --- the check ------------------------------------------------------------ */
@@ -906,6 +392,7 @@ check_new(const char *prefix)
 	if (c == NULL)
 		return NULL;
 	c->facts.kind = FACT_OBJECT;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	c->prefix = bounded_dup(prefix ? prefix : "", LABEL_MAX);
 	if (c->prefix == NULL) {
 		free(c);
@@ -1393,87 +880,6 @@ check_state(const struct check *c)
 	return c == NULL ? STATE_UNKNOWN : aggregate(c, NULL);
 }
 
-static void
-finish_nagios(const struct check *c, FILE *out)
-{
-	const char *summary;
-	enum check_state state = aggregate(c, &summary);
-
-	if (*c->prefix != '\0') {
-		put_clean(out, c->prefix);
-		putc(' ', out);
-	}
-	fprintf(out, "%s - ", check_state_name(state));
-	put_clean(out, summary);
-	for (size_t i = 0; i < c->nperf; i++) {
-		fputs(i == 0 ? " | " : " ", out);
-		put_perf(out, &c->perf[i]);
-	}
-	putc('\n', out);
-	for (size_t i = 0; i < c->nresults; i++) {
-		fprintf(out, "[%s] ", check_state_name(c->results[i].state));
-		put_clean(out, c->results[i].text);
-		putc('\n', out);
-	}
-	if (c->oom)
-		fputs("[UNKNOWN] " OOM_TEXT "\n", out);
-	for (size_t i = 0; i < c->ndetails; i++) {
-		put_clean(out, c->details[i]);
-		putc('\n', out);
-	}
-}
-
-static void
-json_result(FILE *out, enum check_state state, const char *text)
-{
-	fputs("{\"state\":", out);
-	json_str(out, check_state_name(state));
-	fputs(",\"text\":", out);
-	json_str(out, text);
-	putc('}', out);
-}
-
-static void
-finish_json(const struct check *c, FILE *out)
-{
-	const char *summary;
-	enum check_state state = aggregate(c, &summary);
-	size_t i;
-
-	fprintf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"prefix\":",
-	    check_state_name(state), (int)state);
-	json_str(out, c->prefix);
-	fputs(",\"summary\":", out);
-	json_str(out, summary);
-	fputs(",\"results\":[", out);
-	for (i = 0; i < c->nresults; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_result(out, c->results[i].state, c->results[i].text);
-	}
-	if (c->oom) {
-		if (i > 0)
-			putc(',', out);
-		json_result(out, STATE_UNKNOWN, OOM_TEXT);
-	}
-	fputs("],\"details\":[", out);
-	for (i = 0; i < c->ndetails; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_str(out, c->details[i]);
-	}
-	fputs("],\"perfdata\":[", out);
-	for (i = 0; i < c->nperf; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_perf(out, &c->perf[i]);
-	}
-	/* Containers left open are closed by printing the tree. */
-	fputs("],\"facts\":", out);
-	json_fact(out, &c->facts);
-	fputs("}\n", out);
-}
-
 /* Room for the summary on line one: 199 characters before the perfdata. */
 static size_t
 summary_budget(const struct check *c)
@@ -1506,18 +912,14 @@ int
 check_finish(struct check *c, enum check_output format, FILE *out)
 {
 	static const char nomem[] = "could not allocate memory for the result";
+	struct output_view view;
+	struct timespec now;
 	enum check_state state;
 
 	if (out == NULL)
 		out = stdout;
 	if (c == NULL) {
-		if (format == CHECK_OUTPUT_JSON)
-			fprintf(out, "{\"state\":\"UNKNOWN\",\"exit_code\":3,"
-			    "\"prefix\":\"\",\"summary\":\"%s\",\"results\":[],"
-			    "\"details\":[],\"perfdata\":[],\"facts\":{}}\n",
-			    nomem);
-		else
-			fprintf(out, "UNKNOWN - %s\n", nomem);
+		format_of(format)->verdict(out, stderr, "", STATE_UNKNOWN, nomem, false);
 		fflush(out);
 		return STATE_UNKNOWN;
 	}
@@ -1525,11 +927,24 @@ check_finish(struct check *c, enum check_output format, FILE *out)
 	    aggregate(c, NULL) != STATE_OK)
 		compose_summary(c, summary_budget(c));
 	fit_summary(c);
-	if (format == CHECK_OUTPUT_JSON)
-		finish_json(c, out);
-	else
-		finish_nagios(c, out);
 	state = check_state(c);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	view = (struct output_view){
+		.prefix = c->prefix,
+		.state = state,
+		.summary = c->summary ? c->summary : OOM_TEXT,
+		.results = c->results,
+		.nresults = c->nresults,
+		.details = (const char *const *)c->details,
+		.ndetails = c->ndetails,
+		.perf = c->perf,
+		.nperf = c->nperf,
+		.facts = &c->facts,
+		.oom = c->oom,
+		.duration_seconds = (double)(now.tv_sec - c->started.tv_sec) +
+		    (double)(now.tv_nsec - c->started.tv_nsec) / 1e9,
+	};
+	format_of(format)->result(&view, out);
 	fflush(out);
 	return (int)state;
 }
@@ -1555,7 +970,7 @@ check_verbose(const struct common_opts *opts, int level, const char *fmt, ...)
 /* --- the timeout backstop -------------------------------------------------- */
 
 /* Written before the alarm is armed, read only by the handler. */
-static char backstop_line[512];
+static char backstop_line[2048];
 static size_t backstop_len;
 static int backstop_state = STATE_CRITICAL;
 
@@ -1580,11 +995,8 @@ render_backstop(const struct common_opts *opts, const char *prefix)
 		return 0;
 	snprintf(text, sizeof(text), "the check did not finish within its %g s "
 	    "timeout (stuck resolving the host name?)", opts->timeout_seconds);
-	if (opts->output == CHECK_OUTPUT_JSON)
-		put_json_verdict(out, prefix, opts->timeout_state, text);
-	else
-		fprintf(out, "%s %s - %s\n", prefix,
-		    check_state_name(opts->timeout_state), text);
+	format_of(opts->output)->verdict(out, stderr, prefix, opts->timeout_state,
+	    text, false);
 	len = ftell(out);
 	fclose(out);
 	return len > 0 && (size_t)len < sizeof(backstop_line) ? (size_t)len : 0;

@@ -46,6 +46,7 @@ check_ceil(double x)
 #define TIMEOUT_MAX	3600.0
 
 #define FACT_DEPTH	32
+#define GROUP_DEPTH	4
 
 struct check {
 	char *prefix;
@@ -66,8 +67,23 @@ struct check {
 	int depth;
 	int dropped;	/* containers opened where they could not go */
 	bool oom;	/* something was lost: never report plain OK */
+	struct label_set **sets;	/* every set of labels made, freed at the end */
+	size_t nsets;
+	size_t capsets;
+	size_t group_depth;
+	const struct label_set *check_labels;	/* the first outermost group's */
+	const struct label_set *groups[GROUP_DEPTH];	/* in force at each depth */
 	struct timespec started;	/* for the check's duration */
 };
+
+/* The labels of the innermost open group, or NULL. */
+static const struct label_set *
+current_labels(const struct check *c)
+{
+	size_t d = c->group_depth < GROUP_DEPTH ? c->group_depth : GROUP_DEPTH;
+
+	return d > 0 ? c->groups[d - 1] : NULL;
+}
 
 /* --- small helpers -------------------------------------------------------- */
 
@@ -432,6 +448,14 @@ check_free(struct check *c)
 	free(c->summary);
 	free(c->summary_prefix);
 	free(c->line_prefix);
+	for (size_t i = 0; i < c->nsets; i++) {
+		for (size_t j = 0; j < c->sets[i]->n; j++) {
+			free(c->sets[i]->key[j]);
+			free(c->sets[i]->value[j]);
+		}
+		free(c->sets[i]);
+	}
+	free(c->sets);
 	free(c);
 }
 
@@ -447,11 +471,15 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = fmt ? vformat(fmt, ap) : strdup("");
 	va_end(ap);
-	if (text != NULL && c->line_prefix != NULL) {
-		char *whole = malloc(strlen(c->line_prefix) + strlen(text) + 1);
+	if (text != NULL && (c->line_prefix != NULL || c->group_depth > 0)) {
+		const char *line = c->line_prefix ? c->line_prefix : "";
+		char name[160];
+		char *whole;
 
+		nagios_group_name(current_labels(c), name, sizeof(name));
+		whole = malloc(strlen(name) + strlen(line) + strlen(text) + 1);
 		if (whole != NULL)
-			sprintf(whole, "%s%s", c->line_prefix, text);
+			sprintf(whole, "%s%s%s", name, line, text);
 		free(text);
 		text = whole;
 	}
@@ -462,8 +490,61 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 		return;
 	}
 	c->results = p;
+	c->results[c->nresults].labels = current_labels(c);
 	c->results[c->nresults].state = state_valid(state);
 	c->results[c->nresults++].text = text;
+}
+
+void
+check_group(struct check *c, const struct check_label *labels, unsigned flags)
+{
+	const struct label_set *outer;
+	struct label_set *set, **sets;
+	bool lost = false;
+
+	if (c == NULL)
+		return;
+	if (c->group_depth >= GROUP_DEPTH) {
+		c->group_depth++;	/* still needs its check_group_end */
+		return;
+	}
+	outer = current_labels(c);
+	set = calloc(1, sizeof(*set));
+	sets = grow(c->sets, &c->capsets, c->nsets, sizeof(*sets));
+	if (set == NULL || sets == NULL) {
+		free(set);
+		c->oom = true;
+		c->groups[c->group_depth++] = outer;
+		return;
+	}
+	c->sets = sets;
+	c->sets[c->nsets++] = set;
+	if (outer != NULL)
+		for (size_t i = 0; i < outer->n; i++) {
+			set->key[i] = strdup(outer->key[i]);
+			set->value[i] = strdup(outer->value[i]);
+			set->named[i] = outer->named[i];
+			set->n++;
+		}
+	for (; labels != NULL && labels->key != NULL && set->n < LABELS_MAX; labels++) {
+		set->key[set->n] = bounded_dup(labels->key, LABEL_MAX);
+		set->value[set->n] = bounded_dup(labels->value ? labels->value : "", LABEL_MAX);
+		set->named[set->n++] = (flags & CHECK_GROUP_NAMED) != 0;
+	}
+	for (size_t i = 0; i < set->n; i++)
+		if (set->key[i] == NULL || set->value[i] == NULL)
+			lost = true;
+	c->oom |= lost;
+	if (!lost && c->group_depth == 0 && c->check_labels == NULL)
+		c->check_labels = set;
+	c->groups[c->group_depth++] = lost ? outer : set;
+}
+
+void
+check_group_end(struct check *c)
+{
+	if (c != NULL && c->group_depth > 0)
+		c->group_depth--;
 }
 
 void
@@ -737,6 +818,7 @@ check_perf(struct check *c, const char *label, double value, const char *uom,
 		return;
 	}
 	c->perf = p;
+	pd.labels = current_labels(c);
 	c->perf[c->nperf++] = pd;
 }
 
@@ -776,6 +858,7 @@ fact_add(struct check *c, enum fact_kind kind, const char *key)
 	}
 	parent->kids = kids;
 	f->kind = kind;
+	f->labels = current_labels(c);
 	parent->kids[parent->nkids++] = f;
 	return f;
 }
@@ -941,6 +1024,7 @@ check_finish(struct check *c, enum check_output format, FILE *out)
 		.nperf = c->nperf,
 		.facts = &c->facts,
 		.oom = c->oom,
+		.labels = c->check_labels,
 		.duration_seconds = (double)(now.tv_sec - c->started.tv_sec) +
 		    (double)(now.tv_nsec - c->started.tv_nsec) / 1e9,
 	};

@@ -150,6 +150,25 @@ void check_add(struct check *c, enum check_state state, const char *fmt, ...)
  */
 void check_line_prefix(struct check *c, const char *prefix);
 
+/*
+ * Labelled groups: where a sub-result applies (port=993, protocol=imaps,
+ * key_type=rsa, address=..., host=..., sni=...). Sub-results, details,
+ * perfdata and facts added between check_group() and check_group_end()
+ * carry the labels of every open group: OpenMetrics writes them as labels,
+ * JSON keeps them with the facts, and Nagios output, for a group opened
+ * with CHECK_GROUP_NAMED, starts each of its lines with the group's name
+ * ("587/submission, RSA certificate: "): name a group when the check has
+ * several, so that the on-call engineer can tell them apart. LABELS ends
+ * with a NULL key; values are copied. Groups nest (up to 4 deep).
+ */
+struct check_label {
+	const char *key;
+	const char *value;
+};
+#define CHECK_GROUP_NAMED 1u
+void check_group(struct check *c, const struct check_label *labels, unsigned flags);
+void check_group_end(struct check *c);
+
 /* Sets line one's summary; without it, the worst sub-result's text is used. */
 void check_summary(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -20,9 +20,20 @@
 #define NUM_MAX		400	/* "%.6f" of -DBL_MAX needs 317 */
 #define OOM_TEXT	"ran out of memory; some results may be missing"
 
+#define LABELS_MAX	12	/* labels of all open groups together */
+
+/* The labels in force when something was added: every open group's. */
+struct label_set {
+	size_t n;
+	char *key[LABELS_MAX];
+	char *value[LABELS_MAX];
+	bool named[LABELS_MAX];		/* from a CHECK_GROUP_NAMED group */
+};
+
 struct result {
 	enum check_state state;
 	char *text;
+	const struct label_set *labels;	/* NULL: outside any group */
 };
 
 struct perf {
@@ -35,6 +46,7 @@ struct perf {
 	double max;
 	bool has_min;
 	bool has_max;
+	const struct label_set *labels;
 };
 
 enum fact_kind { FACT_STR, FACT_NUM, FACT_BOOL, FACT_LIST, FACT_OBJECT };
@@ -49,6 +61,7 @@ struct fact {
 	struct fact **kids;
 	size_t nkids;
 	size_t capkids;
+	const struct label_set *labels;
 };
 
 /* A finished check as the renderers read it: nothing here is changed. */
@@ -65,6 +78,7 @@ struct output_view {
 	const struct fact *facts;	/* the root object */
 	bool oom;			/* add the OOM_TEXT sub-result */
 	double duration_seconds;	/* from check_new() to check_finish() */
+	const struct label_set *labels;	/* the check's own: its first outermost group */
 };
 
 struct output_format {
@@ -82,6 +96,12 @@ struct output_format {
 
 extern const struct output_format output_nagios;
 extern const struct output_format output_json;
+
+/*
+ * "587/submission, RSA certificate: " from the named labels of SET into BUF
+ * (output_nagios.c); "" when none is named.
+ */
+void nagios_group_name(const struct label_set *set, char *buf, size_t size);
 
 /* Number text both ways, '.' as the point whatever the locale (range.c). */
 const char *num_format(double v, char *buf);

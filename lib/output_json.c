@@ -148,13 +148,31 @@ json_fact(FILE *out, const struct fact *f)
 	}
 }
 
+/* ,"labels":{"port":"587",...}: where a sub-result applies (check_group). */
 static void
-json_result(FILE *out, enum check_state state, const char *text)
+json_labels(FILE *out, const struct label_set *set)
+{
+	if (set == NULL || set->n == 0)
+		return;
+	fputs(",\"labels\":{", out);
+	for (size_t i = 0; i < set->n; i++) {
+		if (i > 0)
+			putc(',', out);
+		json_key(out, set->key[i]);
+		json_str(out, set->value[i]);
+	}
+	putc('}', out);
+}
+
+static void
+json_result(FILE *out, enum check_state state, const char *text,
+    const struct label_set *labels)
 {
 	fputs("{\"state\":", out);
 	json_str(out, check_state_name(state));
 	fputs(",\"text\":", out);
 	json_str(out, text);
+	json_labels(out, labels);
 	putc('}', out);
 }
 
@@ -172,12 +190,12 @@ json_view(const struct output_view *v, FILE *out)
 	for (i = 0; i < v->nresults; i++) {
 		if (i > 0)
 			putc(',', out);
-		json_result(out, v->results[i].state, v->results[i].text);
+		json_result(out, v->results[i].state, v->results[i].text, v->results[i].labels);
 	}
 	if (v->oom) {
 		if (i > 0)
 			putc(',', out);
-		json_result(out, STATE_UNKNOWN, OOM_TEXT);
+		json_result(out, STATE_UNKNOWN, OOM_TEXT, NULL);
 	}
 	fputs("],\"details\":[", out);
 	for (i = 0; i < v->ndetails; i++) {
@@ -210,7 +228,7 @@ json_verdict(FILE *out, FILE *err, const char *prefix, enum check_state state,
 	fputs(",\"summary\":", out);
 	json_str(out, text);
 	fputs(",\"results\":[", out);
-	json_result(out, state, text);
+	json_result(out, state, text, NULL);
 	fputs("],\"details\":[],\"perfdata\":[],\"facts\":{}}\n", out);
 }
 

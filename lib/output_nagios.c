@@ -122,6 +122,46 @@ nagios_verdict(FILE *out, FILE *err, const char *prefix, enum check_state state,
 	putc('\n', out);
 }
 
+static const char *
+label_of(const struct label_set *set, const char *key)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->named[i] && strcmp(set->key[i], key) == 0)
+			return set->value[i];
+	return NULL;
+}
+
+void
+nagios_group_name(const struct label_set *set, char *buf, size_t size)
+{
+	const char *port, *proto;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (set == NULL)
+		return;
+	port = label_of(set, "port");
+	proto = label_of(set, "protocol");
+	for (size_t i = 0; i < set->n && len < size; i++) {
+		const char *k = set->key[i], *v = set->value[i], *sep = len ? ", " : "";
+
+		if (!set->named[i] || (strcmp(k, "protocol") == 0 && port != NULL))
+			continue;
+		if (strcmp(k, "port") == 0 && proto != NULL)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s/%s", sep, port, proto);
+		else if (strcmp(k, "key_type") == 0) {
+			len += (size_t)snprintf(buf + len, size - len, "%s", sep);
+			for (; *v != '\0' && len + 1 < size; v++)
+				buf[len++] = (char)(*v >= 'a' && *v <= 'z' ? *v - 'a' + 'A' : *v);
+			buf[len < size ? len : size - 1] = '\0';
+			len += (size_t)snprintf(buf + len, size - len, " certificate");
+		} else
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", sep, v);
+	}
+	if (len > 0 && len < size)
+		snprintf(buf + len, size - len, ": ");
+}
+
 const struct output_format output_nagios = {
 	.name = "nagios",
 	.result = nagios_result,

@@ -675,7 +675,10 @@ evaluate_one(struct check *c, struct facts *f, const struct dane_lookup *dane)
 		summarize_ok(c, f);
 	else
 		check_summary_prefix(c, "%s", f->endpoint);
+	check_group(c, (const struct check_label[]){ { "address", tp_probe_peer(f->probe) },
+	    { NULL, NULL } }, 0);
 	output_served(c, f);
+	check_group_end(c);
 }
 
 /*
@@ -695,7 +698,9 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			absent++;
 			continue;
 		}
-		check_line_prefix(c, f[i].where);
+		check_group(c, (const struct check_label[]){
+		    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
+		    CHECK_GROUP_NAMED);
 		if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE) {
 			probe_failed(c, &f[i]);
 			if (dane != NULL)
@@ -706,7 +711,7 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			    tp_probe_dane_result(f[i].probe) == TP_DANE_VERIFIED;
 			judge_served(c, &f[i]);
 		}
-		check_line_prefix(c, NULL);
+		check_group_end(c);
 	}
 	if (absent == n && k->all)
 		check_add(c, STATE_CRITICAL, "the server has neither an RSA nor an ECDSA "
@@ -725,8 +730,13 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			check_fact_str(c, "error", key_type_absent_text(f[i].key_type));
 		else if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE)
 			check_fact_str(c, "error", tp_probe_error(f[i].probe));
-		if (served(&f[i]))
+		if (served(&f[i])) {
+			check_group(c, (const struct check_label[]){
+			    { "key_type", key_type_slug(f[i].key_type) },
+			    { "address", tp_probe_peer(f[i].probe) }, { NULL, NULL } }, 0);
 			output_served(c, &f[i]);
+			check_group_end(c);
+		}
 		check_fact_end(c);
 	}
 	check_fact_end(c);
@@ -815,7 +825,7 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 static int
 run(const struct options *o, struct check *c)
 {
-	char err[512];
+	char err[512], port[16];
 	const struct endpoint_opts *e = &o->endpoint;
 	size_t n = o->key_types.count ? o->key_types.count : 1;
 	struct tp_config *cfgs[KEY_TYPES_MAX] = { NULL };
@@ -845,6 +855,10 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "host", e->host);
 	check_fact_num(c, "port", e->port);
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
+	snprintf(port, sizeof(port), "%d", e->port);
+	check_group(c, (const struct check_label[]){ { "host", e->host }, { "port", port },
+	    { "protocol", tp_protocol_name(e->proto) }, { "sni", e->sni ? e->sni : e->host },
+	    { NULL, NULL } }, 0);
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
 	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n, deadline)) {
@@ -867,6 +881,7 @@ run(const struct options *o, struct check *c)
 		report_verbose(o, &f[i]);
 		add_timings(c, &f[i]);
 	}
+	check_group_end(c);
 	dane_lookup_free(&dane);
 	for (size_t i = 0; i < n; i++) {
 		tp_probe_free(probes[i]);

@@ -23,6 +23,7 @@ static char *fit_text(char *text, size_t budget, const char *tail);
 static const struct output_format *const formats[] = {
 	[CHECK_OUTPUT_NAGIOS] = &output_nagios,
 	[CHECK_OUTPUT_JSON] = &output_json,
+	[CHECK_OUTPUT_OPENMETRICS] = &output_openmetrics,
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -350,7 +351,10 @@ common_opts_help(FILE *out)
 	    "    Print progress to stderr; repeat for more detail.\n"
 	    " --output=FORMAT\n"
 	    "    nagios: plugin output with perfdata (default); json: one JSON\n"
-	    "    object on one line, with the facts behind the result.\n"
+	    "    object on one line, with the facts behind the result; openmetrics:\n"
+	    "    the Prometheus text exposition (tls_probe_check_state, _duration_seconds,\n"
+	    "    per certificate not_before/not_after in Unix seconds, lifetime, share\n"
+	    "    left, key size), \"# EOF\" last, for node_exporter's textfile collector.\n"
 	    "\n"
 	    "Environment: SSL_CERT_FILE and SSL_CERT_DIR replace the system trust\n"
 	    "store as they do for OpenSSL; OPENSSL_CONF names an OpenSSL configuration\n"

@@ -77,6 +77,7 @@ enum check_state threshold_state(const struct threshold *t, double value);
 enum check_output {
 	CHECK_OUTPUT_NAGIOS,
 	CHECK_OUTPUT_JSON,
+	CHECK_OUTPUT_OPENMETRICS,
 };
 
 /* Options every plugin takes: -h -V -t -v --output. */

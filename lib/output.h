@@ -96,6 +96,7 @@ struct output_format {
 
 extern const struct output_format output_nagios;
 extern const struct output_format output_json;
+extern const struct output_format output_openmetrics;
 
 /*
  * "587/submission, RSA certificate: " from the named labels of SET into BUF

@@ -143,4 +143,21 @@ run_plugin check_mail_tls --output xml -H 127.0.0.1
 tap_like "$LINE1" "use nagios, json or openmetrics" "a bad --output names the three formats"
 run_plugin check_mail_tls --help
 tap_like "$OUT" "openmetrics:" "--help describes openmetrics"
+
+# --- a dual-certificate Postfix: one series per key type ------------------------------
+fixture_swap_cert postfix mail mail-rsa || tap_bail "Postfix does not serve mail and mail-rsa"
+RSA_NOT_AFTER=$(cert_date mail-rsa enddate)
+om_run "check_mail_tls --key-types all on RSA + ECDSA" OK check_mail_tls "${R[@]}" \
+    -H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni mail.example.test --key-types all
+tap_is "$(series tls_probe_certificate_not_after_seconds 'key_type="rsa",address="[^"]+",position="0"')" \
+    "$RSA_NOT_AFTER" "... the RSA leaf's notAfter, labelled rsa"
+tap_is "$(series tls_probe_certificate_not_after_seconds 'key_type="ecdsa",address="[^"]+",position="0"')" \
+    "$MAIL_NOT_AFTER" "... the ECDSA leaf's, labelled ecdsa"
+tap_is "$(series tls_probe_certificate_key_size 'key_type="rsa",.*position="0"')" 2048 "... the RSA key's size"
+om_run "check_cert_chain --key-types all on RSA + ECDSA" OK check_cert_chain "${R[@]}" \
+    -H 127.0.0.1 -p "$PF_SMTP" -P smtp --sni mail.example.test --key-types all
+tap_is "$(series tls_probe_certificate_not_after_seconds 'key_type="rsa",position="0"')" \
+    "$RSA_NOT_AFTER" "... check_cert_chain: the RSA leaf, labelled rsa"
+tap_is "$(series tls_probe_certificate_not_after_seconds 'key_type="ecdsa",position="1"')" \
+    "$INTER_NOT_AFTER" "... the ECDSA chain's intermediate at position 1"
 tap_done

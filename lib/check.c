@@ -528,11 +528,13 @@ check_group(struct check *c, const struct check_label *labels, unsigned flags)
 			set->key[i] = strdup(outer->key[i]);
 			set->value[i] = strdup(outer->value[i]);
 			set->named[i] = outer->named[i];
+			set->perf[i] = outer->perf[i];
 			set->n++;
 		}
 	for (; labels != NULL && labels->key != NULL && set->n < LABELS_MAX; labels++) {
 		set->key[set->n] = bounded_dup(labels->key, LABEL_MAX);
 		set->value[set->n] = bounded_dup(labels->value ? labels->value : "", LABEL_MAX);
+		set->perf[set->n] = (flags & CHECK_GROUP_PERF) != 0;
 		set->named[set->n++] = (flags & CHECK_GROUP_NAMED) != 0;
 	}
 	for (size_t i = 0; i < set->n; i++)
@@ -799,10 +801,12 @@ check_perf(struct check *c, const char *label, double value, const char *uom,
     const struct threshold *t, const double *min, const double *max)
 {
 	struct perf pd = { 0 }, *p;
+	char name[2 * LABEL_MAX + 1];	/* cut to LABEL_MAX below, at a character */
 
 	if (c == NULL)
 		return;
-	pd.label = bounded_dup(label ? label : "", LABEL_MAX);
+	nagios_perf_label(current_labels(c), label ? label : "", name, sizeof(name));
+	pd.label = bounded_dup(name, LABEL_MAX);
 	pd.value = value;
 	uom_copy(pd.uom, sizeof(pd.uom), uom);
 	if (t != NULL) {

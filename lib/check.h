@@ -159,7 +159,8 @@ void check_line_prefix(struct check *c, const char *prefix);
  * JSON keeps them with the facts, and Nagios output, for a group opened
  * with CHECK_GROUP_NAMED, starts each of its lines with the group's name
  * ("587/submission, RSA certificate: "): name a group when the check has
- * several, so that the on-call engineer can tell them apart. LABELS ends
+ * several, so that the on-call engineer can tell them apart; with
+ * CHECK_GROUP_PERF its label values end the perfdata labels. LABELS ends
  * with a NULL key; values are copied. Groups nest (up to 4 deep).
  */
 struct check_label {
@@ -167,6 +168,8 @@ struct check_label {
 	const char *value;
 };
 #define CHECK_GROUP_NAMED 1u
+/* Perfdata labels added inside end with "_VALUE" per label: days_left_587_rsa. */
+#define CHECK_GROUP_PERF 2u
 void check_group(struct check *c, const struct check_label *labels, unsigned flags);
 void check_group_end(struct check *c);
 

@@ -28,6 +28,7 @@ struct label_set {
 	char *key[LABELS_MAX];
 	char *value[LABELS_MAX];
 	bool named[LABELS_MAX];		/* from a CHECK_GROUP_NAMED group */
+	bool perf[LABELS_MAX];		/* from a CHECK_GROUP_PERF group */
 };
 
 struct result {
@@ -103,6 +104,10 @@ extern const struct output_format output_openmetrics;
  * (output_nagios.c); "" when none is named.
  */
 void nagios_group_name(const struct label_set *set, char *buf, size_t size);
+
+/* LABEL followed by "_VALUE" for each perf label of SET, into BUF. */
+void nagios_perf_label(const struct label_set *set, const char *label, char *buf,
+    size_t size);
 
 /* Number text both ways, '.' as the point whatever the locale (range.c). */
 const char *num_format(double v, char *buf);

@@ -162,6 +162,17 @@ nagios_group_name(const struct label_set *set, char *buf, size_t size)
 		snprintf(buf + len, size - len, ": ");
 }
 
+/* "days_left_587_rsa": a port stands for its protocol, as in the guidelines' short labels. */
+void
+nagios_perf_label(const struct label_set *set, const char *label, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s", label);
+
+	for (size_t i = 0; set != NULL && i < set->n && len < size; i++)
+		if (set->perf[i] && strcmp(set->key[i], "protocol") != 0)
+			len += (size_t)snprintf(buf + len, size - len, "_%s", set->value[i]);
+}
+
 const struct output_format output_nagios = {
 	.name = "nagios",
 	.result = nagios_result,

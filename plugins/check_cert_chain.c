@@ -713,12 +713,17 @@ check_key(struct check *c, const struct run *r, const char *key_path)
  * was served (port, protocol, address) or the file it came from, and its
  * key type. Named, so that its lines start with "587/submission, RSA
  * certificate: ", when NAMED and there are several sources, as set_where
- * says.
+ * says. With PERF, perfdata labels inside end with the type and, when
+ * ports (or sources) are several, the port: days_left_587_rsa.
  */
 static size_t
-open_groups(struct check *c, const struct run *r, const struct source *s, bool named)
+open_groups(struct check *c, const struct run *r, const struct source *s, bool named,
+    bool perf)
 {
 	bool several = named && r->count > 1;
+	/* days_left_rsa; days_left_587_rsa or days_left_587 when ports are several */
+	unsigned port_perf = perf && (s->key_type == TP_KEY_ANY ? r->count > 1 :
+	    r->opts->port_count > 1) ? CHECK_GROUP_PERF : 0;
 	size_t opened = 0;
 	char port[16];
 
@@ -728,8 +733,8 @@ open_groups(struct check *c, const struct run *r, const struct source *s, bool n
 		snprintf(port, sizeof(port), "%.*s", (int)strcspn(s->label, "/"), s->label);
 		check_group(c, (const struct check_label[]){ { "port", port },
 		    { "protocol", slash ? slash + 1 : "" }, { NULL, NULL } },
-		    several && (s->key_type == TP_KEY_ANY || r->opts->port_count > 1) ?
-		    CHECK_GROUP_NAMED : 0);
+		    (several && (s->key_type == TP_KEY_ANY || r->opts->port_count > 1) ?
+		    CHECK_GROUP_NAMED : 0) | port_perf);
 		check_group(c, (const struct check_label[]){
 		    { "address", tp_probe_peer(s->probe) }, { NULL, NULL } }, 0);
 		opened += 2;
@@ -741,7 +746,7 @@ open_groups(struct check *c, const struct run *r, const struct source *s, bool n
 	if (s->key_type != TP_KEY_ANY) {
 		check_group(c, (const struct check_label[]){
 		    { "key_type", key_type_slug(s->key_type) }, { NULL, NULL } },
-		    several ? CHECK_GROUP_NAMED : 0);
+		    (several ? CHECK_GROUP_NAMED : 0) | (perf ? CHECK_GROUP_PERF : 0));
 		opened++;
 	}
 	return opened;
@@ -762,33 +767,22 @@ static void
 add_output(struct check *c, const struct run *r)
 {
 	const struct tp_cert *soonest = NULL;
-	char label[128];
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 		const struct tp_cert *first;
-
 		size_t groups;
 
 		if (s->sent == NULL)
 			continue;
-		groups = open_groups(c, r, s, false);
+		groups = open_groups(c, r, s, false, true);
 		check_detail(c, "%s:", s->name);
 		cert_chain_details(c, s->sent, r->now, "  sent");
 		first = expiry_soonest(held_chain(s), NULL);
 		soonest = expiry_soonest(held_chain(s), soonest);
-		if (s->key_type != TP_KEY_ANY && first != NULL) {
-			/* days_left_rsa, or days_left_587_rsa with several ports */
-			snprintf(label, sizeof(label), "days_left%s%.*s_%s",
-			    r->opts->port_count > 1 ? "_" : "",
-			    r->opts->port_count > 1 ? (int)strcspn(s->label, "/") : 0, s->label,
-			    key_type_slug(s->key_type));
-			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
-		} else if (r->count > 1 && s->probe != NULL && first != NULL) {
-			snprintf(label, sizeof(label), "days_left_%.*s",
-			    (int)strcspn(s->label, "/"), s->label);
-			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
-		}
+		/* the groups add the port and the type: days_left_587_rsa */
+		if (first != NULL && (s->key_type != TP_KEY_ANY || (r->count > 1 && s->probe != NULL)))
+			expiry_perfdata(c, "days_left", NULL, &r->opts->expiry, first, r->now);
 		close_groups(c, groups);
 	}
 	if (soonest != NULL)
@@ -801,8 +795,7 @@ add_output(struct check *c, const struct run *r)
 	check_fact_list(c, "sources");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
-
-		size_t groups = open_groups(c, r, s, false);
+		size_t groups = open_groups(c, r, s, false, false);
 
 		check_fact_item(c);
 		check_fact_str(c, "source", s->label);
@@ -1039,7 +1032,7 @@ judge(struct check *c, struct run *r)
 			absent++;
 			continue;
 		}
-		groups = open_groups(c, r, s, true);
+		groups = open_groups(c, r, s, true, false);
 		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
 			check_add(c, (enum check_state)endpoint_failure_state(s->probe,
 			    o->common.timeout_state), "%s%s", w, tp_probe_error(s->probe));

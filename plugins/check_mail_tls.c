@@ -67,7 +67,6 @@ struct facts {
 	enum tp_key_type key_type;		/* TP_KEY_ANY without --key-types */
 	enum key_type_outcome outcome;		/* ... and whether the server has one */
 	char where[32];				/* "RSA certificate: ", or "" */
-	char suffix[16];			/* "_rsa" for perfdata labels, or "" */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -456,39 +455,30 @@ add_facts(struct check *c, const struct facts *f)
 	}
 }
 
-/* LABEL with the key type's suffix ("days_left_rsa") into OUT. */
-static const char *
-label(char *out, size_t size, const char *base, const struct facts *f)
-{
-	snprintf(out, size, "%s%s", base, f->suffix);
-	return out;
-}
-
 static void
 add_perfdata(struct check *c, const struct facts *f)
 {
 	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
-	char days[64], left[64], chain[64];
 
-	expiry_perfdata(c, label(days, sizeof(days), "days_left", f),
-	    label(left, sizeof(left), "time_left", f), &f->opts->expiry, f->leaf, f->now);
+	/* Under --key-types the group makes these days_left_rsa, time_left_rsa... */
+	expiry_perfdata(c, "days_left", "time_left", &f->opts->expiry, f->leaf, f->now);
 	if (soonest != NULL)
-		expiry_perfdata(c, label(chain, sizeof(chain), "days_left_chain", f), NULL,
-		    &f->opts->expiry, soonest, f->now);
+		expiry_perfdata(c, "days_left_chain", NULL, &f->opts->expiry, soonest, f->now);
 }
 
 static void
 add_timings(struct check *c, const struct facts *f)
 {
 	const double zero = 0;
-	char name[64];
 
-	check_perf(c, label(name, sizeof(name), "time_connect", f),
-	    tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
-	check_perf(c, label(name, sizeof(name), "time_tls", f), tp_probe_time_tls(f->probe),
-	    "s", NULL, &zero, NULL);
-	check_perf(c, label(name, sizeof(name), "time", f), tp_probe_time_total(f->probe),
-	    "s", NULL, &zero, NULL);
+	if (f->key_type != TP_KEY_ANY)	/* time_connect_rsa ... */
+		check_group(c, (const struct check_label[]){
+		    { "key_type", key_type_slug(f->key_type) }, { NULL, NULL } }, CHECK_GROUP_PERF);
+	check_perf(c, "time_connect", tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
+	check_perf(c, "time_tls", tp_probe_time_tls(f->probe), "s", NULL, &zero, NULL);
+	check_perf(c, "time", tp_probe_time_total(f->probe), "s", NULL, &zero, NULL);
+	if (f->key_type != TP_KEY_ANY)
+		check_group_end(c);
 }
 
 static void
@@ -732,9 +722,12 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			check_fact_str(c, "error", tp_probe_error(f[i].probe));
 		if (served(&f[i])) {
 			check_group(c, (const struct check_label[]){
-			    { "key_type", key_type_slug(f[i].key_type) },
+			    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
+			    CHECK_GROUP_PERF);
+			check_group(c, (const struct check_label[]){
 			    { "address", tp_probe_peer(f[i].probe) }, { NULL, NULL } }, 0);
 			output_served(c, &f[i]);
+			check_group_end(c);
 			check_group_end(c);
 		}
 		check_fact_end(c);
@@ -785,7 +778,6 @@ setup_probe(const struct options *o, struct facts *f, size_t i, time_t now, char
 	f[i].key_type = o->key_types.types[i];
 	snprintf(f[i].where, sizeof(f[i].where), "%s certificate: ",
 	    tp_key_type_name(f[i].key_type));
-	snprintf(f[i].suffix, sizeof(f[i].suffix), "_%s", key_type_slug(f[i].key_type));
 	if (tp_config_set_key_type(cfg, f[i].key_type) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);

@@ -1,30 +1,40 @@
 /*
- * check.c - ranges, thresholds, the common options and the collected result
- * of one plugin run, printed as Nagios plugin output or as one JSON object.
- * The interface and its rules are described in check.h.
+ * check.c - the common options, the collected result of one plugin run
+ * (sub-results, line one, perfdata, facts) and the timeout backstop. The
+ * result is printed by one renderer per output format (output_*.c, listed
+ * in formats[] below); ranges are range.c's. The interface is in check.h.
  */
-#include <locale.h>
-#include <math.h>		/* isnan(), a macro: no libm */
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "output.h"
 
-#define TEXT_MAX	4096	/* longest stored text, in bytes */
-#define LABEL_MAX	200	/* longest perfdata label or fact key */
-#define NUM_MAX		400	/* "%.6f" of -DBL_MAX needs 317 */
-#define FACT_DEPTH	32
 #define TIMEOUT_DEFAULT	10.0
 #define LINE_ONE_MAX	199	/* bytes of line one before " | perfdata" */
 
 static char *fit_text(char *text, size_t budget, const char *tail);
 
+/* One row per format, in the order of enum check_output. */
+static const struct output_format *const formats[] = {
+	[CHECK_OUTPUT_NAGIOS] = &output_nagios,
+	[CHECK_OUTPUT_JSON] = &output_json,
+	[CHECK_OUTPUT_OPENMETRICS] = &output_openmetrics,
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
 /* The format of usage errors: what --output asked for, once seen. */
 static enum check_output usage_output = CHECK_OUTPUT_NAGIOS;
+
+static const struct output_format *
+format_of(enum check_output id)
+{
+	return (unsigned)id < NFORMATS ? formats[id] : &output_nagios;
+}
 
 unsigned
 check_ceil(double x)
@@ -35,39 +45,9 @@ check_ceil(double x)
 }
 /* An hour-long check is a configuration error, not a slow server. */
 #define TIMEOUT_MAX	3600.0
-#define RANGE_EXAMPLES	"give e.g. 10, 10:, ~:10, 10:20 or @10:20"
-#define OOM_TEXT	"ran out of memory; some results may be missing"
 
-struct result {
-	enum check_state state;
-	char *text;
-};
-
-struct perf {
-	char *label;
-	double value;
-	char uom[16];
-	char warn[sizeof(((struct range *)0)->text)];
-	char crit[sizeof(((struct range *)0)->text)];
-	double min;
-	double max;
-	bool has_min;
-	bool has_max;
-};
-
-enum fact_kind { FACT_STR, FACT_NUM, FACT_BOOL, FACT_LIST, FACT_OBJECT };
-
-/* Facts are kept as a tree so that closing a container never allocates. */
-struct fact {
-	enum fact_kind kind;
-	char *key;		/* NULL for list items */
-	char *str;		/* NULL prints null */
-	double num;
-	bool yes;
-	struct fact **kids;
-	size_t nkids;
-	size_t capkids;
-};
+#define FACT_DEPTH	32
+#define GROUP_DEPTH	4
 
 struct check {
 	char *prefix;
@@ -88,15 +68,25 @@ struct check {
 	int depth;
 	int dropped;	/* containers opened where they could not go */
 	bool oom;	/* something was lost: never report plain OK */
+	struct label_set **sets;	/* every set of labels made, freed at the end */
+	size_t nsets;
+	size_t capsets;
+	size_t group_depth;
+	const struct label_set *check_labels;	/* the first outermost group's */
+	const struct label_set *groups[GROUP_DEPTH];	/* in force at each depth */
+	struct timespec started;	/* for the check's duration */
 };
 
-/* --- small helpers -------------------------------------------------------- */
-
-static bool
-is_digit(char ch)
+/* The labels of the innermost open group, or NULL. */
+static const struct label_set *
+current_labels(const struct check *c)
 {
-	return ch >= '0' && ch <= '9';
+	size_t d = c->group_depth < GROUP_DEPTH ? c->group_depth : GROUP_DEPTH;
+
+	return d > 0 ? c->groups[d - 1] : NULL;
 }
+
+/* --- small helpers -------------------------------------------------------- */
 
 static char
 ascii_lower(char ch)
@@ -190,86 +180,6 @@ err_set(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Formats V with '.' as the decimal point whatever LC_NUMERIC says, with at
- * most six decimals, no trailing zeros and no exponent. V must be finite.
- */
-static const char *
-fmt_num(double v, char *buf)
-{
-	char raw[NUM_MAX];
-	size_t i, j = 0;
-	bool point = false;
-
-	snprintf(raw, sizeof(raw), "%.6f", v);
-	/* Any run of other bytes is the locale's (maybe multibyte) point. */
-	for (i = 0; raw[i] != '\0' && j < NUM_MAX - 1; i++) {
-		if (is_digit(raw[i]) || raw[i] == '-')
-			buf[j++] = raw[i];
-		else if (!point) {
-			buf[j++] = '.';
-			point = true;
-		}
-	}
-	if (point) {
-		while (j > 0 && buf[j - 1] == '0')
-			j--;
-		if (j > 0 && buf[j - 1] == '.')
-			j--;
-	}
-	buf[j] = '\0';
-	if (strcmp(buf, "-0") == 0)
-		strcpy(buf, "0");
-	return buf;
-}
-
-/*
- * Parses LEN bytes at S as a plain decimal: [+-]digits[.digits] (".5" and
- * "5." too). No exponent, hex, inf or nan, which strtod would take.
- */
-static bool
-parse_decimal(const char *s, size_t len, double *out)
-{
-	char buf[NUM_MAX];
-	const char *point = localeconv()->decimal_point;
-	size_t i = 0, j = 0, digits = 0, plen = strlen(point);
-	char *end;
-	double v;
-
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		i++;
-	for (; i < len && is_digit(s[i]); i++)
-		digits++;
-	if (i < len && s[i] == '.')
-		for (i++; i < len && is_digit(s[i]); i++)
-			digits++;
-	if (digits == 0 || i != len || len + plen >= sizeof(buf))
-		return false;
-	/* strtod wants the locale's point; give it that. */
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			memcpy(buf + j, point, plen);
-			j += plen;
-		} else
-			buf[j++] = s[i];
-	}
-	buf[j] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
-has_space(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (strchr(" \t\n\r\v\f", *s) != NULL)
-			return true;
-	return false;
-}
-
 /* --- states --------------------------------------------------------------- */
 
 static const char *const state_names[] = {
@@ -323,180 +233,6 @@ check_state_worst(enum check_state a, enum check_state b)
 	return state_rank(a) >= state_rank(b) ? a : b;
 }
 
-/* --- ranges --------------------------------------------------------------- */
-
-__attribute__((format(printf, 4, 5)))
-static int
-range_fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	err_set(err, errlen, "'%s' is not a valid range: %s", text, why);
-	return -1;
-}
-
-/* Checks the forms that are wrong whatever the numbers say. */
-static int
-range_check_text(const char *text, const char *body, char *err, size_t errlen)
-{
-	size_t len = strlen(text);
-
-	if (len == 0)
-		return range_fail(err, errlen, text, "it is empty; %s",
-		    RANGE_EXAMPLES);
-	if (len >= sizeof(((struct range *)0)->text))
-		return range_fail(err, errlen, text,
-		    "it is longer than %zu characters",
-		    sizeof(((struct range *)0)->text) - 1);
-	if (has_space(text))
-		return range_fail(err, errlen, text, "it contains whitespace");
-	if (strchr(text, ',') != NULL)
-		return range_fail(err, errlen, text,
-		    "use '.' as the decimal point, not ','");
-	if (*body == '\0')
-		return range_fail(err, errlen, text,
-		    "nothing follows the '@'; %s", RANGE_EXAMPLES);
-	if (strcmp(body, ":") == 0)
-		return range_fail(err, errlen, text,
-		    "give a start, an end or both around the ':'");
-	if (strchr(body, ':') != strrchr(body, ':'))
-		return range_fail(err, errlen, text,
-		    "it has more than one ':'");
-	return 0;
-}
-
-/* A lone value N means 0:N. */
-static int
-range_parse_single(const char *text, const char *body, struct range *r,
-    char *err, size_t errlen)
-{
-	if (strcmp(body, "~") == 0)
-		return range_fail(err, errlen, text, "'~' means negative "
-		    "infinity and can only be the start, as in ~:10");
-	if (!parse_decimal(body, strlen(body), &r->end))
-		return range_fail(err, errlen, text, "'%s' is not a number; %s",
-		    body, RANGE_EXAMPLES);
-	r->start = 0;
-	if (r->end < 0)
-		return range_fail(err, errlen, text, "a single value N "
-		    "means 0:N, and the start (0) is greater than the end "
-		    "(%s)", body);
-	return 0;
-}
-
-static int
-range_parse_pair(const char *text, const char *body, struct range *r,
-    char *err, size_t errlen)
-{
-	const char *colon = strchr(body, ':');
-	const char *endtext = colon + 1;
-	int startlen = (int)(colon - body);
-
-	/* The guidelines let the start go when it is 0, so ":10" is 0:10. */
-	if (startlen == 0)
-		r->start = 0;
-	else if (startlen == 1 && body[0] == '~') {
-		r->start = -HUGE_VAL;
-		r->start_infinite = true;
-	} else if (!parse_decimal(body, (size_t)startlen, &r->start))
-		return range_fail(err, errlen, text,
-		    "the start '%.*s' is not a number", startlen, body);
-
-	if (*endtext == '\0') {
-		r->end = HUGE_VAL;
-		r->end_infinite = true;
-	} else if (strcmp(endtext, "~") == 0)
-		return range_fail(err, errlen, text, "the end cannot be '~'; "
-		    "leave it empty for no upper limit, as in 10:");
-	else if (!parse_decimal(endtext, strlen(endtext), &r->end))
-		return range_fail(err, errlen, text,
-		    "the end '%s' is not a number", endtext);
-
-	if (!r->start_infinite && !r->end_infinite && r->start > r->end)
-		return range_fail(err, errlen, text, "the start (%.*s) is "
-		    "greater than the end (%s)", startlen ? startlen : 1,
-		    startlen ? body : "0", endtext);
-	return 0;
-}
-
-int
-range_parse(const char *text, struct range *out, char *err, size_t errlen)
-{
-	struct range r = { 0 };
-	const char *body;
-	int rc;
-
-	if (text == NULL)
-		text = "";
-	body = text;
-	if (*body == '@') {
-		r.alert_inside = true;
-		body++;
-	}
-	if (range_check_text(text, body, err, errlen) != 0)
-		return -1;
-	if (strchr(body, ':') == NULL)
-		rc = range_parse_single(text, body, &r, err, errlen);
-	else
-		rc = range_parse_pair(text, body, &r, err, errlen);
-	if (rc != 0)
-		return -1;
-	strcpy(r.text, text);	/* length checked above */
-	if (out != NULL)
-		*out = r;
-	return 0;
-}
-
-void
-range_scale(const struct range *in, double factor, struct range *out)
-{
-	char start[NUM_MAX], end[NUM_MAX];
-	struct range r = *in;
-	bool show_start;
-
-	if (!in->start_infinite)
-		r.start = in->start * factor;
-	if (!in->end_infinite)
-		r.end = in->end * factor;
-	/* The guidelines' shortest form: "10" is 0:10, "~:" an infinite start. */
-	show_start = !in->start_infinite && (r.start != 0 || in->end_infinite);
-	snprintf(r.text, sizeof(r.text), "%s%s%s%s", in->alert_inside ? "@" : "",
-	    in->start_infinite ? "~:" : show_start ? fmt_num(r.start, start) : "",
-	    show_start ? ":" : "", in->end_infinite ? "" : fmt_num(r.end, end));
-	*out = r;
-}
-
-bool
-range_alerts(const struct range *r, double value)
-{
-	bool inside;
-
-	if (r == NULL)
-		return false;
-	/* A value that is not a number cannot be shown to be fine. */
-	if (isnan(value))
-		return true;
-	inside = (r->start_infinite || value >= r->start) &&
-	    (r->end_infinite || value <= r->end);
-	return r->alert_inside ? inside : !inside;
-}
-
-enum check_state
-threshold_state(const struct threshold *t, double value)
-{
-	if (t == NULL)
-		return STATE_OK;
-	if (t->has_critical && range_alerts(&t->critical, value))
-		return STATE_CRITICAL;
-	if (t->has_warning && range_alerts(&t->warning, value))
-		return STATE_WARNING;
-	return STATE_OK;
-}
-
 /* --- common options ------------------------------------------------------- */
 
 void
@@ -527,7 +263,7 @@ timeout_parse(struct common_opts *opts, const char *arg, char *err,
 		    "timeout: use '.' as the decimal point, not ','", arg);
 		return -1;
 	}
-	if (!parse_decimal(arg, len, &secs) || secs <= 0) {
+	if (!num_parse(arg, len, &secs) || secs <= 0) {
 		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give seconds greater than 0, optionally "
 		    "followed by :STATE", arg);
@@ -536,7 +272,7 @@ timeout_parse(struct common_opts *opts, const char *arg, char *err,
 	if (secs > TIMEOUT_MAX) {
 		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give at most %s seconds", arg,
-		    fmt_num(TIMEOUT_MAX, maxbuf));
+		    num_format(TIMEOUT_MAX, maxbuf));
 		return -1;
 	}
 	if (colon != NULL && check_state_parse(colon + 1, &state) != 0) {
@@ -554,17 +290,23 @@ static int
 output_parse(struct common_opts *opts, const char *arg, char *err,
     size_t errlen)
 {
-	if (ascii_eq(arg, "nagios"))
-		opts->output = CHECK_OUTPUT_NAGIOS;
-	else if (ascii_eq(arg, "json"))
-		opts->output = CHECK_OUTPUT_JSON;
-	else {
-		err_set(err, errlen, "--output: '%s' is not a valid output "
-		    "format: use nagios or json", arg);
-		return -1;
+	char names[128] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < NFORMATS; i++) {
+		if (ascii_eq(arg, formats[i]->name)) {
+			opts->output = (enum check_output)i;
+			usage_output = opts->output;
+			return 1;
+		}
 	}
-	usage_output = opts->output;
-	return 1;
+	/* "nagios, json or openmetrics", from the table */
+	for (size_t i = 0; i < NFORMATS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+		    i == 0 ? "" : i + 1 == NFORMATS ? " or " : ", ", formats[i]->name);
+	err_set(err, errlen, "--output: '%s' is not a valid output "
+	    "format: use %s", arg, names);
+	return -1;
 }
 
 int
@@ -594,8 +336,8 @@ common_opts_help(FILE *out)
 {
 	char def[NUM_MAX], max[NUM_MAX];
 
-	fmt_num(TIMEOUT_DEFAULT, def);
-	fmt_num(TIMEOUT_MAX, max);
+	num_format(TIMEOUT_DEFAULT, def);
+	num_format(TIMEOUT_MAX, max);
 	fprintf(out,
 	    " -h, --help\n"
 	    "    Print this help and exit.\n"
@@ -609,33 +351,16 @@ common_opts_help(FILE *out)
 	    "    Print progress to stderr; repeat for more detail.\n"
 	    " --output=FORMAT\n"
 	    "    nagios: plugin output with perfdata (default); json: one JSON\n"
-	    "    object on one line, with the facts behind the result.\n"
+	    "    object on one line, with the facts behind the result; openmetrics:\n"
+	    "    the Prometheus text exposition (tls_probe_check_state, _duration_seconds,\n"
+	    "    per certificate not_before/not_after in Unix seconds, lifetime, share\n"
+	    "    left, key size), \"# EOF\" last, for node_exporter's textfile collector.\n"
 	    "\n"
 	    "Environment: SSL_CERT_FILE and SSL_CERT_DIR replace the system trust\n"
 	    "store as they do for OpenSSL; OPENSSL_CONF names an OpenSSL configuration\n"
 	    "to apply (the host's openssl.cnf is not read, so that its local policy\n"
 	    "does not change what the check sees).\n",
 	    max, def);
-}
-
-/* --- Nagios output -------------------------------------------------------- */
-
-/* '|' would start perfdata and a newline a new line of output. */
-static char
-nagios_char(char ch)
-{
-	if (ch == '|')
-		return '/';
-	if ((unsigned char)ch < 0x20 || ch == 0x7f)
-		return ' ';
-	return ch;
-}
-
-static void
-put_clean(FILE *out, const char *s)
-{
-	for (; *s != '\0'; s++)
-		putc(nagios_char(*s), out);
 }
 
 void
@@ -656,27 +381,10 @@ check_usage_prescan(int argc, char *const *argv)
 		if (len == 0 || len > strlen("output") || strncmp(name, "output", len) != 0)
 			continue;
 		value = name[len] == '=' ? name + len + 1 : i + 1 < argc ? argv[i + 1] : "";
-		if (strcmp(value, "json") == 0)
-			usage_output = CHECK_OUTPUT_JSON;
+		for (size_t f = 0; f < NFORMATS; f++)
+			if (strcmp(value, formats[f]->name) == 0)
+				usage_output = (enum check_output)f;
 	}
-}
-
-static void json_str(FILE *out, const char *str);
-static void json_result(FILE *out, enum check_state state, const char *text);
-
-/* The JSON object of a verdict reached without a check: the same fields. */
-static void
-put_json_verdict(FILE *out, const char *prefix, enum check_state state,
-    const char *text)
-{
-	fprintf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"prefix\":",
-	    check_state_name(state), (int)state);
-	json_str(out, prefix ? prefix : "");
-	fputs(",\"summary\":", out);
-	json_str(out, text);
-	fputs(",\"results\":[", out);
-	json_result(out, state, text);
-	fputs("],\"details\":[],\"perfdata\":[],\"facts\":{}}\n", out);
 }
 
 int
@@ -687,213 +395,11 @@ check_usage_error(const char *prefix, const char *sentence)
 
 	if (text != NULL)	/* a pasted value can be long: line one stays short */
 		text = fit_text(text, used + 40 < LINE_ONE_MAX ? LINE_ONE_MAX - used : 40, "");
-	if (usage_output == CHECK_OUTPUT_JSON)
-		put_json_verdict(stdout, prefix, STATE_UNKNOWN, text ? text : "");
-	else {
-		if (prefix != NULL && *prefix != '\0') {
-			put_clean(stdout, prefix);
-			putc(' ', stdout);
-		}
-		fputs("UNKNOWN - ", stdout);
-		put_clean(stdout, text ? text : "");
-		putc('\n', stdout);
-	}
+	format_of(usage_output)->verdict(stdout, stderr, prefix, STATE_UNKNOWN,
+	    text ? text : "", true);
 	fflush(stdout);
 	free(text);
 	return STATE_UNKNOWN;
-}
-
-static void
-put_label(FILE *out, const char *label)
-{
-	bool quote = *label == '\0';
-	const char *s;
-
-	for (s = label; *s != '\0'; s++)
-		if (strchr(" ='", nagios_char(*s)) != NULL)
-			quote = true;
-	if (quote)
-		putc('\'', out);
-	for (s = label; *s != '\0'; s++) {
-		if (*s == '\'')
-			putc('\'', out);
-		putc(nagios_char(*s), out);
-	}
-	if (quote)
-		putc('\'', out);
-}
-
-static void
-put_perf(FILE *out, const struct perf *p)
-{
-	char num[NUM_MAX], min[NUM_MAX] = "", max[NUM_MAX] = "";
-	const char *fields[4];
-	int last;
-
-	put_label(out, p->label);
-	putc('=', out);
-	/* The guidelines' "U" says the value could not be determined. */
-	if (isfinite(p->value)) {
-		fputs(fmt_num(p->value, num), out);
-		fputs(p->uom, out);
-	} else
-		putc('U', out);
-	if (p->has_min && isfinite(p->min))
-		fmt_num(p->min, min);
-	if (p->has_max && isfinite(p->max))
-		fmt_num(p->max, max);
-	fields[0] = p->warn;
-	fields[1] = p->crit;
-	fields[2] = min;
-	fields[3] = max;
-	for (last = 3; last >= 0 && *fields[last] == '\0'; last--)
-		continue;
-	for (int i = 0; i <= last; i++) {
-		putc(';', out);
-		put_clean(out, fields[i]);
-	}
-}
-
-/* --- JSON output ---------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at S, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t n, i;
-
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	n = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	/* No overlongs, no surrogates, nothing past U+10FFFF. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
-
-static void
-json_str(FILE *out, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	putc('"', out);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			putc('\\', out);
-			putc(*s++, out);
-		} else if (*s == '\n') {
-			fputs("\\n", out);
-			s++;
-		} else if (*s == '\r') {
-			fputs("\\r", out);
-			s++;
-		} else if (*s == '\t') {
-			fputs("\\t", out);
-			s++;
-		} else if (*s < 0x20) {
-			fprintf(out, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putc(*s++, out);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, out);
-			s += n;
-		} else {
-			/* Invalid UTF-8 would make the whole object invalid. */
-			fputs("\\ufffd", out);
-			s++;
-		}
-	}
-	putc('"', out);
-}
-
-static void
-json_num(FILE *out, double v)
-{
-	char buf[NUM_MAX];
-
-	fputs(isfinite(v) ? fmt_num(v, buf) : "null", out);
-}
-
-static void
-json_key(FILE *out, const char *key)
-{
-	json_str(out, key);
-	putc(':', out);
-}
-
-static void
-json_perf(FILE *out, const struct perf *p)
-{
-	fputs("{\"label\":", out);
-	json_str(out, p->label);
-	fputs(",\"value\":", out);
-	json_num(out, p->value);
-	if (*p->uom != '\0') {
-		fputs(",\"uom\":", out);
-		json_str(out, p->uom);
-	}
-	if (*p->warn != '\0') {
-		fputs(",\"warning\":", out);
-		json_str(out, p->warn);
-	}
-	if (*p->crit != '\0') {
-		fputs(",\"critical\":", out);
-		json_str(out, p->crit);
-	}
-	if (p->has_min) {
-		fputs(",\"min\":", out);
-		json_num(out, p->min);
-	}
-	if (p->has_max) {
-		fputs(",\"max\":", out);
-		json_num(out, p->max);
-	}
-	putc('}', out);
-}
-
-static void
-json_fact(FILE *out, const struct fact *f)
-{
-	if (f->key != NULL)
-		json_key(out, f->key);
-	switch (f->kind) {
-	case FACT_STR:
-		json_str(out, f->str);
-		break;
-	case FACT_NUM:
-		json_num(out, f->num);
-		break;
-	case FACT_BOOL:
-		fputs(f->yes ? "true" : "false", out);
-		break;
-	case FACT_LIST:
-	case FACT_OBJECT:
-		putc(f->kind == FACT_LIST ? '[' : '{', out);
-		for (size_t i = 0; i < f->nkids; i++) {
-			if (i > 0)
-				putc(',', out);
-			json_fact(out, f->kids[i]);
-		}
-		putc(f->kind == FACT_LIST ? ']' : '}', out);
-		break;
-	}
 }
 
 /* --- the check ------------------------------------------------------------ */
@@ -906,6 +412,7 @@ check_new(const char *prefix)
 	if (c == NULL)
 		return NULL;
 	c->facts.kind = FACT_OBJECT;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	c->prefix = bounded_dup(prefix ? prefix : "", LABEL_MAX);
 	if (c->prefix == NULL) {
 		free(c);
@@ -945,6 +452,14 @@ check_free(struct check *c)
 	free(c->summary);
 	free(c->summary_prefix);
 	free(c->line_prefix);
+	for (size_t i = 0; i < c->nsets; i++) {
+		for (size_t j = 0; j < c->sets[i]->n; j++) {
+			free(c->sets[i]->key[j]);
+			free(c->sets[i]->value[j]);
+		}
+		free(c->sets[i]);
+	}
+	free(c->sets);
 	free(c);
 }
 
@@ -960,11 +475,15 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = fmt ? vformat(fmt, ap) : strdup("");
 	va_end(ap);
-	if (text != NULL && c->line_prefix != NULL) {
-		char *whole = malloc(strlen(c->line_prefix) + strlen(text) + 1);
+	if (text != NULL && (c->line_prefix != NULL || c->group_depth > 0)) {
+		const char *line = c->line_prefix ? c->line_prefix : "";
+		char name[160];
+		char *whole;
 
+		nagios_group_name(current_labels(c), name, sizeof(name));
+		whole = malloc(strlen(name) + strlen(line) + strlen(text) + 1);
 		if (whole != NULL)
-			sprintf(whole, "%s%s", c->line_prefix, text);
+			sprintf(whole, "%s%s%s", name, line, text);
 		free(text);
 		text = whole;
 	}
@@ -975,8 +494,63 @@ check_add(struct check *c, enum check_state state, const char *fmt, ...)
 		return;
 	}
 	c->results = p;
+	c->results[c->nresults].labels = current_labels(c);
 	c->results[c->nresults].state = state_valid(state);
 	c->results[c->nresults++].text = text;
+}
+
+void
+check_group(struct check *c, const struct check_label *labels, unsigned flags)
+{
+	const struct label_set *outer;
+	struct label_set *set, **sets;
+	bool lost = false;
+
+	if (c == NULL)
+		return;
+	if (c->group_depth >= GROUP_DEPTH) {
+		c->group_depth++;	/* still needs its check_group_end */
+		return;
+	}
+	outer = current_labels(c);
+	set = calloc(1, sizeof(*set));
+	sets = grow(c->sets, &c->capsets, c->nsets, sizeof(*sets));
+	if (set == NULL || sets == NULL) {
+		free(set);
+		c->oom = true;
+		c->groups[c->group_depth++] = outer;
+		return;
+	}
+	c->sets = sets;
+	c->sets[c->nsets++] = set;
+	if (outer != NULL)
+		for (size_t i = 0; i < outer->n; i++) {
+			set->key[i] = strdup(outer->key[i]);
+			set->value[i] = strdup(outer->value[i]);
+			set->named[i] = outer->named[i];
+			set->perf[i] = outer->perf[i];
+			set->n++;
+		}
+	for (; labels != NULL && labels->key != NULL && set->n < LABELS_MAX; labels++) {
+		set->key[set->n] = bounded_dup(labels->key, LABEL_MAX);
+		set->value[set->n] = bounded_dup(labels->value ? labels->value : "", LABEL_MAX);
+		set->perf[set->n] = (flags & CHECK_GROUP_PERF) != 0;
+		set->named[set->n++] = (flags & CHECK_GROUP_NAMED) != 0;
+	}
+	for (size_t i = 0; i < set->n; i++)
+		if (set->key[i] == NULL || set->value[i] == NULL)
+			lost = true;
+	c->oom |= lost;
+	if (!lost && c->group_depth == 0 && c->check_labels == NULL)
+		c->check_labels = set;
+	c->groups[c->group_depth++] = lost ? outer : set;
+}
+
+void
+check_group_end(struct check *c)
+{
+	if (c != NULL && c->group_depth > 0)
+		c->group_depth--;
 }
 
 void
@@ -1227,10 +801,12 @@ check_perf(struct check *c, const char *label, double value, const char *uom,
     const struct threshold *t, const double *min, const double *max)
 {
 	struct perf pd = { 0 }, *p;
+	char name[2 * LABEL_MAX + 1];	/* cut to LABEL_MAX below, at a character */
 
 	if (c == NULL)
 		return;
-	pd.label = bounded_dup(label ? label : "", LABEL_MAX);
+	nagios_perf_label(current_labels(c), label ? label : "", name, sizeof(name));
+	pd.label = bounded_dup(name, LABEL_MAX);
 	pd.value = value;
 	uom_copy(pd.uom, sizeof(pd.uom), uom);
 	if (t != NULL) {
@@ -1250,6 +826,7 @@ check_perf(struct check *c, const char *label, double value, const char *uom,
 		return;
 	}
 	c->perf = p;
+	pd.labels = current_labels(c);
 	c->perf[c->nperf++] = pd;
 }
 
@@ -1289,6 +866,7 @@ fact_add(struct check *c, enum fact_kind kind, const char *key)
 	}
 	parent->kids = kids;
 	f->kind = kind;
+	f->labels = current_labels(c);
 	parent->kids[parent->nkids++] = f;
 	return f;
 }
@@ -1393,87 +971,6 @@ check_state(const struct check *c)
 	return c == NULL ? STATE_UNKNOWN : aggregate(c, NULL);
 }
 
-static void
-finish_nagios(const struct check *c, FILE *out)
-{
-	const char *summary;
-	enum check_state state = aggregate(c, &summary);
-
-	if (*c->prefix != '\0') {
-		put_clean(out, c->prefix);
-		putc(' ', out);
-	}
-	fprintf(out, "%s - ", check_state_name(state));
-	put_clean(out, summary);
-	for (size_t i = 0; i < c->nperf; i++) {
-		fputs(i == 0 ? " | " : " ", out);
-		put_perf(out, &c->perf[i]);
-	}
-	putc('\n', out);
-	for (size_t i = 0; i < c->nresults; i++) {
-		fprintf(out, "[%s] ", check_state_name(c->results[i].state));
-		put_clean(out, c->results[i].text);
-		putc('\n', out);
-	}
-	if (c->oom)
-		fputs("[UNKNOWN] " OOM_TEXT "\n", out);
-	for (size_t i = 0; i < c->ndetails; i++) {
-		put_clean(out, c->details[i]);
-		putc('\n', out);
-	}
-}
-
-static void
-json_result(FILE *out, enum check_state state, const char *text)
-{
-	fputs("{\"state\":", out);
-	json_str(out, check_state_name(state));
-	fputs(",\"text\":", out);
-	json_str(out, text);
-	putc('}', out);
-}
-
-static void
-finish_json(const struct check *c, FILE *out)
-{
-	const char *summary;
-	enum check_state state = aggregate(c, &summary);
-	size_t i;
-
-	fprintf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"prefix\":",
-	    check_state_name(state), (int)state);
-	json_str(out, c->prefix);
-	fputs(",\"summary\":", out);
-	json_str(out, summary);
-	fputs(",\"results\":[", out);
-	for (i = 0; i < c->nresults; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_result(out, c->results[i].state, c->results[i].text);
-	}
-	if (c->oom) {
-		if (i > 0)
-			putc(',', out);
-		json_result(out, STATE_UNKNOWN, OOM_TEXT);
-	}
-	fputs("],\"details\":[", out);
-	for (i = 0; i < c->ndetails; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_str(out, c->details[i]);
-	}
-	fputs("],\"perfdata\":[", out);
-	for (i = 0; i < c->nperf; i++) {
-		if (i > 0)
-			putc(',', out);
-		json_perf(out, &c->perf[i]);
-	}
-	/* Containers left open are closed by printing the tree. */
-	fputs("],\"facts\":", out);
-	json_fact(out, &c->facts);
-	fputs("}\n", out);
-}
-
 /* Room for the summary on line one: 199 characters before the perfdata. */
 static size_t
 summary_budget(const struct check *c)
@@ -1506,18 +1003,14 @@ int
 check_finish(struct check *c, enum check_output format, FILE *out)
 {
 	static const char nomem[] = "could not allocate memory for the result";
+	struct output_view view;
+	struct timespec now;
 	enum check_state state;
 
 	if (out == NULL)
 		out = stdout;
 	if (c == NULL) {
-		if (format == CHECK_OUTPUT_JSON)
-			fprintf(out, "{\"state\":\"UNKNOWN\",\"exit_code\":3,"
-			    "\"prefix\":\"\",\"summary\":\"%s\",\"results\":[],"
-			    "\"details\":[],\"perfdata\":[],\"facts\":{}}\n",
-			    nomem);
-		else
-			fprintf(out, "UNKNOWN - %s\n", nomem);
+		format_of(format)->verdict(out, stderr, "", STATE_UNKNOWN, nomem, false);
 		fflush(out);
 		return STATE_UNKNOWN;
 	}
@@ -1525,11 +1018,25 @@ check_finish(struct check *c, enum check_output format, FILE *out)
 	    aggregate(c, NULL) != STATE_OK)
 		compose_summary(c, summary_budget(c));
 	fit_summary(c);
-	if (format == CHECK_OUTPUT_JSON)
-		finish_json(c, out);
-	else
-		finish_nagios(c, out);
 	state = check_state(c);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	view = (struct output_view){
+		.prefix = c->prefix,
+		.state = state,
+		.summary = c->summary ? c->summary : OOM_TEXT,
+		.results = c->results,
+		.nresults = c->nresults,
+		.details = (const char *const *)c->details,
+		.ndetails = c->ndetails,
+		.perf = c->perf,
+		.nperf = c->nperf,
+		.facts = &c->facts,
+		.oom = c->oom,
+		.labels = c->check_labels,
+		.duration_seconds = (double)(now.tv_sec - c->started.tv_sec) +
+		    (double)(now.tv_nsec - c->started.tv_nsec) / 1e9,
+	};
+	format_of(format)->result(&view, out);
 	fflush(out);
 	return (int)state;
 }
@@ -1555,7 +1062,7 @@ check_verbose(const struct common_opts *opts, int level, const char *fmt, ...)
 /* --- the timeout backstop -------------------------------------------------- */
 
 /* Written before the alarm is armed, read only by the handler. */
-static char backstop_line[512];
+static char backstop_line[2048];
 static size_t backstop_len;
 static int backstop_state = STATE_CRITICAL;
 
@@ -1580,11 +1087,8 @@ render_backstop(const struct common_opts *opts, const char *prefix)
 		return 0;
 	snprintf(text, sizeof(text), "the check did not finish within its %g s "
 	    "timeout (stuck resolving the host name?)", opts->timeout_seconds);
-	if (opts->output == CHECK_OUTPUT_JSON)
-		put_json_verdict(out, prefix, opts->timeout_state, text);
-	else
-		fprintf(out, "%s %s - %s\n", prefix,
-		    check_state_name(opts->timeout_state), text);
+	format_of(opts->output)->verdict(out, stderr, prefix, opts->timeout_state,
+	    text, false);
 	len = ftell(out);
 	fclose(out);
 	return len > 0 && (size_t)len < sizeof(backstop_line) ? (size_t)len : 0;

@@ -77,6 +77,7 @@ enum check_state threshold_state(const struct threshold *t, double value);
 enum check_output {
 	CHECK_OUTPUT_NAGIOS,
 	CHECK_OUTPUT_JSON,
+	CHECK_OUTPUT_OPENMETRICS,
 };
 
 /* Options every plugin takes: -h -V -t -v --output. */
@@ -149,6 +150,28 @@ void check_add(struct check *c, enum check_state state, const char *fmt, ...)
  * added from now on, until it is set again (NULL: none).
  */
 void check_line_prefix(struct check *c, const char *prefix);
+
+/*
+ * Labelled groups: where a sub-result applies (port=993, protocol=imaps,
+ * key_type=rsa, address=..., host=..., sni=...). Sub-results, details,
+ * perfdata and facts added between check_group() and check_group_end()
+ * carry the labels of every open group: OpenMetrics writes them as labels,
+ * JSON keeps them with the facts, and Nagios output, for a group opened
+ * with CHECK_GROUP_NAMED, starts each of its lines with the group's name
+ * ("587/submission, RSA certificate: "): name a group when the check has
+ * several, so that the on-call engineer can tell them apart; with
+ * CHECK_GROUP_PERF its label values end the perfdata labels. LABELS ends
+ * with a NULL key; values are copied. Groups nest (up to 4 deep).
+ */
+struct check_label {
+	const char *key;
+	const char *value;
+};
+#define CHECK_GROUP_NAMED 1u
+/* Perfdata labels added inside end with "_VALUE" per label: days_left_587_rsa. */
+#define CHECK_GROUP_PERF 2u
+void check_group(struct check *c, const struct check_label *labels, unsigned flags);
+void check_group_end(struct check *c);
 
 /* Sets line one's summary; without it, the worst sub-result's text is used. */
 void check_summary(struct check *c, const char *fmt, ...)

@@ -747,10 +747,18 @@ add_output(struct check *c, const struct run *r)
 	check_perf(c, "time", r->seconds, "s", NULL, NULL, NULL);
 	check_fact_str(c, "name", r->opts->name);
 	check_fact_str(c, "token", r->opts->token);
+	check_group(c, (const struct check_label[]){ { "host", r->opts->name }, { NULL, NULL } }, 0);
 	check_fact_list(c, "hops");
-	for (size_t i = 0; i < r->count; i++)
+	for (size_t i = 0; i < r->count; i++) {
+		char hop[16];
+
+		snprintf(hop, sizeof(hop), "%zu", i + 1);
+		check_group(c, (const struct check_label[]){ { "hop", hop }, { NULL, NULL } }, 0);
 		hop_facts(c, r, i, now);
+		check_group_end(c);
+	}
 	check_fact_end(c);
+	check_group_end(c);
 }
 
 static void

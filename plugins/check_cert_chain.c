@@ -434,7 +434,6 @@ check_order(struct check *c, const struct run *r, const struct source *s, const 
 {
 	size_t links = tp_chain_check_path_length(s->cc);
 
-	(void)r;
 	for (size_t k = 1; k < links; k++) {
 		size_t at = tp_chain_check_path_index(s->cc, k);
 
@@ -453,8 +452,10 @@ check_order(struct check *c, const struct run *r, const struct source *s, const 
 		    "chain (unrelated or a duplicate): remove it", w, at + 1,
 		    tp_cert_subject(tp_chain_cert(s->sent, at)));
 	}
+	/* Details are not in the group's name: say where by hand. */
 	if (tp_chain_check_root_sent(s->cc))
-		check_detail(c, "%sthe root is sent along (harmless: clients use their own)", w);
+		check_detail(c, "%sthe root is sent along (harmless: clients use their own)",
+		    r->count > 1 ? r->where[s - r->sources] : w);
 }
 
 /* A server's own certificate comes first; a CA there means a mis-assembled file. */
@@ -707,6 +708,57 @@ check_key(struct check *c, const struct run *r, const char *key_path)
 		check_add(c, STATE_OK, "the private key matches the certificate");
 }
 
+/*
+ * The labelled groups of source S (close them with close_groups): where it
+ * was served (port, protocol, address) or the file it came from, and its
+ * key type. Named, so that its lines start with "587/submission, RSA
+ * certificate: ", when NAMED and there are several sources, as set_where
+ * says. With PERF, perfdata labels inside end with the type and, when
+ * ports (or sources) are several, the port: days_left_587_rsa.
+ */
+static size_t
+open_groups(struct check *c, const struct run *r, const struct source *s, bool named,
+    bool perf)
+{
+	bool several = named && r->count > 1;
+	/* days_left_rsa; days_left_587_rsa or days_left_587 when ports are several */
+	unsigned port_perf = perf && (s->key_type == TP_KEY_ANY ? r->count > 1 :
+	    r->opts->port_count > 1) ? CHECK_GROUP_PERF : 0;
+	size_t opened = 0;
+	char port[16];
+
+	if (s->probe != NULL) {
+		const char *slash = strchr(s->label, '/');
+
+		snprintf(port, sizeof(port), "%.*s", (int)strcspn(s->label, "/"), s->label);
+		check_group(c, (const struct check_label[]){ { "port", port },
+		    { "protocol", slash ? slash + 1 : "" }, { NULL, NULL } },
+		    (several && (s->key_type == TP_KEY_ANY || r->opts->port_count > 1) ?
+		    CHECK_GROUP_NAMED : 0) | port_perf);
+		check_group(c, (const struct check_label[]){
+		    { "address", tp_probe_peer(s->probe) }, { NULL, NULL } }, 0);
+		opened += 2;
+	} else {
+		check_group(c, (const struct check_label[]){ { "file", s->label },
+		    { NULL, NULL } }, several ? CHECK_GROUP_NAMED : 0);
+		opened++;
+	}
+	if (s->key_type != TP_KEY_ANY) {
+		check_group(c, (const struct check_label[]){
+		    { "key_type", key_type_slug(s->key_type) }, { NULL, NULL } },
+		    (several ? CHECK_GROUP_NAMED : 0) | (perf ? CHECK_GROUP_PERF : 0));
+		opened++;
+	}
+	return opened;
+}
+
+static void
+close_groups(struct check *c, size_t opened)
+{
+	while (opened-- > 0)
+		check_group_end(c);
+}
+
 /* ------------------------------------------------------------------------ */
 /* output                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -715,30 +767,23 @@ static void
 add_output(struct check *c, const struct run *r)
 {
 	const struct tp_cert *soonest = NULL;
-	char label[128];
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 		const struct tp_cert *first;
+		size_t groups;
 
 		if (s->sent == NULL)
 			continue;
+		groups = open_groups(c, r, s, false, true);
 		check_detail(c, "%s:", s->name);
 		cert_chain_details(c, s->sent, r->now, "  sent");
 		first = expiry_soonest(held_chain(s), NULL);
 		soonest = expiry_soonest(held_chain(s), soonest);
-		if (s->key_type != TP_KEY_ANY && first != NULL) {
-			/* days_left_rsa, or days_left_587_rsa with several ports */
-			snprintf(label, sizeof(label), "days_left%s%.*s_%s",
-			    r->opts->port_count > 1 ? "_" : "",
-			    r->opts->port_count > 1 ? (int)strcspn(s->label, "/") : 0, s->label,
-			    key_type_slug(s->key_type));
-			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
-		} else if (r->count > 1 && s->probe != NULL && first != NULL) {
-			snprintf(label, sizeof(label), "days_left_%.*s",
-			    (int)strcspn(s->label, "/"), s->label);
-			expiry_perfdata(c, label, NULL, &r->opts->expiry, first, r->now);
-		}
+		/* the groups add the port and the type: days_left_587_rsa */
+		if (first != NULL && (s->key_type != TP_KEY_ANY || (r->count > 1 && s->probe != NULL)))
+			expiry_perfdata(c, "days_left", NULL, &r->opts->expiry, first, r->now);
+		close_groups(c, groups);
 	}
 	if (soonest != NULL)
 		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
@@ -750,6 +795,7 @@ add_output(struct check *c, const struct run *r)
 	check_fact_list(c, "sources");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
+		size_t groups = open_groups(c, r, s, false, false);
 
 		check_fact_item(c);
 		check_fact_str(c, "source", s->label);
@@ -771,6 +817,7 @@ add_output(struct check *c, const struct run *r)
 			check_fact_end(c);
 		}
 		check_fact_end(c);
+		close_groups(c, groups);
 	}
 	check_fact_end(c);
 }
@@ -972,7 +1019,8 @@ judge(struct check *c, struct run *r)
 
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
-		const char *w = r->count > 1 ? r->where[i] : "";
+		const char *w = "";	/* the group names the source */
+		size_t groups;
 
 		set_where(r, i);
 		if (s->outcome != KEY_TYPE_ASKED) {
@@ -984,15 +1032,14 @@ judge(struct check *c, struct run *r)
 			absent++;
 			continue;
 		}
-		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE) {
+		groups = open_groups(c, r, s, true, false);
+		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
 			check_add(c, (enum check_state)endpoint_failure_state(s->probe,
 			    o->common.timeout_state), "%s%s", w, tp_probe_error(s->probe));
-			continue;
-		}
-		if (key_type_mismatch(c, s->key_type, leaf(s), w))
-			continue;
-		for (size_t k = 0; k < sizeof(chain_checks) / sizeof(chain_checks[0]); k++)
-			chain_checks[k](c, r, s, w);
+		else if (!key_type_mismatch(c, s->key_type, leaf(s), w))
+			for (size_t k = 0; k < sizeof(chain_checks) / sizeof(chain_checks[0]); k++)
+				chain_checks[k](c, r, s, w);
+		close_groups(c, groups);
 	}
 	if (o->key_types.all && absent == r->count && r->count > 0)
 		check_add(c, STATE_CRITICAL, "the server has neither an RSA nor an ECDSA "
@@ -1033,6 +1080,9 @@ main(int argc, char **argv)
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");
 	r.deadline_ms = tp_monotonic_ms() + (int64_t)(o.common.timeout_seconds * 1000);
+	if (o.endpoint.host != NULL)
+		check_group(c, (const struct check_label[]){ { "host", o.endpoint.host },
+		    { "sni", o.endpoint.sni ? o.endpoint.sni : o.endpoint.host }, { NULL, NULL } }, 0);
 	if (gather(&r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_CRITICAL, "%s", err);
 	} else {
@@ -1044,6 +1094,8 @@ main(int argc, char **argv)
 	}
 	summarize(c, &r);
 	add_output(c, &r);
+	if (o.endpoint.host != NULL)
+		check_group_end(c);
 	rc = check_finish(c, o.common.output, stdout);
 	check_free(c);
 	free_run(&r);

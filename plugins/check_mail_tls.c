@@ -67,7 +67,6 @@ struct facts {
 	enum tp_key_type key_type;		/* TP_KEY_ANY without --key-types */
 	enum key_type_outcome outcome;		/* ... and whether the server has one */
 	char where[32];				/* "RSA certificate: ", or "" */
-	char suffix[16];			/* "_rsa" for perfdata labels, or "" */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -456,39 +455,30 @@ add_facts(struct check *c, const struct facts *f)
 	}
 }
 
-/* LABEL with the key type's suffix ("days_left_rsa") into OUT. */
-static const char *
-label(char *out, size_t size, const char *base, const struct facts *f)
-{
-	snprintf(out, size, "%s%s", base, f->suffix);
-	return out;
-}
-
 static void
 add_perfdata(struct check *c, const struct facts *f)
 {
 	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
-	char days[64], left[64], chain[64];
 
-	expiry_perfdata(c, label(days, sizeof(days), "days_left", f),
-	    label(left, sizeof(left), "time_left", f), &f->opts->expiry, f->leaf, f->now);
+	/* Under --key-types the group makes these days_left_rsa, time_left_rsa... */
+	expiry_perfdata(c, "days_left", "time_left", &f->opts->expiry, f->leaf, f->now);
 	if (soonest != NULL)
-		expiry_perfdata(c, label(chain, sizeof(chain), "days_left_chain", f), NULL,
-		    &f->opts->expiry, soonest, f->now);
+		expiry_perfdata(c, "days_left_chain", NULL, &f->opts->expiry, soonest, f->now);
 }
 
 static void
 add_timings(struct check *c, const struct facts *f)
 {
 	const double zero = 0;
-	char name[64];
 
-	check_perf(c, label(name, sizeof(name), "time_connect", f),
-	    tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
-	check_perf(c, label(name, sizeof(name), "time_tls", f), tp_probe_time_tls(f->probe),
-	    "s", NULL, &zero, NULL);
-	check_perf(c, label(name, sizeof(name), "time", f), tp_probe_time_total(f->probe),
-	    "s", NULL, &zero, NULL);
+	if (f->key_type != TP_KEY_ANY)	/* time_connect_rsa ... */
+		check_group(c, (const struct check_label[]){
+		    { "key_type", key_type_slug(f->key_type) }, { NULL, NULL } }, CHECK_GROUP_PERF);
+	check_perf(c, "time_connect", tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
+	check_perf(c, "time_tls", tp_probe_time_tls(f->probe), "s", NULL, &zero, NULL);
+	check_perf(c, "time", tp_probe_time_total(f->probe), "s", NULL, &zero, NULL);
+	if (f->key_type != TP_KEY_ANY)
+		check_group_end(c);
 }
 
 static void
@@ -675,7 +665,10 @@ evaluate_one(struct check *c, struct facts *f, const struct dane_lookup *dane)
 		summarize_ok(c, f);
 	else
 		check_summary_prefix(c, "%s", f->endpoint);
+	check_group(c, (const struct check_label[]){ { "address", tp_probe_peer(f->probe) },
+	    { NULL, NULL } }, 0);
 	output_served(c, f);
+	check_group_end(c);
 }
 
 /*
@@ -695,7 +688,9 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			absent++;
 			continue;
 		}
-		check_line_prefix(c, f[i].where);
+		check_group(c, (const struct check_label[]){
+		    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
+		    CHECK_GROUP_NAMED);
 		if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE) {
 			probe_failed(c, &f[i]);
 			if (dane != NULL)
@@ -706,7 +701,7 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			    tp_probe_dane_result(f[i].probe) == TP_DANE_VERIFIED;
 			judge_served(c, &f[i]);
 		}
-		check_line_prefix(c, NULL);
+		check_group_end(c);
 	}
 	if (absent == n && k->all)
 		check_add(c, STATE_CRITICAL, "the server has neither an RSA nor an ECDSA "
@@ -725,8 +720,16 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			check_fact_str(c, "error", key_type_absent_text(f[i].key_type));
 		else if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE)
 			check_fact_str(c, "error", tp_probe_error(f[i].probe));
-		if (served(&f[i]))
+		if (served(&f[i])) {
+			check_group(c, (const struct check_label[]){
+			    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
+			    CHECK_GROUP_PERF);
+			check_group(c, (const struct check_label[]){
+			    { "address", tp_probe_peer(f[i].probe) }, { NULL, NULL } }, 0);
 			output_served(c, &f[i]);
+			check_group_end(c);
+			check_group_end(c);
+		}
 		check_fact_end(c);
 	}
 	check_fact_end(c);
@@ -775,7 +778,6 @@ setup_probe(const struct options *o, struct facts *f, size_t i, time_t now, char
 	f[i].key_type = o->key_types.types[i];
 	snprintf(f[i].where, sizeof(f[i].where), "%s certificate: ",
 	    tp_key_type_name(f[i].key_type));
-	snprintf(f[i].suffix, sizeof(f[i].suffix), "_%s", key_type_slug(f[i].key_type));
 	if (tp_config_set_key_type(cfg, f[i].key_type) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);
@@ -815,7 +817,7 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 static int
 run(const struct options *o, struct check *c)
 {
-	char err[512];
+	char err[512], port[16];
 	const struct endpoint_opts *e = &o->endpoint;
 	size_t n = o->key_types.count ? o->key_types.count : 1;
 	struct tp_config *cfgs[KEY_TYPES_MAX] = { NULL };
@@ -845,6 +847,10 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "host", e->host);
 	check_fact_num(c, "port", e->port);
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
+	snprintf(port, sizeof(port), "%d", e->port);
+	check_group(c, (const struct check_label[]){ { "host", e->host }, { "port", port },
+	    { "protocol", tp_protocol_name(e->proto) }, { "sni", e->sni ? e->sni : e->host },
+	    { NULL, NULL } }, 0);
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
 	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n, deadline)) {
@@ -867,6 +873,7 @@ run(const struct options *o, struct check *c)
 		report_verbose(o, &f[i]);
 		add_timings(c, &f[i]);
 	}
+	check_group_end(c);
 	dane_lookup_free(&dane);
 	for (size_t i = 0; i < n; i++) {
 		tp_probe_free(probes[i]);

@@ -968,9 +968,11 @@ run(const struct options *o, struct check *c)
 	remember_policy(c, &r);
 	summarize(c, &r);
 	add_perfdata(c, &r);
+	check_group(c, (const struct check_label[]){ { "domain", o->domain }, { NULL, NULL } }, 0);
 	check_fact_str(c, "domain", o->domain);
 	if (r.policy_ok)
 		check_fact_str(c, "mode", mtasts_mode_name(r.policy.mode));
+	check_group_end(c);
 	free_run(&r);
 	return check_finish(c, o->common.output, stdout);
 }

@@ -764,7 +764,7 @@ main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct run r = { .opts = &o, .now = time(NULL) };
-	char err[512];
+	char err[512], port[16];
 	struct check *c;
 	int rc = parse_options(&o, argc, argv, err, sizeof(err));
 
@@ -775,9 +775,17 @@ main(int argc, char **argv)
 	c = check_new(PREFIX);
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");
+	if (o.endpoint.host != NULL) {
+		snprintf(port, sizeof(port), "%d", o.endpoint.port);
+		check_group(c, (const struct check_label[]){ { "host", o.endpoint.host },
+		    { "port", port }, { "protocol", tp_protocol_name(o.endpoint.proto) },
+		    { NULL, NULL } }, 0);
+	}
 	judge(c, &r);
 	summarize(c, &r);
 	add_perfdata(c, &r);
+	if (o.endpoint.host != NULL)
+		check_group_end(c);
 	rc = check_finish(c, o.common.output, stdout);
 	check_free(c);
 	free_run(&r);

@@ -330,6 +330,11 @@ run_plugin check_mail_tls "${A[@]}" --output json
 tap_is "$(jq -r '[.facts.certificates[] | "\(.key_type) \(.ari[0].status) \(.ari[0].from_cache) \(.ari[0].url | sub(".*/"; ""))"] | join(", ")' <<<"$OUT")" \
     "RSA window true $RSA_ID, ECDSA window true $ECDSA_ID" \
     "... JSON: per certificate its own answer, both from the cache the second time"
+RSA_END=$(jq -r '.facts.certificates[] | select(.key_type == "RSA") | .ari[0].window_end | fromdate' <<<"$OUT")
+run_plugin check_mail_tls "${A[@]}" --output openmetrics
+tap_is "$(printf '%s\n' "$OUT" | grep -E '^tls_probe_ari_window_end_seconds\{[^}]*key_type="rsa"' | sed 's/.* //')" \
+    "$RSA_END" "... --output openmetrics: the RSA certificate's window end in Unix seconds"
+tap_ok "... a document promtool accepts" sh -c 'printf "%s\n" "$1" | promtool check metrics' sh "$OUT"
 expect "check_cert_chain --key-types all, the same windows: WARNING, by type" check_cert_chain WARNING \
     "RSA certificate: the CA's renewal window for 'mail\.example\.test' ended" "${A[@]}"
 tap_like "$OUT" "^\[WARNING\] ECDSA certificate: the CA's renewal window for 'mail\.example\.test' ended on" \

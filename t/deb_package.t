@@ -31,11 +31,12 @@ PLUGINS="check_mail_tls check_cert_chain check_sni_map check_acme_http01 check_m
 ICINGA_CONF=/usr/share/icinga2/include/plugins-contrib.d/tls-probe.conf
 NAGIOS_CFG=/etc/nagios-plugins/config/tls-probe.cfg
 ZABBIX_DIR=/usr/share/tls-probe/zabbix
+PROM_DIR=/usr/share/tls-probe/prometheus
 for f in $PLUGINS tls_probe_zabbix.sh; do
 	[ -e "$PLUGINDIR/$f" ] &&
 		tap_skip_all "$PLUGINDIR/$f exists (make install?); purging the package would remove it"
 done
-for f in "$ICINGA_CONF" "$NAGIOS_CFG" "$ZABBIX_DIR"; do
+for f in "$ICINGA_CONF" "$NAGIOS_CFG" "$ZABBIX_DIR" "$PROM_DIR"; do
 	[ -e "$f" ] && tap_skip_all "$f exists; purging the package would remove it"
 done
 fixture_require
@@ -127,6 +128,9 @@ tap_ok "Nagios command definitions in $NAGIOS_CFG" has '-rw-r--r--' "$NAGIOS_CFG
 tap_ok "the Zabbix wrapper next to the plugins" has '-rwxr-xr-x' "$PLUGINDIR/tls_probe_zabbix.sh"
 tap_ok "the Zabbix UserParameters in $ZABBIX_DIR" has '-rw-r--r--' "$ZABBIX_DIR/userparameter_tls_probe.conf"
 tap_ok "the Zabbix template in $ZABBIX_DIR" has '-rw-r--r--' "$ZABBIX_DIR/template_tls_probe.yaml"
+tap_ok "the Prometheus textfile wrapper in $PROM_DIR, executable" has '-rwxr-xr-x' "$PROM_DIR/tls-probe-textfile"
+tap_ok "the Prometheus alerting rules in $PROM_DIR" has '-rw-r--r--' "$PROM_DIR/tls-probe.rules.yml"
+tap_ok "the systemd timer example in $PROM_DIR" has '-rw-r--r--' "$PROM_DIR/tls-probe-textfile.timer"
 readme=README	# dh_compress compresses documents over 4 KiB
 [ "$(wc -c <"$top_srcdir/README")" -gt 4096 ] && readme=README.gz
 for f in "$readme" README.Debian copyright changelog.gz examples/example-services.conf \

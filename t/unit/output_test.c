@@ -543,7 +543,7 @@ test_opts_errors(void)
 	is_opt_error('t', " 5", "-t/--timeout: ' 5'", "-t ' 5'");
 	is_opt_error('t', NULL, "-t/--timeout", "-t without a value");
 	is_opt_error(COMMON_OPT_OUTPUT, "xml", "=--output: 'xml' is not a "
-	    "valid output format: use nagios or json", "--output xml");
+	    "valid output format: use nagios, json or openmetrics", "--output xml");
 }
 
 static void
@@ -840,6 +840,78 @@ test_backstop_json(void)
 	    "... and, with --output json, prints one JSON object");
 }
 
+/* The backstop under --output openmetrics: a whole document with the state. */
+static void
+test_backstop_openmetrics(void)
+{
+	struct common_opts o;
+	char buf[2048] = "";
+	int fds[2], status = 0;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		skip("cannot fork for the backstop test");
+		return;
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		common_opts_init(&o);
+		o.output = CHECK_OUTPUT_OPENMETRICS;
+		o.timeout_seconds = 0.01;
+		common_opts_arm_timeout(&o, "MAIL_TLS");
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2,
+	    "openmetrics: the backstop exits with the -t state (CRITICAL)");
+	ok(strstr(buf, "\ntls_probe_check_state{check=\"mail_tls\"} 2\n# EOF\n") != NULL &&
+	    strncmp(buf, "# HELP tls_probe_check_state ", 29) == 0,
+	    "... and prints a whole document: the state, then # EOF");
+}
+
+/* Groups: Nagios names them on each line, OpenMetrics writes labels. */
+static void
+test_groups(void)
+{
+	struct check *c = check_new("CERT_CHAIN");
+	char *out, *om;
+
+	check_group(c, (const struct check_label[]){ { "host", "mx\"1\n" }, { NULL, NULL } }, 0);
+	check_group(c, (const struct check_label[]){ { "port", "587" },
+	    { "protocol", "submission" }, { NULL, NULL } }, CHECK_GROUP_NAMED);
+	check_group(c, (const struct check_label[]){ { "key_type", "rsa" }, { NULL, NULL } },
+	    CHECK_GROUP_NAMED);
+	check_add(c, STATE_WARNING, "chain out of order");
+	check_fact_list(c, "chain");
+	check_fact_item(c);
+	check_fact_num(c, "not_after", 1800000000);
+	check_fact_end(c);
+	check_fact_end(c);
+	check_group_end(c);
+	check_group_end(c);
+	check_add(c, STATE_OK, "outside");
+	check_group_end(c);
+	out = finish(c, CHECK_OUTPUT_NAGIOS, NULL);
+	ok(out && strstr(out, "\n[WARNING] 587/submission, RSA certificate: chain out of order\n"
+	    "[OK] outside\n") != NULL, "a named group's name starts its lines; the host is not named");
+	om = finish(c, CHECK_OUTPUT_OPENMETRICS, NULL);
+	ok(om && strstr(om, "tls_probe_check_state{check=\"cert_chain\",host=\"mx\\\"1\\n\"} 1\n") &&
+	    strstr(om, "tls_probe_certificate_not_after_seconds{check=\"cert_chain\",host=\"mx\\\"1"
+	    "\\n\",port=\"587\",protocol=\"submission\",key_type=\"rsa\",position=\"0\"} "
+	    "1800000000\n") && strcmp(om + strlen(om) - 6, "# EOF\n") == 0,
+	    "openmetrics: the groups' labels, escaped, on the state and the certificate");
+	free(out);
+	free(om);
+	check_free(c);
+}
+
 static void
 test_locale(void)
 {
@@ -905,6 +977,8 @@ main(void)
 	test_line_one_keeps_file_names();
 	test_usage_json();
 	test_backstop_json();
+	test_backstop_openmetrics();
+	test_groups();
 	test_locale();
 	return done_testing();
 }

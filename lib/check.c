@@ -1393,6 +1393,29 @@ check_state(const struct check *c)
 	return c == NULL ? STATE_UNKNOWN : aggregate(c, NULL);
 }
 
+size_t
+check_mark(const struct check *c)
+{
+	return c == NULL ? 0 : c->nresults;
+}
+
+enum check_state
+check_state_since(const struct check *c, size_t mark, const char **text)
+{
+	enum check_state state = STATE_OK;
+
+	if (text != NULL)
+		*text = NULL;
+	for (size_t i = mark; c != NULL && i < c->nresults; i++) {
+		if (state_rank(c->results[i].state) > state_rank(state)) {
+			state = c->results[i].state;
+			if (text != NULL)
+				*text = c->results[i].text;
+		}
+	}
+	return state;
+}
+
 static void
 finish_nagios(const struct check *c, FILE *out)
 {

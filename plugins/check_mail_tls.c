@@ -24,6 +24,7 @@
 #include "dane_checks.h"
 #include "endpoint_opts.h"
 #include "key_type_opts.h"
+#include "mx.h"
 #include "plugin_opts.h"
 #include "tlsprobe.h"
 
@@ -50,6 +51,8 @@ struct options {
 	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
 	struct key_type_opts key_types;		/* --key-types */
 	bool all_addresses;			/* --all-addresses */
+	const char *mx;				/* --mx=DOMAIN */
+	char mx_buf[256];
 };
 
 /* Everything the checks look at, read once from the probe (one per key type). */
@@ -68,9 +71,11 @@ struct facts {
 	struct ari_answer ari;			/* --ari: the CA's renewal window */
 	enum tp_key_type key_type;		/* TP_KEY_ANY without --key-types */
 	enum key_type_outcome outcome;		/* ... and whether the server has one */
-	const char *address;			/* --all-addresses: the one probed, else NULL */
-	char where[112];			/* "RSA certificate: ", "192.0.2.7: ", or "" */
-	char suffix[96];			/* "_rsa", "_192.0.2.7" for perfdata labels, or "" */
+	const char *address;			/* --all-addresses, --mx: the one probed, else NULL */
+	const char *name;			/* --mx: the MX host, to match and send as SNI */
+	char at[320];				/* "192.0.2.7: ", "MX mx1.example.com 192.0.2.7: " */
+	char where[340];			/* AT, then "RSA certificate: ", or "" */
+	char suffix[340];			/* "_rsa", "_192.0.2.7" for perfdata labels, or "" */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -80,6 +85,7 @@ struct facts {
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
 	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES, OPT_ALL_ADDRESSES,
+	OPT_MX,
 };
 
 static const struct option long_options[] = {
@@ -99,6 +105,7 @@ static const struct option long_options[] = {
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ "key-types", required_argument, NULL, OPT_KEY_TYPES },
 	{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
+	{ "mx", required_argument, NULL, OPT_MX },
 	ARI_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -127,6 +134,11 @@ print_help(void)
 	    "                         serving an older certificate or unreachable (CRITICAL);\n"
 	    "                         -4 leaves IPv6 out, -6 IPv4; an address as -H is that\n"
 	    "                         one address\n"
+	    "     --mx=DOMAIN         instead of -H: every MX of DOMAIN as a sending MTA\n"
+	    "                         sees it, by preference (no MX: DOMAIN itself), each\n"
+	    "                         with all its addresses, port 25 STARTTLS, the\n"
+	    "                         certificate matched against the MX name (and DANE\n"
+	    "                         per MX with --dane); a null MX is CRITICAL\n"
 	    "     --dane              DANE (RFC 7672): look up TLSA at _PORT._tcp.HOST and\n"
 	    "                         the address of HOST with DNSSEC, verify the handshake\n"
 	    "                         against the records; critical without a secure match,\n"
@@ -155,6 +167,7 @@ print_help(void)
 	    "  check_mail_tls -H mx1.example.com -P smtp --dane\n"
 	    "  check_mail_tls -H mail.example.com -P imaps --key-types rsa,ecdsa\n"
 	    "  check_mail_tls -H mail.example.com -P submission --all-addresses -4\n"
+	    "  check_mail_tls --mx example.com --resolver 127.0.0.53\n"
 	    "  check_mail_tls -H mail.example.com -P imap \\\n"
 	    "      --cert-file /etc/letsencrypt/live/mail.example.com/fullchain.pem\n");
 }
@@ -227,6 +240,14 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 	case OPT_ALL_ADDRESSES:
 		o->all_addresses = true;
 		return 0;
+	case OPT_MX:
+		if (host_name_option("--mx", arg, o->mx_buf, sizeof(o->mx_buf), err, errlen) < 0)
+			return -1;
+		if (is_ip_address(o->mx_buf))
+			return opt_error(err, errlen, "--mx: '%s' is an address; give the mail "
+			    "domain whose MX records to check (example.com)", arg);
+		o->mx = o->mx_buf;
+		return 0;
 	default: {
 		int rc = ari_option(&o->ari, opt, arg, err, errlen);
 
@@ -255,9 +276,23 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	o->history.dane = o->dane;
 	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
+	if (o->mx != NULL && (o->endpoint.host != NULL || o->endpoint.sni != NULL ||
+	    o->match_count > 0)) {
+		snprintf(err, errlen, "--mx: '%s' finds the hosts and the names to match; "
+		    "leave out -H, --sni and -m", o->mx);
+		return -1;
+	}
+	if (o->mx != NULL) {
+		o->endpoint.host = o->mx;
+		/* what a sending MTA speaks, also on another port (-p) */
+		if (!o->endpoint.proto_given) {
+			o->endpoint.proto = TP_PROTO_SMTP;
+			o->endpoint.proto_given = o->endpoint.port != 0;
+		}
+	}
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
-	if ((o->resolver || o->trust_anchor) && !o->dane && !o->all_addresses) {
+	if ((o->resolver || o->trust_anchor) && !o->dane && !o->all_addresses && !o->mx) {
 		snprintf(err, errlen, "--resolver and --trust-anchor are for --dane and "
 		    "--all-addresses");
 		return -1;
@@ -303,7 +338,7 @@ static void
 check_names(struct check *c, const struct facts *f)
 {
 	const struct options *o = f->opts;
-	const char *fallback = endpoint_opts_server_name(&o->endpoint);
+	const char *fallback = f->name ? f->name : endpoint_opts_server_name(&o->endpoint);
 	const char *const *names = o->match_count ? o->match : &fallback;
 	size_t count = o->match_count ? o->match_count : (fallback ? 1 : 0);
 
@@ -484,7 +519,7 @@ static void
 add_perfdata(struct check *c, const struct facts *f)
 {
 	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
-	char days[160], left[160], chain[160];
+	char days[400], left[400], chain[400];
 
 	expiry_perfdata(c, label(days, sizeof(days), "days_left", f),
 	    label(left, sizeof(left), "time_left", f), &f->opts->expiry, f->leaf, f->now);
@@ -497,7 +532,7 @@ static void
 add_timings(struct check *c, const struct facts *f)
 {
 	const double zero = 0;
-	char name[160];
+	char name[400];
 
 	check_perf(c, label(name, sizeof(name), "time_connect", f),
 	    tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
@@ -591,8 +626,9 @@ record_history(struct check *c, const struct facts *f)
 
 	if (sf == NULL)
 		return;
-	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s%s%s", e->host, e->port,
-	    tp_protocol_name(e->proto), e->sni ? e->sni : "", tp_probe_peer(f->probe),
+	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s%s%s", f->name ? f->name : e->host,
+	    e->port, tp_protocol_name(e->proto), f->name ? f->name : e->sni ? e->sni : "",
+	    tp_probe_peer(f->probe),
 	    f->key_type == TP_KEY_ANY ? "" : " key=", f->key_type == TP_KEY_ANY ? "" :
 	    key_type_slug(f->key_type));
 	cert_history_check(c, sf, &f->opts->history, key, f->leaf, f->now, NULL);
@@ -860,20 +896,19 @@ summary_class(char *out, size_t size, const struct address_verdict *v, const str
 }
 
 /*
- * Line one: the addresses serving an older certificate, those that cannot
- * be reached, then each address's worst line of its own, worst first; when all
- * is well, how many agree on what.
+ * What is wrong at N addresses (NT probes each) into TEXT: those serving
+ * an older certificate, those that cannot be reached, then each address's
+ * worst line of its own, worst first. False when all is well.
  */
-static void
-summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
+static bool
+address_problems(char *text, size_t size, const struct facts *f, size_t n, size_t nt,
     const struct address_verdict *v)
 {
 	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
-	char text[1200] = "", left[32];
-	const struct facts *first = NULL;
 
-	summary_class(text, sizeof(text), v, f, n, nt, true);
-	summary_class(text, sizeof(text), v, f, n, nt, false);
+	text[0] = '\0';
+	summary_class(text, size, v, f, n, nt, true);
+	summary_class(text, size, v, f, n, nt, false);
 	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++)
 		for (size_t a = 0; a < n; a++) {
 			size_t len = strlen(text);
@@ -881,9 +916,20 @@ summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
 			/* an older certificate may be expired too: say that as well */
 			if (v[a].unreachable || v[a].own_state != order[s] || v[a].own_text == NULL)
 				continue;
-			snprintf(text + len, sizeof(text) - len, "%s%s", len ? "; " : "", v[a].own_text);
+			snprintf(text + len, size - len, "%s%s", len ? "; " : "", v[a].own_text);
 		}
-	if (text[0] != '\0') {
+	return text[0] != '\0';
+}
+
+/* Line one of --all-addresses: what is wrong, else how many agree on what. */
+static void
+summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
+    const struct address_verdict *v)
+{
+	char text[1200], left[32];
+	const struct facts *first = NULL;
+
+	if (address_problems(text, sizeof(text), f, n, nt, v)) {
 		check_summary(c, "%s: %s", f[0].endpoint, text);
 		return;
 	}
@@ -907,25 +953,22 @@ summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
 }
 
 /*
- * --all-addresses: N addresses, NT probes each (one per key type, or one),
- * F[a * NT + k]. Each address judged in full under its own prefix, then
- * against the others; line one names the addresses by what is wrong.
+ * N addresses of one host, NT probes each (one per key type, or one),
+ * F[a * NT + k]: each address judged in full under its own prefix, then
+ * against the others, its verdict into V[a].
  */
 static void
-evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
-    const struct dane_lookup *dane)
+judge_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
+    const struct dane_lookup *dane, struct address_verdict *v)
 {
-	struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
 	const struct key_type_opts *k = &f[0].opts->key_types;
 
 	for (size_t a = 0; a < n; a++) {
 		struct facts *g = &f[a * nt];
-		char where[80];
 		size_t mark = check_mark(c);
 
-		snprintf(where, sizeof(where), "%s: ", g->address);
 		if (k->count > 0)
-			judge_key_types_lines(c, g, nt, dane, where);
+			judge_key_types_lines(c, g, nt, dane, g->at);
 		else {
 			check_line_prefix(c, g->where);
 			if (tp_probe_failure(g->probe) != TP_FAIL_NONE) {
@@ -948,19 +991,23 @@ evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
 				v[a].unreachable = true;
 		v[a].state = check_state_since(c, mark, &v[a].text);
 	}
-	summarize_addresses(c, f, n, nt, v);
-	if (k->count > 0)
-		check_fact_str(c, "key_types", k->text);
+}
+
+/* facts.addresses[] (or an MX's addresses[]): one entry per address. */
+static void
+addresses_facts(struct check *c, const struct facts *f, size_t n, size_t nt,
+    const struct address_verdict *v)
+{
 	check_fact_list(c, "addresses");
 	for (size_t a = 0; a < n; a++) {
-		struct facts *g = &f[a * nt];
+		const struct facts *g = &f[a * nt];
 
 		check_fact_item(c);
 		check_fact_str(c, "address", g->address);
 		check_fact_str(c, "state", check_state_name(v[a].state));
 		check_fact_bool(c, "older", v[a].older);
 		check_fact_bool(c, "reachable", !v[a].unreachable);
-		if (k->count > 0)
+		if (f[0].opts->key_types.count > 0)
 			key_types_facts(c, g, nt);
 		else {
 			check_fact_bool(c, "served", served(g));
@@ -972,6 +1019,189 @@ evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
 		check_fact_end(c);
 	}
 	check_fact_end(c);
+}
+
+/* --all-addresses: every address judged, line one names them by what is wrong. */
+static void
+evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
+    const struct dane_lookup *dane)
+{
+	struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
+
+	judge_addresses(c, f, n, nt, dane, v);
+	summarize_addresses(c, f, n, nt, v);
+	if (f[0].opts->key_types.count > 0)
+		check_fact_str(c, "key_types", f[0].opts->key_types.text);
+	addresses_facts(c, f, n, nt, v);
+}
+
+/* --- --mx ------------------------------------------------------------------- */
+
+/* One MX host of --mx: its addresses' probes are F[first .. first + count * NT - 1]. */
+struct mx_host {
+	char host[256];
+	unsigned preference;
+	bool implicit;			/* no MX record: the domain itself (RFC 5321 5.1) */
+	struct tp_addresses addrs;
+	char error[512];		/* no address: why */
+	size_t first;
+	struct dane_lookup dane;	/* --dane: this MX's TLSA records */
+	bool dane_ok;			/* ... looked up (else ERROR says why) */
+};
+
+struct mx_run {
+	enum tp_mx_outcome outcome;
+	char error[512];		/* the lookup failed */
+	enum check_state error_state;
+	struct tp_mx_list list;
+	struct mx_host hosts[TP_MX_MAX];
+	size_t count;
+};
+
+/*
+ * Every MX of --mx: each judged as --all-addresses judges a host (its
+ * addresses against each other), then line one names the MX that fail a
+ * sending MTA, in preference order.
+ */
+static void
+evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt,
+    struct mx_run *mx)
+{
+	char text[1500] = "", part[1200];
+	size_t bad = 0, addresses = 0;
+
+	check_fact_str(c, "domain", o->mx);
+	if (mx->list.skipped > 0)
+		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
+		    "this check looks at %d", mx->list.skipped, TP_MX_MAX);
+	check_fact_list(c, "mx");
+	for (size_t m = 0; m < mx->count; m++) {
+		struct mx_host *h = &mx->hosts[m];
+		struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
+		const struct dane_lookup *dane = o->dane && h->dane_ok ? &h->dane : NULL;
+		size_t len = strlen(text);
+		bool problem;
+
+		if (h->implicit)
+			check_add(c, STATE_OK, "%s has no MX record: senders deliver to its own "
+			    "address (the implicit MX of RFC 5321)", o->mx);
+		if (h->addrs.count == 0) {
+			check_add(c, STATE_CRITICAL, "MX %s: %s: senders skip it", h->host, h->error);
+			snprintf(part, sizeof(part), "MX %s: %s", h->host, h->error);
+			problem = true;
+		} else {
+			judge_addresses(c, &f[h->first], h->addrs.count, nt, dane, v);
+			problem = address_problems(part, sizeof(part), &f[h->first], h->addrs.count,
+			    nt, v);
+			addresses += h->addrs.count;
+		}
+		if (problem) {
+			bad++;
+			snprintf(text + len, sizeof(text) - len, "%s%s", len ? "; " : "", part);
+		}
+		check_fact_item(c);
+		check_fact_str(c, "host", h->host);
+		check_fact_num(c, "preference", h->preference);
+		check_fact_bool(c, "implicit", h->implicit);
+		if (h->addrs.count == 0)
+			check_fact_str(c, "error", h->error);
+		else
+			addresses_facts(c, &f[h->first], h->addrs.count, nt, v);
+		check_fact_end(c);
+	}
+	check_fact_end(c);
+	if (bad > 0)
+		check_summary(c, "%s: %zu of %zu MX fail%s: %s", o->mx, bad, mx->count,
+		    bad == 1 ? "s" : "", text);
+	else if (check_state(c) == STATE_OK)
+		check_summary(c, "%s: %zu MX (%s%s), %zu address%s, each serving a valid "
+		    "certificate for its name over STARTTLS", o->mx, mx->count, mx->hosts[0].host,
+		    mx->count > 1 ? " and more" : "", addresses, addresses == 1 ? "" : "es");
+	else
+		check_summary_prefix(c, "%s", o->mx);
+}
+
+/*
+ * --mx: the MX hosts of the domain, each with every address, through
+ * --resolver; DANE per MX with --dane. False with a line on C when no MX
+ * can be probed (a null MX, the lookup failed).
+ */
+static bool
+find_mx(struct check *c, const struct options *o, struct mx_run *mx, int64_t deadline)
+{
+	const struct endpoint_opts *e = &o->endpoint;
+	int64_t dns_deadline = tp_monotonic_ms() + (deadline - tp_monotonic_ms()) / 2;
+	char err[512];
+	struct tp_resolver *resolver = tp_resolver_new(o->resolver, o->trust_anchor, err,
+	    sizeof(err));
+
+	if (resolver == NULL) {
+		check_add(c, STATE_UNKNOWN, "%s", err);
+		return false;
+	}
+	mx->outcome = tp_mx_lookup(resolver, o->mx, tp_ms_left(dns_deadline), &mx->list, err,
+	    sizeof(err));
+	switch (mx->outcome) {
+	case TP_MX_FAILED:
+		check_add(c, tp_resolver_unusable(resolver) ? STATE_UNKNOWN : STATE_CRITICAL,
+		    "%s", err);
+		break;
+	case TP_MX_NULL:
+		check_add(c, STATE_CRITICAL, "%s has a null MX (RFC 7505): it accepts no mail, "
+		    "every sender bounces it at once", o->mx);
+		break;
+	case TP_MX_UNUSABLE:
+		check_add(c, STATE_CRITICAL, "none of the %zu MX records of %s names a host "
+		    "name (labels of letters, digits, '-' and '_'): mail has nowhere to go",
+		    mx->list.unusable, o->mx);
+		break;
+	case TP_MX_NONE:
+		mx->count = 1;
+		snprintf(mx->hosts[0].host, sizeof(mx->hosts[0].host), "%s", o->mx);
+		mx->hosts[0].implicit = true;
+		break;
+	case TP_MX_FOUND:
+		mx->count = mx->list.count;
+		for (size_t m = 0; m < mx->count; m++) {
+			snprintf(mx->hosts[m].host, sizeof(mx->hosts[m].host), "%s",
+			    mx->list.hosts[m].host);
+			mx->hosts[m].preference = mx->list.hosts[m].preference;
+		}
+		if (mx->list.unusable > 0)
+			check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name "
+			    "and %s not checked", mx->list.unusable, mx->list.unusable == 1 ?
+			    "" : "s", o->mx, mx->list.unusable == 1 ? "s" : "",
+			    mx->list.unusable == 1 ? "was" : "were");
+		break;
+	}
+	for (size_t m = 0; m < mx->count; m++) {
+		struct mx_host *h = &mx->hosts[m];
+
+		if (tp_addresses_lookup(resolver, h->host, e->family, dns_deadline, &h->addrs,
+		    h->error, sizeof(h->error)) < 0) {
+			h->addrs.count = 0;
+			if (h->implicit)
+				snprintf(h->error, sizeof(h->error), "%s has neither an MX record "
+				    "nor an address: mail to it bounces", o->mx);
+		}
+		if (o->dane && h->addrs.count > 0) {
+			struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
+			    o->common.timeout_seconds, err, sizeof(err));
+			int rc = cfg == NULL ? -1 : dane_prepare(&h->dane, o->resolver,
+			    o->trust_anchor, h->host, e->port, e->family, dns_deadline, cfg, err,
+			    sizeof(err));
+
+			tp_config_free(cfg);
+			h->dane_ok = rc == 0;
+			if (rc < 0)
+				check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "MX %s: %s",
+				    h->host, err);
+		}
+	}
+	tp_resolver_free(resolver);
+	if (mx->count == 0)
+		check_summary_prefix(c, "%s", o->mx);
+	return mx->count > 0;
 }
 
 /*
@@ -1003,34 +1233,44 @@ prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
 
 /*
  * The probe of F (key type K of --key-types, at ADDRESS with
- * --all-addresses, else NULL): its configuration and its names for the
- * output.
+ * --all-addresses or --mx, else NULL; of the MX host NAME with --mx): its
+ * configuration and its names for the output.
  */
 static struct tp_config *
 setup_probe(const struct options *o, struct facts *f, size_t k, const char *address,
-    time_t now, char *err, size_t errlen)
+    const char *name, time_t now, char *err, size_t errlen)
 {
 	const struct endpoint_opts *e = &o->endpoint;
 	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
 	    o->common.timeout_seconds, err, errlen);
+	char base[300];
 
-	*f = (struct facts){ .opts = o, .now = now, .address = address };
-	endpoint_format(e, e->port, e->proto, f->endpoint, sizeof(f->endpoint));
+	*f = (struct facts){ .opts = o, .now = now, .address = address, .name = name };
+	if (name != NULL)
+		snprintf(f->endpoint, sizeof(f->endpoint), "%s:%u (%s)", name, e->port,
+		    tp_protocol_name(e->proto));
+	else
+		endpoint_format(e, e->port, e->proto, f->endpoint, sizeof(f->endpoint));
 	if (cfg == NULL)
 		return NULL;
-	if (address != NULL && tp_config_set_host(cfg, address) < 0) {
+	if ((address != NULL && tp_config_set_host(cfg, address) < 0) ||
+	    (name != NULL && tp_config_set_sni(cfg, name) < 0)) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);
 		return NULL;
 	}
 	if (o->key_types.count > 0)
 		f->key_type = o->key_types.types[k];
-	snprintf(f->where, sizeof(f->where), "%s%s%s%s", address ? address : "",
-	    address && f->key_type != TP_KEY_ANY ? ", " : address ? ": " : "",
-	    f->key_type != TP_KEY_ANY ? tp_key_type_name(f->key_type) : "",
-	    f->key_type != TP_KEY_ANY ? " certificate: " : "");
-	snprintf(f->suffix, sizeof(f->suffix), "%s%s%s%s", address ? "_" : "",
-	    address ? address : "", f->key_type != TP_KEY_ANY ? "_" : "",
+	snprintf(base, sizeof(base), "%s%s%s%s", name ? "MX " : "", name ? name : "",
+	    name && address ? " " : "", address ? address : "");
+	snprintf(f->at, sizeof(f->at), "%s%s", base, base[0] ? ": " : "");
+	if (f->key_type == TP_KEY_ANY)
+		snprintf(f->where, sizeof(f->where), "%s", f->at);
+	else
+		snprintf(f->where, sizeof(f->where), "%s%s%s certificate: ", base,
+		    base[0] ? ", " : "", tp_key_type_name(f->key_type));
+	snprintf(f->suffix, sizeof(f->suffix), "%s%s%s%s%s%s", name ? "_" : "", name ? name : "",
+	    address ? "_" : "", address ? address : "", f->key_type != TP_KEY_ANY ? "_" : "",
 	    f->key_type != TP_KEY_ANY ? key_type_slug(f->key_type) : "");
 	if (f->key_type != TP_KEY_ANY && tp_config_set_key_type(cfg, f->key_type) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
@@ -1119,6 +1359,7 @@ run(const struct options *o, struct check *c)
 	const struct endpoint_opts *e = &o->endpoint;
 	size_t nt = o->key_types.count ? o->key_types.count : 1, na = 1, n;
 	struct tp_addresses addrs = { 0 };
+	struct mx_run *mx = NULL;
 	struct tp_config **cfgs = NULL;
 	struct tp_probe **probes = NULL;
 	struct facts *f = NULL;
@@ -1132,7 +1373,20 @@ run(const struct options *o, struct check *c)
 	check_fact_str(c, "host", e->host);
 	check_fact_num(c, "port", e->port);
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
-	if (o->all_addresses) {
+	if (o->mx != NULL) {
+		if ((mx = calloc(1, sizeof(*mx))) == NULL)
+			return check_usage_error(PREFIX, "out of memory");
+		if (!find_mx(c, o, mx, deadline)) {
+			rc = check_finish(c, o->common.output, stdout);
+			free(mx);
+			return rc;
+		}
+		na = 0;
+		for (size_t m = 0; m < mx->count; m++) {
+			mx->hosts[m].first = na * nt;
+			na += mx->hosts[m].addrs.count;
+		}
+	} else if (o->all_addresses) {
 		if (!find_addresses(c, o, &dane, &addrs, deadline)) {
 			dane_lookup_free(&dane);
 			return check_finish(c, o->common.output, stdout);
@@ -1144,16 +1398,26 @@ run(const struct options *o, struct check *c)
 	probes = calloc(n, sizeof(*probes));
 	f = calloc(n, sizeof(*f));
 	client = tp_client_new(e->rootcert);
-	ready = client != NULL && cfgs != NULL && probes != NULL && f != NULL;
+	ready = client != NULL && (n == 0 || (cfgs != NULL && probes != NULL && f != NULL));
 	for (size_t i = 0; i < n && ready; i++) {
-		cfgs[i] = setup_probe(o, &f[i], i % nt, o->all_addresses ? addrs.addr[i / nt] : NULL,
-		    now, err, sizeof(err));
+		const char *address = o->all_addresses ? addrs.addr[i / nt] : NULL, *name = NULL;
+		const struct dane_lookup *d = o->dane && o->all_addresses ? &dane : NULL;
+
+		for (size_t m = 0; mx != NULL && m < mx->count; m++)
+			if (i >= mx->hosts[m].first && i < mx->hosts[m].first +
+			    mx->hosts[m].addrs.count * nt) {
+				name = mx->hosts[m].host;
+				address = mx->hosts[m].addrs.addr[(i - mx->hosts[m].first) / nt];
+				d = o->dane && mx->hosts[m].dane_ok ? &mx->hosts[m].dane : NULL;
+			}
+		cfgs[i] = setup_probe(o, &f[i], i % nt, address, name, now, err, sizeof(err));
 		if (cfgs[i] == NULL) {
 			rc = check_usage_error(PREFIX, err);
 			goto out;
 		}
-		if (o->all_addresses && o->dane && (dane_configure(&dane, cfgs[i], err,
-		    sizeof(err)) < 0 || tp_config_set_host(cfgs[i], addrs.addr[i / nt]) < 0)) {
+		if (d != NULL && (dane_configure(d, cfgs[i], err, sizeof(err)) < 0 ||
+		    tp_config_set_host(cfgs[i], address) < 0 ||
+		    (name != NULL && tp_config_set_sni(cfgs[i], name) < 0))) {
 			rc = check_usage_error(PREFIX, err);
 			goto out;
 		}
@@ -1163,7 +1427,8 @@ run(const struct options *o, struct check *c)
 	}
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
-	else if (o->all_addresses || !o->dane || prepare_dane(c, o, &dane, cfgs, n, deadline)) {
+	else if (mx != NULL || o->all_addresses || !o->dane ||
+	    prepare_dane(c, o, &dane, cfgs, n, deadline)) {
 		const struct dane_lookup *d = o->dane ? &dane : NULL;
 
 		/* -t counts from the start: the client's set-up and DNS took some of it. */
@@ -1171,12 +1436,14 @@ run(const struct options *o, struct check *c)
 			tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
 		if (n == 1)
 			(void)tp_probe_run(probes[0], client, cfgs[0]);
-		else
+		else if (n > 1)
 			(void)tp_client_run_window(client, probes,
 			    (const struct tp_config *const *)cfgs, n, n, deadline);
 		for (size_t a = 0; a < na && o->key_types.count > 0; a++)
 			judge_key_types(o, client, &f[a * nt], &probes[a * nt], nt, d, deadline);
-		if (o->all_addresses)
+		if (mx != NULL)
+			evaluate_mx(c, o, f, nt, mx);
+		else if (o->all_addresses)
 			evaluate_addresses(c, f, na, nt, d);
 		else if (o->key_types.count == 0)
 			evaluate_one(c, &f[0], d);
@@ -1190,6 +1457,9 @@ run(const struct options *o, struct check *c)
 	rc = check_finish(c, o->common.output, stdout);
 out:
 	dane_lookup_free(&dane);
+	for (size_t m = 0; mx != NULL && m < mx->count; m++)
+		dane_lookup_free(&mx->hosts[m].dane);
+	free(mx);
 	for (size_t i = 0; i < n && probes != NULL && cfgs != NULL; i++) {
 		tp_probe_free(probes[i]);
 		tp_config_free(cfgs[i]);

@@ -149,6 +149,26 @@ expect "dane_pins_the_renewal_one_node_still_serves_the_old_key: CRITICAL for th
 tap_like "$OUT" "^\[OK\] 127\.0\.0\.2: DANE: TLSA 3 1 1 [0-9a-f]{16}\.\.\. matches at chain depth 0" \
     "... the renewed node matches the record"
 
+# --- check_cert_chain --------------------------------------------------------------------
+CC=(-t "$TT" -r "$PKI/root.crt" -p "$PF_SMTP" -P smtp --sni mail.example.test --all-addresses "${DNS[@]}")
+expect "cert_chain_cluster_node_not_reloaded: CRITICAL, the stale address and port named" \
+    check_cert_chain CRITICAL \
+    "^CERT_CHAIN CRITICAL - stale\.example\.test: 127\.0\.0\.1 $PF_SMTP/smtp serves an older certificate \(issued [0-9-]+\) than 127\.0\.0\.2 $PF_SMTP/smtp" \
+    -H stale.example.test "${CC[@]}"
+tap_like "$LINE1" " days_left_127\.0\.0\.1_$PF_SMTP=[0-9]+;.* days_left_127\.0\.0\.2_$PF_SMTP=[0-9]+;" \
+    "... perfdata per address and port"
+expect "cert_chain_pool_with_an_expired_node: CRITICAL, the node named first" check_cert_chain CRITICAL \
+    "^CERT_CHAIN CRITICAL - pool\.example\.test: 127\.0\.0\.3 $PF_SMTP/smtp: chain does not verify: 'CN=mail\.example\.test' expired" \
+    -H pool.example.test -4 "${CC[@]}"
+tap_like "$OUT" "^\[CRITICAL\] 127\.0\.0\.4 $PF_SMTP/smtp: connection to 127\.0\.0\.4 port $PF_SMTP refused" \
+    "... the silent address said as such"
+run_plugin check_cert_chain -H good.example.test "${CC[@]}" --key-types all --output json
+tap_is "$(jq -r '[.facts.sources[] | "\(.source) \(.key_type) \(.served)"] | join(", ")' <<<"$OUT" | sed 's/, ::1.*//')" \
+    "127.0.0.2 $PF_SMTP/smtp RSA false, 127.0.0.2 $PF_SMTP/smtp ECDSA true" \
+    "JSON: one source per address and key type"
+expect "cert_chain_--resolver_without_--all-addresses: UNKNOWN" check_cert_chain UNKNOWN \
+    "--resolver and --trust-anchor are for --all-addresses" -H pool.example.test -p "$PF_SMTP" -P smtp --resolver "$DNS_RESOLVER"
+
 # --- usage ------------------------------------------------------------------------------
 expect "--resolver_without_--dane_or_--all-addresses: UNKNOWN naming both" check_mail_tls UNKNOWN \
     "--resolver and --trust-anchor are for --dane and --all-addresses" \

@@ -1121,6 +1121,19 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 		check_summary_prefix(c, "%s", o->mx);
 }
 
+/* --dane under --mx: the TLSA records of the MX whose probe F[I] is, or NULL. */
+static const struct dane_lookup *
+mx_dane_of(const struct options *o, const struct mx_run *mx, size_t i)
+{
+	for (size_t m = 0; o->dane && m < mx->count; m++) {
+		const struct mx_host *h = &mx->hosts[m];
+
+		if (i >= h->first && i < h->first + h->addrs.count * o->key_types.count)
+			return h->dane_ok ? &h->dane : NULL;
+	}
+	return NULL;
+}
+
 /*
  * --mx: the MX hosts of the domain, each with every address, through
  * --resolver; DANE per MX with --dane. False with a line on C when no MX
@@ -1299,7 +1312,8 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 	if (confirm != NULL && (tp_config_set_timeout_ms(confirm,
 	    (unsigned)tp_ms_left(deadline)) < 0 ||
 	    (dane != NULL && dane_configure(dane, confirm, err, sizeof(err)) < 0) ||
-	    (f[0].address != NULL && tp_config_set_host(confirm, f[0].address) < 0))) {
+	    (f[0].address != NULL && tp_config_set_host(confirm, f[0].address) < 0) ||
+	    (f[0].name != NULL && tp_config_set_sni(confirm, f[0].name) < 0))) {
 		tp_config_free(confirm);
 		confirm = NULL;
 	}
@@ -1440,7 +1454,8 @@ run(const struct options *o, struct check *c)
 			(void)tp_client_run_window(client, probes,
 			    (const struct tp_config *const *)cfgs, n, n, deadline);
 		for (size_t a = 0; a < na && o->key_types.count > 0; a++)
-			judge_key_types(o, client, &f[a * nt], &probes[a * nt], nt, d, deadline);
+			judge_key_types(o, client, &f[a * nt], &probes[a * nt], nt,
+			    mx != NULL ? mx_dane_of(o, mx, a * nt) : d, deadline);
 		if (mx != NULL)
 			evaluate_mx(c, o, f, nt, mx);
 		else if (o->all_addresses)

@@ -23,7 +23,15 @@ fixture_postfix_extra_listeners() {
 }
 fixture_start_postfix
 
+# spki NAME: the "3 1 1" data of $PKI/NAME.crt.
+spki() {
+	openssl x509 -in "$PKI/$1.crt" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -r | cut -d' ' -f1
+}
 dns_start_zone signed "$(printf '%s\n' \
+    "_$PF_SMTP._tcp.mail.example.test. IN TLSA 3 1 1 $(spki mail)" \
+    "_$PF_SMTP._tcp.mail.example.test. IN TLSA 3 1 1 $(spki mail-renewed)" \
+    "_$PF_SMTP._tcp.other.example.test. IN TLSA 3 1 1 $(spki mail-renewed)" \
     "example.test. IN MX 10 mail.example.test." \
     "example.test. IN MX 20 other.example.test." \
     "mail.example.test. IN A 127.0.0.1" \
@@ -53,6 +61,18 @@ tap_is "$(jq -r '[.facts.mx[] | "\(.preference) \(.host) \(.addresses[0].address
     "10 mail.example.test 127.0.0.1 OK, 20 other.example.test 127.0.0.2 CRITICAL" \
     "JSON: every MX in preference order, each address with its state"
 
+expect "key_types_all_per_mx: CRITICAL only for the leaf-only MX" check_mail_tls CRITICAL \
+    "^MAIL_TLS CRITICAL - example\.test: 1 of 2 MX fails: MX other\.example\.test 127\.0\.0\.2, ECDSA certificate: chain does not verify" \
+    --mx example.test "${ARGS[@]}" --key-types all
+tap_like "$OUT" "^\[OK\] MX mail\.example\.test 127\.0\.0\.1: no RSA certificate" \
+    "... the missing RSA certificate a note per MX address"
+expect "dane_per_mx: the backup MX's key is not the one in DNS" check_mail_tls CRITICAL \
+    "^MAIL_TLS CRITICAL - example\.test: 1 of 2 MX fails: MX other\.example\.test 127\.0\.0\.2: " \
+    --mx example.test "${ARGS[@]}" --dane
+tap_like "$OUT" "^\[OK\] MX mail\.example\.test 127\.0\.0\.1: DANE: TLSA 3 1 1 [0-9a-f]{16}\.\.\. matches at chain depth 0" \
+    "... the primary MX matches its own TLSA record"
+tap_like "$OUT" "^\[CRITICAL\] MX other\.example\.test 127\.0\.0\.2: DANE: " \
+    "... the backup MX fails DANE at its own records"
 expect "mx_name_not_covered_by_the_certificate: CRITICAL" check_mail_tls CRITICAL \
     "^MAIL_TLS CRITICAL - badname\.example\.test: 1 of 1 MX fails: MX nocover\.example\.test 127\.0\.0\.1: name mismatch: certificate 'mail\.example\.test' does not cover nocover\.example\.test" \
     --mx badname.example.test "${ARGS[@]}"

@@ -30,6 +30,8 @@
 
 #define PREFIX "MAIL_TLS"
 #define MATCH_MAX 16
+/* Probes in flight at once: --mx may have 16 MX of 16 addresses, 2 key types each. */
+#define WINDOW_MAX 32
 
 struct options {
 	struct common_opts common;
@@ -1452,7 +1454,8 @@ run(const struct options *o, struct check *c)
 			(void)tp_probe_run(probes[0], client, cfgs[0]);
 		else if (n > 1)
 			(void)tp_client_run_window(client, probes,
-			    (const struct tp_config *const *)cfgs, n, n, deadline);
+			    (const struct tp_config *const *)cfgs, n, n < WINDOW_MAX ? n :
+			    WINDOW_MAX, deadline);
 		for (size_t a = 0; a < na && o->key_types.count > 0; a++)
 			judge_key_types(o, client, &f[a * nt], &probes[a * nt], nt,
 			    mx != NULL ? mx_dane_of(o, mx, a * nt) : d, deadline);

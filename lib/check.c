@@ -532,8 +532,10 @@ check_group(struct check *c, const struct check_label *labels, unsigned flags)
 			set->n++;
 		}
 	for (; labels != NULL && labels->key != NULL && set->n < LABELS_MAX; labels++) {
+		if (labels->value == NULL)
+			continue;	/* a label that does not apply here */
 		set->key[set->n] = bounded_dup(labels->key, LABEL_MAX);
-		set->value[set->n] = bounded_dup(labels->value ? labels->value : "", LABEL_MAX);
+		set->value[set->n] = bounded_dup(labels->value, LABEL_MAX);
 		set->perf[set->n] = (flags & CHECK_GROUP_PERF) != 0;
 		set->named[set->n++] = (flags & CHECK_GROUP_NAMED) != 0;
 	}
@@ -969,6 +971,29 @@ enum check_state
 check_state(const struct check *c)
 {
 	return c == NULL ? STATE_UNKNOWN : aggregate(c, NULL);
+}
+
+size_t
+check_mark(const struct check *c)
+{
+	return c == NULL ? 0 : c->nresults;
+}
+
+enum check_state
+check_state_since(const struct check *c, size_t mark, const char **text)
+{
+	enum check_state state = STATE_OK;
+
+	if (text != NULL)
+		*text = NULL;
+	for (size_t i = mark; c != NULL && i < c->nresults; i++) {
+		if (state_rank(c->results[i].state) > state_rank(state)) {
+			state = c->results[i].state;
+			if (text != NULL)
+				*text = c->results[i].text;
+		}
+	}
+	return state;
 }
 
 /* Room for the summary on line one: 199 characters before the perfdata. */

@@ -161,7 +161,8 @@ void check_line_prefix(struct check *c, const char *prefix);
  * ("587/submission, RSA certificate: "): name a group when the check has
  * several, so that the on-call engineer can tell them apart; with
  * CHECK_GROUP_PERF its label values end the perfdata labels. LABELS ends
- * with a NULL key; values are copied. Groups nest (up to 4 deep).
+ * with a NULL key; values are copied, and a label whose value is NULL is
+ * left out. Groups nest (up to 4 deep).
  */
 struct check_label {
 	const char *key;
@@ -211,6 +212,14 @@ void check_fact_end(struct check *c);			/* closes the innermost */
 
 /* The aggregated state so far. */
 enum check_state check_state(const struct check *c);
+/*
+ * A mark (how many sub-results C holds) for check_state_since(): the worst
+ * state of those added after MARK (OK when none) and, when TEXT is not
+ * NULL, the first line of that state, prefix included (NULL when OK).
+ * For a plugin that judges several endpoints into one check.
+ */
+size_t check_mark(const struct check *c);
+enum check_state check_state_since(const struct check *c, size_t mark, const char **text);
 
 /*
  * Prints the result in FORMAT to OUT and returns the exit code (the state).

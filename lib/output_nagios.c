@@ -147,6 +147,9 @@ nagios_group_name(const struct label_set *set, char *buf, size_t size)
 
 		if (!set->named[i] || (strcmp(k, "protocol") == 0 && port != NULL))
 			continue;
+		/* "127.0.0.2 587/submission": an address and its port are one place */
+		if (strcmp(k, "port") == 0 && len > 0 && label_of(set, "address") != NULL)
+			sep = " ";
 		if (strcmp(k, "port") == 0 && proto != NULL)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s/%s", sep, port, proto);
 		else if (strcmp(k, "key_type") == 0) {

@@ -16,10 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addresses.h"
 #include "cert_checks.h"
 #include "ari.h"
 #include "cert_history.h"
 #include "check.h"
+#include "dns.h"
 #include "endpoint_opts.h"
 #include "key_type_opts.h"
 #include "plugin_opts.h"
@@ -27,7 +29,7 @@
 
 #define PREFIX "CERT_CHAIN"
 #define PORTS_MAX 16
-#define SOURCES_MAX (PORTS_MAX * KEY_TYPES_MAX + 1)	/* ports and key types, or a file */
+#define SOURCES_MAX 64		/* addresses x ports x key types, or a file */
 
 struct port_spec {
 	unsigned port;
@@ -47,11 +49,17 @@ struct options {
 	struct cert_history_opts history;	/* --state-file, --change-hold */
 	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
 	struct key_type_opts key_types;		/* --key-types */
+	bool all_addresses;			/* --all-addresses */
+	const char *resolver;			/* ... through this DNS server */
+	const char *trust_anchor;
 };
 
 /* One chain to judge: served on a port (for a key type), or read from a file. */
 struct source {
-	char label[96];			/* "587/submission" or the file name */
+	char label[96];			/* "587/submission", "127.0.0.2 587/submission", a file */
+	const char *address;		/* --all-addresses: the address probed */
+	unsigned port;			/* live sources */
+	enum tp_protocol proto;
 	char name[128];			/* "587/submission (RSA)", or the label */
 	enum tp_key_type key_type;	/* TP_KEY_ANY without --key-types */
 	enum key_type_outcome outcome;	/* ... and whether the server has one */
@@ -73,6 +81,9 @@ struct run {
 	time_t now;
 	int64_t deadline_ms;		/* -t, for what is fetched after the probes */
 	char where[SOURCES_MAX][140];	/* "587/submission: " when several */
+	struct tp_addresses addrs;	/* --all-addresses */
+	const char *addresses[TP_ADDRESSES_MAX];	/* ... each, else one NULL */
+	size_t address_count;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -81,7 +92,8 @@ struct run {
 
 enum {
 	OPT_PORTS = 0x2000, OPT_FILE, OPT_KEY, OPT_LIVE_DIR, OPT_COMPARE_FILE,
-	OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES,
+	OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES, OPT_ALL_ADDRESSES, OPT_RESOLVER,
+	OPT_TRUST_ANCHOR,
 };
 
 static const struct option long_options[] = {
@@ -95,6 +107,9 @@ static const struct option long_options[] = {
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ "key-types", required_argument, NULL, OPT_KEY_TYPES },
+	{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
+	{ "resolver", required_argument, NULL, OPT_RESOLVER },
+	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
 	ARI_LONG_OPTS,
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
@@ -120,6 +135,14 @@ print_help(void)
 	    "                         25/smtp,465/submissions,587/submission,993/imaps\n"
 	    "                         (PORT[/PROTOCOL], the protocol defaults from the port)\n"
 	    KEY_TYPES_HELP
+	    "     --all-addresses     every IPv4 and IPv6 address of -H at once, each port\n"
+	    "                         of each; an address serving an older certificate\n"
+	    "                         than another, or unreachable, is CRITICAL; -4 leaves\n"
+	    "                         IPv6 out, -6 IPv4; an address as -H is that one address\n"
+	    "     --resolver=ADDR[@PORT]  DNS server for --all-addresses (an IP address;\n"
+	    "                         default: the system's lookup); bogus answers refused\n"
+	    "     --trust-anchor=FILE DNSSEC trust anchor for --resolver (default:\n"
+	    "                         /usr/share/dns/root.key from dns-root-data)\n"
 	    "     --file=FILE         judge the chain in this PEM file (leaf first)\n"
 	    "     --key=FILE          the private key that must match the leaf of --file\n"
 	    "     --live-dir=DIR      a Let's Encrypt live directory: links, versions,\n"
@@ -211,6 +234,13 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return opt_readable("--compare-file", arg, &o->compare_file, err, errlen);
 	case OPT_KEY_TYPES:
 		return key_type_opts_parse(&o->key_types, arg, err, errlen);
+	case OPT_ALL_ADDRESSES:
+		o->all_addresses = true;
+		return 0;
+	case OPT_RESOLVER:
+		return opt_resolver(arg, &o->resolver, err, errlen);
+	case OPT_TRUST_ANCHOR:
+		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
@@ -239,6 +269,10 @@ complete_options(struct options *o, char *err, size_t errlen)
 		return opt_error(err, errlen, "--ports needs -H%s", "");
 	if (!live && o->key_types.count > 0)
 		return opt_error(err, errlen, "--key-types needs -H: a file holds one certificate%s", "");
+	if (!live && o->all_addresses)
+		return opt_error(err, errlen, "--all-addresses needs -H: a file has no address%s", "");
+	if ((o->resolver != NULL || o->trust_anchor != NULL) && !o->all_addresses)
+		return opt_error(err, errlen, "--resolver and --trust-anchor are for --all-addresses%s", "");
 	if (!live && o->compare_file != NULL)
 		return opt_error(err, errlen, "--compare-file '%s' needs -H", o->compare_file);
 	if (o->key != NULL && o->file == NULL)
@@ -275,9 +309,14 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 
 /* S for port P and key type T: its label and the name its lines use. */
 static void
-name_source(struct source *s, const struct port_spec *p, enum tp_key_type t)
+name_source(struct source *s, const char *address, const struct port_spec *p,
+    enum tp_key_type t)
 {
-	snprintf(s->label, sizeof(s->label), "%u/%s", p->port, tp_protocol_name(p->proto));
+	snprintf(s->label, sizeof(s->label), "%s%s%u/%s", address ? address : "",
+	    address ? " " : "", p->port, tp_protocol_name(p->proto));
+	s->address = address;
+	s->port = p->port;
+	s->proto = p->proto;
 	s->key_type = t;
 	memcpy(s->name, s->label, sizeof(s->label));
 	if (t != TP_KEY_ANY)
@@ -296,14 +335,17 @@ judge_key_types(struct run *r, struct tp_probe **probes, int64_t deadline)
 	const struct options *o = r->opts;
 	size_t types = o->key_types.count;
 
-	for (size_t i = 0; i < o->port_count; i++) {
+	for (size_t i = 0; i < r->count / types; i++) {
+		const struct port_spec *p = &o->ports[i % o->port_count];
+		const char *address = r->addresses[i / o->port_count];
 		enum key_type_outcome outcome[KEY_TYPES_MAX];
 		char err[512];
-		struct tp_config *confirm = endpoint_opts_config(&o->endpoint, o->ports[i].port,
-		    o->ports[i].proto, o->common.timeout_seconds, err, sizeof(err));
+		struct tp_config *confirm = endpoint_opts_config(&o->endpoint, p->port,
+		    p->proto, o->common.timeout_seconds, err, sizeof(err));
 
 		if (confirm != NULL &&
-		    tp_config_set_timeout_ms(confirm, (unsigned)tp_ms_left(deadline)) < 0) {
+		    (tp_config_set_timeout_ms(confirm, (unsigned)tp_ms_left(deadline)) < 0 ||
+		    (address != NULL && tp_config_set_host(confirm, address) < 0))) {
 			tp_config_free(confirm);
 			confirm = NULL;
 		}
@@ -315,7 +357,44 @@ judge_key_types(struct run *r, struct tp_probe **probes, int64_t deadline)
 	}
 }
 
-/* Every port, once per key type of --key-types: all at once. */
+/*
+ * --all-addresses: every address of -H (through --resolver, else the
+ * system's lookup), as many as fit SOURCES_MAX with the ports and key
+ * types; else the one NULL, -H itself. -1 with a sentence when none.
+ */
+static int
+find_addresses(struct run *r, char *err, size_t errlen)
+{
+	const struct options *o = r->opts;
+	size_t per = o->port_count * (o->key_types.count ? o->key_types.count : 1);
+	struct tp_resolver *resolver = NULL;
+	int rc;
+
+	r->address_count = 1;
+	r->addresses[0] = NULL;
+	if (!o->all_addresses)
+		return 0;
+	if (o->resolver != NULL &&
+	    (resolver = tp_resolver_new(o->resolver, o->trust_anchor, err, errlen)) == NULL)
+		return -1;
+	rc = tp_addresses_lookup(resolver, o->endpoint.host, o->endpoint.family,
+	    tp_monotonic_ms() + tp_ms_left(r->deadline_ms) / 2, &r->addrs, err, errlen);
+	tp_resolver_free(resolver);
+	if (rc < 0)
+		return -1;
+	if (r->addrs.count * per > SOURCES_MAX) {
+		snprintf(err, errlen, "%s has %zu addresses: with %zu ports and key types each "
+		    "that is more than the %d handshakes one check makes; give fewer ports or "
+		    "-4/-6", o->endpoint.host, r->addrs.count, per, SOURCES_MAX);
+		return -1;
+	}
+	r->address_count = r->addrs.count;
+	for (size_t a = 0; a < r->addrs.count; a++)
+		r->addresses[a] = r->addrs.addr[a];
+	return 0;
+}
+
+/* Every port (of every address), once per key type of --key-types: all at once. */
 static int
 probe_ports(struct run *r, char *err, size_t errlen)
 {
@@ -323,20 +402,22 @@ probe_ports(struct run *r, char *err, size_t errlen)
 	size_t types = o->key_types.count ? o->key_types.count : 1, n = 0;
 	struct tp_config *cfgs[SOURCES_MAX] = { NULL };
 	struct tp_probe *probes[SOURCES_MAX];
-	int rc = 0;
+	int rc = find_addresses(r, err, errlen);
 
+	for (size_t a = 0; a < r->address_count && rc == 0; a++)
 	for (size_t i = 0; i < o->port_count && rc == 0; i++)
 		for (size_t k = 0; k < types && rc == 0; k++, n++) {
 			struct source *s = &r->sources[r->count++];
 			enum tp_key_type t = o->key_types.count ? o->key_types.types[k] : TP_KEY_ANY;
 
-			name_source(s, &o->ports[i], t);
+			name_source(s, r->addresses[a], &o->ports[i], t);
 			cfgs[n] = endpoint_opts_config(&o->endpoint, o->ports[i].port,
 			    o->ports[i].proto, o->common.timeout_seconds, err, errlen);
 			s->probe = probes[n] = tp_probe_new();
 			if (cfgs[n] == NULL || s->probe == NULL)
 				rc = -1;
-			else if (tp_config_set_key_type(cfgs[n], t) < 0)
+			else if (tp_config_set_key_type(cfgs[n], t) < 0 || (r->addresses[a] != NULL &&
+			    tp_config_set_host(cfgs[n], r->addresses[a]) < 0))
 				rc = opt_error(err, errlen, "%s", tp_config_error(cfgs[n]));
 		}
 	if (rc == 0)
@@ -727,12 +808,20 @@ open_groups(struct check *c, const struct run *r, const struct source *s, bool n
 	size_t opened = 0;
 	char port[16];
 
-	if (s->probe != NULL) {
-		const char *slash = strchr(s->label, '/');
-
-		snprintf(port, sizeof(port), "%.*s", (int)strcspn(s->label, "/"), s->label);
+	if (s->probe != NULL && s->address != NULL) {
+		/* --all-addresses: "127.0.0.2 25/smtp: ", days_left_127.0.0.2_25 */
+		check_group(c, (const struct check_label[]){ { "address", s->address },
+		    { NULL, NULL } }, (several ? CHECK_GROUP_NAMED : 0) |
+		    (perf ? CHECK_GROUP_PERF : 0));
+		snprintf(port, sizeof(port), "%u", s->port);
 		check_group(c, (const struct check_label[]){ { "port", port },
-		    { "protocol", slash ? slash + 1 : "" }, { NULL, NULL } },
+		    { "protocol", tp_protocol_name(s->proto) }, { NULL, NULL } },
+		    (several ? CHECK_GROUP_NAMED : 0) | (perf ? CHECK_GROUP_PERF : 0));
+		opened += 2;
+	} else if (s->probe != NULL) {
+		snprintf(port, sizeof(port), "%u", s->port);
+		check_group(c, (const struct check_label[]){ { "port", port },
+		    { "protocol", tp_protocol_name(s->proto) }, { NULL, NULL } },
 		    (several && (s->key_type == TP_KEY_ANY || r->opts->port_count > 1) ?
 		    CHECK_GROUP_NAMED : 0) | port_perf);
 		check_group(c, (const struct check_label[]){
@@ -1001,7 +1090,7 @@ set_where(struct run *r, size_t i)
 
 	if (s->key_type == TP_KEY_ANY)
 		snprintf(r->where[i], sizeof(r->where[i]), "%s: ", s->label);
-	else if (r->opts->port_count > 1)
+	else if (r->opts->port_count > 1 || r->opts->all_addresses)
 		snprintf(r->where[i], sizeof(r->where[i]), "%s, %s certificate: ", s->label,
 		    tp_key_type_name(s->key_type));
 	else
@@ -1026,7 +1115,7 @@ judge(struct check *c, struct run *r)
 		if (s->outcome != KEY_TYPE_ASKED) {
 			char port[112] = "";
 
-			if (o->port_count > 1)
+			if (o->port_count > 1 || o->all_addresses)
 				snprintf(port, sizeof(port), "%s: ", s->label);
 			key_type_not_served(c, &o->key_types, s->key_type, s->outcome, port);
 			absent++;

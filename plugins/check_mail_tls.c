@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 
+#include "addresses.h"
 #include "cert_checks.h"
 #include "ari.h"
 #include "cert_history.h"
@@ -23,11 +24,14 @@
 #include "dane_checks.h"
 #include "endpoint_opts.h"
 #include "key_type_opts.h"
+#include "mx.h"
 #include "plugin_opts.h"
 #include "tlsprobe.h"
 
 #define PREFIX "MAIL_TLS"
 #define MATCH_MAX 16
+/* Probes in flight at once: --mx may have 16 MX of 16 addresses, 2 key types each. */
+#define WINDOW_MAX 32
 
 struct options {
 	struct common_opts common;
@@ -48,6 +52,9 @@ struct options {
 	struct cert_history_opts history;	/* --state-file, --change-hold */
 	struct ari_opts ari;			/* --ari, --ari-url, --cache-dir */
 	struct key_type_opts key_types;		/* --key-types */
+	bool all_addresses;			/* --all-addresses */
+	const char *mx;				/* --mx=DOMAIN */
+	char mx_buf[256];
 };
 
 /* Everything the checks look at, read once from the probe (one per key type). */
@@ -66,7 +73,11 @@ struct facts {
 	struct ari_answer ari;			/* --ari: the CA's renewal window */
 	enum tp_key_type key_type;		/* TP_KEY_ANY without --key-types */
 	enum key_type_outcome outcome;		/* ... and whether the server has one */
-	char where[32];				/* "RSA certificate: ", or "" */
+	const char *address;			/* --all-addresses, --mx: the one probed, else NULL */
+	const char *name;			/* --mx: the MX host, to match and send as SNI */
+	char at[320];				/* "192.0.2.7: ", "MX mx1.example.com 192.0.2.7: " */
+	char where[340];			/* AT, then "RSA certificate: ", or "" */
+	char suffix[340];			/* "_rsa", "_192.0.2.7" for perfdata labels, or "" */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -75,7 +86,8 @@ struct facts {
 
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
-	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES,
+	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES, OPT_ALL_ADDRESSES,
+	OPT_MX,
 };
 
 static const struct option long_options[] = {
@@ -94,6 +106,8 @@ static const struct option long_options[] = {
 	{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 	{ "change-hold", required_argument, NULL, OPT_CHANGE_HOLD },
 	{ "key-types", required_argument, NULL, OPT_KEY_TYPES },
+	{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
+	{ "mx", required_argument, NULL, OPT_MX },
 	ARI_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -117,13 +131,25 @@ print_help(void)
 	    "     --cert-file=FILE    the certificate the service should serve (e.g. the\n"
 	    "                         renewed fullchain.pem); critical when it serves another\n"
 	    KEY_TYPES_HELP
+	    "     --all-addresses     probe every IPv4 and IPv6 address of -H at once (through\n"
+	    "                         --resolver when given), judge each and name those\n"
+	    "                         serving an older certificate or unreachable (CRITICAL);\n"
+	    "                         -4 leaves IPv6 out, -6 IPv4; an address as -H is that\n"
+	    "                         one address\n"
+	    "     --mx=DOMAIN         instead of -H: every MX of DOMAIN as a sending MTA\n"
+	    "                         sees it, by preference (no MX: DOMAIN itself), each\n"
+	    "                         with all its addresses, port 25 STARTTLS, the\n"
+	    "                         certificate matched against the MX name (and DANE\n"
+	    "                         per MX with --dane); a null MX is CRITICAL\n"
 	    "     --dane              DANE (RFC 7672): look up TLSA at _PORT._tcp.HOST and\n"
 	    "                         the address of HOST with DNSSEC, verify the handshake\n"
 	    "                         against the records; critical without a secure match,\n"
 	    "                         warning for a rollover hazard (one record, or only\n"
 	    "                         the current leaf key pinned)\n"
-	    "     --resolver=ADDR[@PORT]  DNS resolver for --dane (an IP address; default:\n"
-	    "                         those of /etc/resolv.conf); answers are validated here\n"
+	    "     --resolver=ADDR[@PORT]  DNS resolver for --dane and --all-addresses (an IP\n"
+	    "                         address; default: those of /etc/resolv.conf, and the\n"
+	    "                         system's lookup for --all-addresses without --dane);\n"
+	    "                         answers are validated here, bogus ones refused\n"
 	    "     --trust-anchor=FILE DNSSEC trust anchor, DS or DNSKEY records (default:\n"
 	    "                         /usr/share/dns/root.key from dns-root-data)\n"
 	    CERT_HISTORY_HELP
@@ -142,6 +168,8 @@ print_help(void)
 	    "  check_mail_tls -H mx.example.com -p 10465 -P submissions --proxy-protocol v2\n"
 	    "  check_mail_tls -H mx1.example.com -P smtp --dane\n"
 	    "  check_mail_tls -H mail.example.com -P imaps --key-types rsa,ecdsa\n"
+	    "  check_mail_tls -H mail.example.com -P submission --all-addresses -4\n"
+	    "  check_mail_tls --mx example.com --resolver 127.0.0.53\n"
 	    "  check_mail_tls -H mail.example.com -P imap \\\n"
 	    "      --cert-file /etc/letsencrypt/live/mail.example.com/fullchain.pem\n");
 }
@@ -211,6 +239,17 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 		return opt_readable("--trust-anchor", arg, &o->trust_anchor, err, errlen);
 	case OPT_KEY_TYPES:
 		return key_type_opts_parse(&o->key_types, arg, err, errlen);
+	case OPT_ALL_ADDRESSES:
+		o->all_addresses = true;
+		return 0;
+	case OPT_MX:
+		if (host_name_option("--mx", arg, o->mx_buf, sizeof(o->mx_buf), err, errlen) < 0)
+			return -1;
+		if (is_ip_address(o->mx_buf))
+			return opt_error(err, errlen, "--mx: '%s' is an address; give the mail "
+			    "domain whose MX records to check (example.com)", arg);
+		o->mx = o->mx_buf;
+		return 0;
 	default: {
 		int rc = ari_option(&o->ari, opt, arg, err, errlen);
 
@@ -239,10 +278,25 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	o->history.dane = o->dane;
 	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
+	if (o->mx != NULL && (o->endpoint.host != NULL || o->endpoint.sni != NULL ||
+	    o->match_count > 0)) {
+		snprintf(err, errlen, "--mx: '%s' finds the hosts and the names to match; "
+		    "leave out -H, --sni and -m", o->mx);
+		return -1;
+	}
+	if (o->mx != NULL) {
+		o->endpoint.host = o->mx;
+		/* what a sending MTA speaks, also on another port (-p) */
+		if (!o->endpoint.proto_given) {
+			o->endpoint.proto = TP_PROTO_SMTP;
+			o->endpoint.proto_given = o->endpoint.port != 0;
+		}
+	}
 	if (endpoint_opts_complete(&o->endpoint, err, errlen) < 0)
 		return -1;
-	if ((o->resolver || o->trust_anchor) && !o->dane) {
-		snprintf(err, errlen, "--resolver and --trust-anchor are for --dane");
+	if ((o->resolver || o->trust_anchor) && !o->dane && !o->all_addresses && !o->mx) {
+		snprintf(err, errlen, "--resolver and --trust-anchor are for --dane and "
+		    "--all-addresses");
 		return -1;
 	}
 	if (o->dane && is_ip_address(o->endpoint.host)) {
@@ -286,7 +340,7 @@ static void
 check_names(struct check *c, const struct facts *f)
 {
 	const struct options *o = f->opts;
-	const char *fallback = endpoint_opts_server_name(&o->endpoint);
+	const char *fallback = f->name ? f->name : endpoint_opts_server_name(&o->endpoint);
 	const char *const *names = o->match_count ? o->match : &fallback;
 	size_t count = o->match_count ? o->match_count : (fallback ? 1 : 0);
 
@@ -455,30 +509,39 @@ add_facts(struct check *c, const struct facts *f)
 	}
 }
 
+/* LABEL with the key type's suffix ("days_left_rsa") into OUT. */
+static const char *
+label(char *out, size_t size, const char *base, const struct facts *f)
+{
+	snprintf(out, size, "%s%s", base, f->suffix);
+	return out;
+}
+
 static void
 add_perfdata(struct check *c, const struct facts *f)
 {
 	const struct tp_cert *soonest = expiry_soonest(f->held, NULL);
+	char days[400], left[400], chain[400];
 
-	/* Under --key-types the group makes these days_left_rsa, time_left_rsa... */
-	expiry_perfdata(c, "days_left", "time_left", &f->opts->expiry, f->leaf, f->now);
+	expiry_perfdata(c, label(days, sizeof(days), "days_left", f),
+	    label(left, sizeof(left), "time_left", f), &f->opts->expiry, f->leaf, f->now);
 	if (soonest != NULL)
-		expiry_perfdata(c, "days_left_chain", NULL, &f->opts->expiry, soonest, f->now);
+		expiry_perfdata(c, label(chain, sizeof(chain), "days_left_chain", f), NULL,
+		    &f->opts->expiry, soonest, f->now);
 }
 
 static void
 add_timings(struct check *c, const struct facts *f)
 {
 	const double zero = 0;
+	char name[400];
 
-	if (f->key_type != TP_KEY_ANY)	/* time_connect_rsa ... */
-		check_group(c, (const struct check_label[]){
-		    { "key_type", key_type_slug(f->key_type) }, { NULL, NULL } }, CHECK_GROUP_PERF);
-	check_perf(c, "time_connect", tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
-	check_perf(c, "time_tls", tp_probe_time_tls(f->probe), "s", NULL, &zero, NULL);
-	check_perf(c, "time", tp_probe_time_total(f->probe), "s", NULL, &zero, NULL);
-	if (f->key_type != TP_KEY_ANY)
-		check_group_end(c);
+	check_perf(c, label(name, sizeof(name), "time_connect", f),
+	    tp_probe_time_connect(f->probe), "s", NULL, &zero, NULL);
+	check_perf(c, label(name, sizeof(name), "time_tls", f), tp_probe_time_tls(f->probe),
+	    "s", NULL, &zero, NULL);
+	check_perf(c, label(name, sizeof(name), "time", f), tp_probe_time_total(f->probe),
+	    "s", NULL, &zero, NULL);
 }
 
 static void
@@ -545,7 +608,7 @@ probe_failed(struct check *c, const struct facts *f)
 	    f->opts->common.timeout_state);
 
 	check_add(c, st, "%s", tp_probe_error(f->probe));
-	if (f->key_type == TP_KEY_ANY)
+	if (f->where[0] == '\0')
 		check_summary(c, "%s: %s", f->endpoint, tp_probe_error(f->probe));
 	if (tp_probe_greeting(f->probe)[0] != '\0')
 		check_detail(c, "%sgreeting: %s", f->where, tp_probe_greeting(f->probe));
@@ -565,8 +628,9 @@ record_history(struct check *c, const struct facts *f)
 
 	if (sf == NULL)
 		return;
-	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s%s%s", e->host, e->port,
-	    tp_protocol_name(e->proto), e->sni ? e->sni : "", tp_probe_peer(f->probe),
+	snprintf(key, sizeof(key), "%s:%d/%s sni=%s address=%s%s%s", f->name ? f->name : e->host,
+	    e->port, tp_protocol_name(e->proto), f->name ? f->name : e->sni ? e->sni : "",
+	    tp_probe_peer(f->probe),
 	    f->key_type == TP_KEY_ANY ? "" : " key=", f->key_type == TP_KEY_ANY ? "" :
 	    key_type_slug(f->key_type));
 	cert_history_check(c, sf, &f->opts->history, key, f->leaf, f->now, NULL);
@@ -603,13 +667,27 @@ judge_served(struct check *c, struct facts *f)
 static void
 output_served(struct check *c, const struct facts *f)
 {
-	char prefix[32];
+	char prefix[96];
 
-	snprintf(prefix, sizeof(prefix), "%s%ssent", f->key_type == TP_KEY_ANY ? "" :
+	snprintf(prefix, sizeof(prefix), "%s%s%s%ssent", f->address ? f->address : "",
+	    f->address ? " " : "", f->key_type == TP_KEY_ANY ? "" :
 	    tp_key_type_name(f->key_type), f->key_type == TP_KEY_ANY ? "" : " ");
+	/*
+	 * Labels for OpenMetrics and JSON: where this certificate was served.
+	 * Unnamed and not for perfdata: the lines and labels of the Nagios
+	 * output are built from f->where and f->suffix.
+	 */
+	check_group(c, (const struct check_label[]){
+	    { "mx", f->name }, { NULL, NULL } }, 0);
+	check_group(c, (const struct check_label[]){
+	    { "key_type", f->key_type == TP_KEY_ANY ? NULL : key_type_slug(f->key_type) },
+	    { "address", f->address ? f->address : tp_probe_peer(f->probe) },
+	    { NULL, NULL } }, 0);
 	cert_chain_details(c, f->sent, f->now, prefix);
 	add_perfdata(c, f);
 	add_facts(c, f);
+	check_group_end(c);
+	check_group_end(c);
 }
 
 /* -v: what happened, on stderr, for a human running the check by hand. */
@@ -665,32 +743,29 @@ evaluate_one(struct check *c, struct facts *f, const struct dane_lookup *dane)
 		summarize_ok(c, f);
 	else
 		check_summary_prefix(c, "%s", f->endpoint);
-	check_group(c, (const struct check_label[]){ { "address", tp_probe_peer(f->probe) },
-	    { NULL, NULL } }, 0);
 	output_served(c, f);
-	check_group_end(c);
 }
 
 /*
- * --key-types: one probe per type, each certificate judged in full, its
- * lines prefixed with its type; a type the server has none of is said
- * once (CRITICAL when named, a note under "all").
+ * --key-types: one probe per type of one endpoint (F[0..N-1]), each
+ * certificate judged in full, its lines prefixed with its type; a type the
+ * server has none of is said once (CRITICAL when named, a note under "all").
+ * ADDRESS_WHERE ("192.0.2.7: " or "") goes before the endpoint's own lines.
  */
 static void
-evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane_lookup *dane)
+judge_key_types_lines(struct check *c, struct facts *f, size_t n, const struct dane_lookup *dane,
+    const char *address_where)
 {
 	const struct key_type_opts *k = &f[0].opts->key_types;
 	size_t absent = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].outcome != KEY_TYPE_ASKED) {
-			key_type_not_served(c, k, f[i].key_type, f[i].outcome, "");
+			key_type_not_served(c, k, f[i].key_type, f[i].outcome, address_where);
 			absent++;
 			continue;
 		}
-		check_group(c, (const struct check_label[]){
-		    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
-		    CHECK_GROUP_NAMED);
+		check_line_prefix(c, f[i].where);
 		if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE) {
 			probe_failed(c, &f[i]);
 			if (dane != NULL)
@@ -701,16 +776,20 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			    tp_probe_dane_result(f[i].probe) == TP_DANE_VERIFIED;
 			judge_served(c, &f[i]);
 		}
-		check_group_end(c);
+		check_line_prefix(c, NULL);
 	}
-	if (absent == n && k->all)
+	if (absent == n && k->all) {
+		check_line_prefix(c, address_where);
 		check_add(c, STATE_CRITICAL, "the server has neither an RSA nor an ECDSA "
 		    "certificate");
-	if (check_state(c) == STATE_OK)
-		summarize_key_types_ok(c, f, n);
-	else
-		check_summary_prefix(c, "%s", f[0].endpoint);
-	check_fact_str(c, "key_types", k->text);
+		check_line_prefix(c, NULL);
+	}
+}
+
+/* facts.certificates[] of one endpoint's key types (F[0..N-1]). */
+static void
+key_types_facts(struct check *c, const struct facts *f, size_t n)
+{
 	check_fact_list(c, "certificates");
 	for (size_t i = 0; i < n; i++) {
 		check_fact_item(c);
@@ -720,19 +799,437 @@ evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane
 			check_fact_str(c, "error", key_type_absent_text(f[i].key_type));
 		else if (tp_probe_failure(f[i].probe) != TP_FAIL_NONE)
 			check_fact_str(c, "error", tp_probe_error(f[i].probe));
-		if (served(&f[i])) {
-			check_group(c, (const struct check_label[]){
-			    { "key_type", key_type_slug(f[i].key_type) }, { NULL, NULL } },
-			    CHECK_GROUP_PERF);
-			check_group(c, (const struct check_label[]){
-			    { "address", tp_probe_peer(f[i].probe) }, { NULL, NULL } }, 0);
+		if (served(&f[i]))
 			output_served(c, &f[i]);
-			check_group_end(c);
-			check_group_end(c);
+		check_fact_end(c);
+	}
+	check_fact_end(c);
+}
+
+static void
+evaluate_key_types(struct check *c, struct facts *f, size_t n, const struct dane_lookup *dane)
+{
+	judge_key_types_lines(c, f, n, dane, "");
+	if (check_state(c) == STATE_OK)
+		summarize_key_types_ok(c, f, n);
+	else
+		check_summary_prefix(c, "%s", f[0].endpoint);
+	check_fact_str(c, "key_types", f[0].opts->key_types.text);
+	key_types_facts(c, f, n);
+}
+
+/* --- --all-addresses ------------------------------------------------------ */
+
+/* The leaf F's probe got, before judging, or NULL. */
+static const struct tp_cert *
+served_leaf(const struct facts *f)
+{
+	if (f->probe == NULL || f->outcome != KEY_TYPE_ASKED ||
+	    tp_probe_failure(f->probe) != TP_FAIL_NONE)
+		return NULL;
+	return tp_chain_cert(tp_probe_peer_chain(f->probe), 0);
+}
+
+/* Nothing answered at F's address: refused, no route, no answer to connect. */
+static bool
+unreachable(const struct facts *f)
+{
+	enum tp_failure why = tp_probe_failure(f->probe);
+
+	return tp_probe_phase(f->probe) <= TP_PHASE_CONNECT && (why == TP_FAIL_REFUSED ||
+	    why == TP_FAIL_UNREACHABLE || why == TP_FAIL_TIMEOUT || why == TP_FAIL_RESOLVE);
+}
+
+struct address_verdict {
+	enum check_state state;
+	const char *text;		/* its worst line, prefix included, or NULL */
+	enum check_state own_state;	/* ... before it was compared with the others */
+	const char *own_text;
+	bool older;			/* serves an older certificate than another address */
+	bool unreachable;
+};
+
+/*
+ * F (one address, one key type) against the newest certificate of its
+ * type among all the addresses (ALL, N of them, NT types each): a
+ * different leaf issued earlier is a node not reloaded after a renewal.
+ */
+static void
+check_address_agrees(struct check *c, const struct facts *f, const struct facts *all, size_t n,
+    size_t nt, size_t k, struct address_verdict *v)
+{
+	const struct tp_cert *mine = served_leaf(f), *newest = NULL;
+	const struct facts *owner = NULL;
+	char old_day[16], new_day[16];
+
+	for (size_t a = 0; a < n && mine != NULL; a++) {
+		const struct tp_cert *l = served_leaf(&all[a * nt + k]);
+
+		if (l != NULL && (newest == NULL || tp_cert_not_before(l) > tp_cert_not_before(newest))) {
+			newest = l;
+			owner = &all[a * nt + k];
+		}
+	}
+	if (mine == NULL || newest == NULL || strcmp(tp_cert_sha256(mine), tp_cert_sha256(newest)) == 0)
+		return;
+	cert_format_day(tp_cert_not_before(mine), old_day, sizeof(old_day));
+	cert_format_day(tp_cert_not_before(newest), new_day, sizeof(new_day));
+	check_line_prefix(c, f->where);
+	if (tp_cert_not_before(mine) < tp_cert_not_before(newest)) {
+		check_add(c, STATE_CRITICAL, "serves an older certificate (issued %s) than %s "
+		    "(issued %s): reload the service on this address", old_day, owner->address,
+		    new_day);
+		v->older = true;
+	} else {
+		check_add(c, STATE_WARNING, "serves another certificate than %s, issued the "
+		    "same day (%s): are both nodes meant to differ?", owner->address, old_day);
+	}
+	check_line_prefix(c, NULL);
+}
+
+/* "2 of 4 addresses serve an older certificate: A, B" into OUT (appended). */
+static void
+summary_class(char *out, size_t size, const struct address_verdict *v, const struct facts *f,
+    size_t n, size_t nt, bool older)
+{
+	size_t count = 0, len = strlen(out);
+
+	for (size_t a = 0; a < n; a++)
+		count += older ? v[a].older : (v[a].unreachable && !v[a].older);
+	if (count == 0)
+		return;
+	len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%zu of %zu "
+	    "addresses %s: ", len ? "; " : "", count, n, older ? (count == 1 ?
+	    "serves an older certificate" : "serve an older certificate") : (count == 1 ?
+	    "cannot be reached" : "cannot be reached"));
+	for (size_t a = 0, k = 0; a < n; a++) {
+		if (!(older ? v[a].older : (v[a].unreachable && !v[a].older)))
+			continue;
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%s",
+		    k++ ? ", " : "", f[a * nt].address);
+	}
+}
+
+/*
+ * What is wrong at N addresses (NT probes each) into TEXT: those serving
+ * an older certificate, those that cannot be reached, then each address's
+ * worst line of its own, worst first. False when all is well.
+ */
+static bool
+address_problems(char *text, size_t size, const struct facts *f, size_t n, size_t nt,
+    const struct address_verdict *v)
+{
+	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
+
+	text[0] = '\0';
+	summary_class(text, size, v, f, n, nt, true);
+	summary_class(text, size, v, f, n, nt, false);
+	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++)
+		for (size_t a = 0; a < n; a++) {
+			size_t len = strlen(text);
+
+			/* an older certificate may be expired too: say that as well */
+			if (v[a].unreachable || v[a].own_state != order[s] || v[a].own_text == NULL)
+				continue;
+			snprintf(text + len, size - len, "%s%s", len ? "; " : "", v[a].own_text);
+		}
+	return text[0] != '\0';
+}
+
+/* Line one of --all-addresses: what is wrong, else how many agree on what. */
+static void
+summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
+    const struct address_verdict *v)
+{
+	char text[1200], left[32];
+	const struct facts *first = NULL;
+
+	if (address_problems(text, sizeof(text), f, n, nt, v)) {
+		check_summary(c, "%s: %s", f[0].endpoint, text);
+		return;
+	}
+	for (size_t i = 0; i < n * nt && first == NULL; i++)
+		if (served(&f[i]))
+			first = &f[i];
+	if (first == NULL)
+		return;
+	expiry_format_left(cert_seconds_left(first->leaf, first->now), left, sizeof(left));
+	if (nt == 1 && first->key_type == TP_KEY_ANY)
+		check_summary(c, "%s %s: %s %zu address%s serve%s the same certificate %s from "
+		    "%s, expires in %s", first->endpoint, tp_probe_tls_version(first->probe),
+		    n == 1 ? "the" : "all", n, n == 1 ? "" : "es", n == 1 ? "s" : "",
+		    cert_label(first->leaf), tp_cert_issuer_cn(first->leaf), left);
+	else
+		check_summary(c, "%s %s: %s %zu address%s serve%s the same %s certificate%s "
+		    "from %s", first->endpoint, tp_probe_tls_version(first->probe),
+		    n == 1 ? "the" : "all", n, n == 1 ? "" : "es", n == 1 ? "s" : "",
+		    f[0].opts->key_types.all ? "RSA and ECDSA" : f[0].opts->key_types.text,
+		    nt > 1 ? "s" : "", tp_cert_issuer_cn(first->leaf));
+}
+
+/*
+ * N addresses of one host, NT probes each (one per key type, or one),
+ * F[a * NT + k]: each address judged in full under its own prefix, then
+ * against the others, its verdict into V[a].
+ */
+static void
+judge_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
+    const struct dane_lookup *dane, struct address_verdict *v)
+{
+	const struct key_type_opts *k = &f[0].opts->key_types;
+
+	for (size_t a = 0; a < n; a++) {
+		struct facts *g = &f[a * nt];
+		size_t mark = check_mark(c);
+
+		if (k->count > 0)
+			judge_key_types_lines(c, g, nt, dane, g->at);
+		else {
+			check_line_prefix(c, g->where);
+			if (tp_probe_failure(g->probe) != TP_FAIL_NONE) {
+				probe_failed(c, g);
+				if (dane != NULL)
+					dane_judge(c, dane, g->probe, NULL);
+			} else {
+				g->dane = dane;
+				g->dane_verified = dane != NULL &&
+				    tp_probe_dane_result(g->probe) == TP_DANE_VERIFIED;
+				judge_served(c, g);
+			}
+			check_line_prefix(c, NULL);
+		}
+		v[a].own_state = check_state_since(c, mark, &v[a].own_text);
+		for (size_t t = 0; t < nt; t++)
+			check_address_agrees(c, &g[t], f, n, nt, t, &v[a]);
+		for (size_t t = 0; t < nt; t++)
+			if (g[t].outcome == KEY_TYPE_ASKED && unreachable(&g[t]))
+				v[a].unreachable = true;
+		v[a].state = check_state_since(c, mark, &v[a].text);
+	}
+}
+
+/* facts.addresses[] (or an MX's addresses[]): one entry per address. */
+static void
+addresses_facts(struct check *c, const struct facts *f, size_t n, size_t nt,
+    const struct address_verdict *v)
+{
+	check_fact_list(c, "addresses");
+	for (size_t a = 0; a < n; a++) {
+		const struct facts *g = &f[a * nt];
+
+		check_fact_item(c);
+		check_fact_str(c, "address", g->address);
+		check_fact_str(c, "state", check_state_name(v[a].state));
+		check_fact_bool(c, "older", v[a].older);
+		check_fact_bool(c, "reachable", !v[a].unreachable);
+		if (f[0].opts->key_types.count > 0)
+			key_types_facts(c, g, nt);
+		else {
+			check_fact_bool(c, "served", served(g));
+			if (tp_probe_failure(g->probe) != TP_FAIL_NONE)
+				check_fact_str(c, "error", tp_probe_error(g->probe));
+			else if (served(g))
+				output_served(c, g);
 		}
 		check_fact_end(c);
 	}
 	check_fact_end(c);
+}
+
+/* --all-addresses: every address judged, line one names them by what is wrong. */
+static void
+evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
+    const struct dane_lookup *dane)
+{
+	struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
+
+	judge_addresses(c, f, n, nt, dane, v);
+	summarize_addresses(c, f, n, nt, v);
+	if (f[0].opts->key_types.count > 0)
+		check_fact_str(c, "key_types", f[0].opts->key_types.text);
+	addresses_facts(c, f, n, nt, v);
+}
+
+/* --- --mx ------------------------------------------------------------------- */
+
+/* One MX host of --mx: its addresses' probes are F[first .. first + count * NT - 1]. */
+struct mx_host {
+	char host[256];
+	unsigned preference;
+	bool implicit;			/* no MX record: the domain itself (RFC 5321 5.1) */
+	struct tp_addresses addrs;
+	char error[512];		/* no address: why */
+	size_t first;
+	struct dane_lookup dane;	/* --dane: this MX's TLSA records */
+	bool dane_ok;			/* ... looked up (else ERROR says why) */
+};
+
+struct mx_run {
+	enum tp_mx_outcome outcome;
+	char error[512];		/* the lookup failed */
+	enum check_state error_state;
+	struct tp_mx_list list;
+	struct mx_host hosts[TP_MX_MAX];
+	size_t count;
+};
+
+/*
+ * Every MX of --mx: each judged as --all-addresses judges a host (its
+ * addresses against each other), then line one names the MX that fail a
+ * sending MTA, in preference order.
+ */
+static void
+evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt,
+    struct mx_run *mx)
+{
+	char text[1500] = "", part[1200];
+	size_t bad = 0, addresses = 0;
+
+	check_fact_str(c, "domain", o->mx);
+	if (mx->list.skipped > 0)
+		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
+		    "this check looks at %d", mx->list.skipped, TP_MX_MAX);
+	check_fact_list(c, "mx");
+	for (size_t m = 0; m < mx->count; m++) {
+		struct mx_host *h = &mx->hosts[m];
+		struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
+		const struct dane_lookup *dane = o->dane && h->dane_ok ? &h->dane : NULL;
+		size_t len = strlen(text);
+		bool problem;
+
+		if (h->implicit)
+			check_add(c, STATE_OK, "%s has no MX record: senders deliver to its own "
+			    "address (the implicit MX of RFC 5321)", o->mx);
+		if (h->addrs.count == 0) {
+			check_add(c, STATE_CRITICAL, "MX %s: %s: senders skip it", h->host, h->error);
+			snprintf(part, sizeof(part), "MX %s: %s", h->host, h->error);
+			problem = true;
+		} else {
+			judge_addresses(c, &f[h->first], h->addrs.count, nt, dane, v);
+			problem = address_problems(part, sizeof(part), &f[h->first], h->addrs.count,
+			    nt, v);
+			addresses += h->addrs.count;
+		}
+		if (problem) {
+			bad++;
+			snprintf(text + len, sizeof(text) - len, "%s%s", len ? "; " : "", part);
+		}
+		check_fact_item(c);
+		check_fact_str(c, "host", h->host);
+		check_fact_num(c, "preference", h->preference);
+		check_fact_bool(c, "implicit", h->implicit);
+		if (h->addrs.count == 0)
+			check_fact_str(c, "error", h->error);
+		else
+			addresses_facts(c, &f[h->first], h->addrs.count, nt, v);
+		check_fact_end(c);
+	}
+	check_fact_end(c);
+	if (bad > 0)
+		check_summary(c, "%s: %zu of %zu MX fail%s: %s", o->mx, bad, mx->count,
+		    bad == 1 ? "s" : "", text);
+	else if (check_state(c) == STATE_OK)
+		check_summary(c, "%s: %zu MX (%s%s), %zu address%s, each serving a valid "
+		    "certificate for its name over STARTTLS", o->mx, mx->count, mx->hosts[0].host,
+		    mx->count > 1 ? " and more" : "", addresses, addresses == 1 ? "" : "es");
+	else
+		check_summary_prefix(c, "%s", o->mx);
+}
+
+/* --dane under --mx: the TLSA records of the MX whose probe F[I] is, or NULL. */
+static const struct dane_lookup *
+mx_dane_of(const struct options *o, const struct mx_run *mx, size_t i)
+{
+	for (size_t m = 0; o->dane && m < mx->count; m++) {
+		const struct mx_host *h = &mx->hosts[m];
+
+		if (i >= h->first && i < h->first + h->addrs.count * o->key_types.count)
+			return h->dane_ok ? &h->dane : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * --mx: the MX hosts of the domain, each with every address, through
+ * --resolver; DANE per MX with --dane. False with a line on C when no MX
+ * can be probed (a null MX, the lookup failed).
+ */
+static bool
+find_mx(struct check *c, const struct options *o, struct mx_run *mx, int64_t deadline)
+{
+	const struct endpoint_opts *e = &o->endpoint;
+	int64_t dns_deadline = tp_monotonic_ms() + (deadline - tp_monotonic_ms()) / 2;
+	char err[512];
+	struct tp_resolver *resolver = tp_resolver_new(o->resolver, o->trust_anchor, err,
+	    sizeof(err));
+
+	if (resolver == NULL) {
+		check_add(c, STATE_UNKNOWN, "%s", err);
+		return false;
+	}
+	mx->outcome = tp_mx_lookup(resolver, o->mx, tp_ms_left(dns_deadline), &mx->list, err,
+	    sizeof(err));
+	switch (mx->outcome) {
+	case TP_MX_FAILED:
+		check_add(c, tp_resolver_unusable(resolver) ? STATE_UNKNOWN : STATE_CRITICAL,
+		    "%s", err);
+		break;
+	case TP_MX_NULL:
+		check_add(c, STATE_CRITICAL, "%s has a null MX (RFC 7505): it accepts no mail, "
+		    "every sender bounces it at once", o->mx);
+		break;
+	case TP_MX_UNUSABLE:
+		check_add(c, STATE_CRITICAL, "none of the %zu MX records of %s names a host "
+		    "name (labels of letters, digits, '-' and '_'): mail has nowhere to go",
+		    mx->list.unusable, o->mx);
+		break;
+	case TP_MX_NONE:
+		mx->count = 1;
+		snprintf(mx->hosts[0].host, sizeof(mx->hosts[0].host), "%s", o->mx);
+		mx->hosts[0].implicit = true;
+		break;
+	case TP_MX_FOUND:
+		mx->count = mx->list.count;
+		for (size_t m = 0; m < mx->count; m++) {
+			snprintf(mx->hosts[m].host, sizeof(mx->hosts[m].host), "%s",
+			    mx->list.hosts[m].host);
+			mx->hosts[m].preference = mx->list.hosts[m].preference;
+		}
+		if (mx->list.unusable > 0)
+			check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name "
+			    "and %s not checked", mx->list.unusable, mx->list.unusable == 1 ?
+			    "" : "s", o->mx, mx->list.unusable == 1 ? "s" : "",
+			    mx->list.unusable == 1 ? "was" : "were");
+		break;
+	}
+	for (size_t m = 0; m < mx->count; m++) {
+		struct mx_host *h = &mx->hosts[m];
+
+		if (tp_addresses_lookup(resolver, h->host, e->family, dns_deadline, &h->addrs,
+		    h->error, sizeof(h->error)) < 0) {
+			h->addrs.count = 0;
+			if (h->implicit)
+				snprintf(h->error, sizeof(h->error), "%s has neither an MX record "
+				    "nor an address: mail to it bounces", o->mx);
+		}
+		if (o->dane && h->addrs.count > 0) {
+			struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
+			    o->common.timeout_seconds, err, sizeof(err));
+			int rc = cfg == NULL ? -1 : dane_prepare(&h->dane, o->resolver,
+			    o->trust_anchor, h->host, e->port, e->family, dns_deadline, cfg, err,
+			    sizeof(err));
+
+			tp_config_free(cfg);
+			h->dane_ok = rc == 0;
+			if (rc < 0)
+				check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "MX %s: %s",
+				    h->host, err);
+		}
+	}
+	tp_resolver_free(resolver);
+	if (mx->count == 0)
+		check_summary_prefix(c, "%s", o->mx);
+	return mx->count > 0;
 }
 
 /*
@@ -762,23 +1259,48 @@ prepare_dane(struct check *c, const struct options *o, struct dane_lookup *dane,
 	return true;
 }
 
-/* The probe of F[I]: its configuration, key type and names for the output. */
+/*
+ * The probe of F (key type K of --key-types, at ADDRESS with
+ * --all-addresses or --mx, else NULL; of the MX host NAME with --mx): its
+ * configuration and its names for the output.
+ */
 static struct tp_config *
-setup_probe(const struct options *o, struct facts *f, size_t i, time_t now, char *err,
-    size_t errlen)
+setup_probe(const struct options *o, struct facts *f, size_t k, const char *address,
+    const char *name, time_t now, char *err, size_t errlen)
 {
 	const struct endpoint_opts *e = &o->endpoint;
 	struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
 	    o->common.timeout_seconds, err, errlen);
+	char base[300];
 
-	f[i] = (struct facts){ .opts = o, .now = now };
-	endpoint_format(e, e->port, e->proto, f[i].endpoint, sizeof(f[i].endpoint));
-	if (cfg == NULL || o->key_types.count == 0)
-		return cfg;
-	f[i].key_type = o->key_types.types[i];
-	snprintf(f[i].where, sizeof(f[i].where), "%s certificate: ",
-	    tp_key_type_name(f[i].key_type));
-	if (tp_config_set_key_type(cfg, f[i].key_type) < 0) {
+	*f = (struct facts){ .opts = o, .now = now, .address = address, .name = name };
+	if (name != NULL)
+		snprintf(f->endpoint, sizeof(f->endpoint), "%s:%u (%s)", name, e->port,
+		    tp_protocol_name(e->proto));
+	else
+		endpoint_format(e, e->port, e->proto, f->endpoint, sizeof(f->endpoint));
+	if (cfg == NULL)
+		return NULL;
+	if ((address != NULL && tp_config_set_host(cfg, address) < 0) ||
+	    (name != NULL && tp_config_set_sni(cfg, name) < 0)) {
+		snprintf(err, errlen, "%s", tp_config_error(cfg));
+		tp_config_free(cfg);
+		return NULL;
+	}
+	if (o->key_types.count > 0)
+		f->key_type = o->key_types.types[k];
+	snprintf(base, sizeof(base), "%s%s%s%s", name ? "MX " : "", name ? name : "",
+	    name && address ? " " : "", address ? address : "");
+	snprintf(f->at, sizeof(f->at), "%s%s", base, base[0] ? ": " : "");
+	if (f->key_type == TP_KEY_ANY)
+		snprintf(f->where, sizeof(f->where), "%s", f->at);
+	else
+		snprintf(f->where, sizeof(f->where), "%s%s%s certificate: ", base,
+		    base[0] ? ", " : "", tp_key_type_name(f->key_type));
+	snprintf(f->suffix, sizeof(f->suffix), "%s%s%s%s%s%s", name ? "_" : "", name ? name : "",
+	    address ? "_" : "", address ? address : "", f->key_type != TP_KEY_ANY ? "_" : "",
+	    f->key_type != TP_KEY_ANY ? key_type_slug(f->key_type) : "");
+	if (f->key_type != TP_KEY_ANY && tp_config_set_key_type(cfg, f->key_type) < 0) {
 		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);
 		return NULL;
@@ -804,7 +1326,9 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 
 	if (confirm != NULL && (tp_config_set_timeout_ms(confirm,
 	    (unsigned)tp_ms_left(deadline)) < 0 ||
-	    (dane != NULL && dane_configure(dane, confirm, err, sizeof(err)) < 0))) {
+	    (dane != NULL && dane_configure(dane, confirm, err, sizeof(err)) < 0) ||
+	    (f[0].address != NULL && tp_config_set_host(confirm, f[0].address) < 0) ||
+	    (f[0].name != NULL && tp_config_set_sni(confirm, f[0].name) < 0))) {
 		tp_config_free(confirm);
 		confirm = NULL;
 	}
@@ -814,15 +1338,60 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 	tp_config_free(confirm);
 }
 
+/*
+ * --all-addresses: every address of -H into ADDRS, through the resolver
+ * of --dane (DANE set up in DANE too) or of --resolver, else the
+ * system's.  False with a line on C when there is none to probe.
+ */
+static bool
+find_addresses(struct check *c, const struct options *o, struct dane_lookup *dane,
+    struct tp_addresses *addrs, int64_t deadline)
+{
+	const struct endpoint_opts *e = &o->endpoint;
+	struct tp_resolver *own = NULL, *resolver = NULL;
+	int64_t dns_deadline = tp_monotonic_ms() + (deadline - tp_monotonic_ms()) / 2;
+	char err[512];
+	int rc = 0;
+
+	if (o->dane) {
+		struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
+		    o->common.timeout_seconds, err, sizeof(err));
+
+		rc = cfg == NULL ? -1 : dane_prepare(dane, o->resolver, o->trust_anchor, e->host,
+		    e->port, e->family, dns_deadline, cfg, err, sizeof(err));
+		tp_config_free(cfg);
+		resolver = dane->resolver;
+	} else if (o->resolver != NULL) {
+		resolver = own = tp_resolver_new(o->resolver, o->trust_anchor, err, sizeof(err));
+		rc = own == NULL ? -1 : 0;
+	}
+	if (rc == 0)
+		rc = tp_addresses_lookup(resolver, e->host, e->family, dns_deadline, addrs, err,
+		    sizeof(err)) == 0 ? 0 : resolver != NULL && tp_resolver_unusable(resolver) ?
+		    -1 : -2;
+	tp_resolver_free(own);
+	if (rc < 0) {
+		check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "%s", err);
+		check_summary_prefix(c, "%s", e->host);
+		return false;
+	}
+	if (addrs->more > 0)
+		check_add(c, STATE_OK, "%s has %zu more addresses than the %d probed",
+		    e->host, addrs->more, TP_ADDRESSES_MAX);
+	return true;
+}
+
 static int
 run(const struct options *o, struct check *c)
 {
 	char err[512], port[16];
 	const struct endpoint_opts *e = &o->endpoint;
-	size_t n = o->key_types.count ? o->key_types.count : 1;
-	struct tp_config *cfgs[KEY_TYPES_MAX] = { NULL };
-	struct tp_probe *probes[KEY_TYPES_MAX] = { NULL };
-	struct facts f[KEY_TYPES_MAX];
+	size_t nt = o->key_types.count ? o->key_types.count : 1, na = 1, n;
+	struct tp_addresses addrs = { 0 };
+	struct mx_run *mx = NULL;
+	struct tp_config **cfgs = NULL;
+	struct tp_probe **probes = NULL;
+	struct facts *f = NULL;
 	struct dane_lookup dane = { 0 };
 	struct tp_client *client;
 	time_t now = time(NULL);
@@ -830,57 +1399,111 @@ run(const struct options *o, struct check *c)
 	bool ready;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		if ((cfgs[i] = setup_probe(o, f, i, now, err, sizeof(err))) == NULL) {
-			for (size_t j = 0; j < i; j++)
-				tp_config_free(cfgs[j]);
-			return check_usage_error(PREFIX, err);
-		}
-		f[i].deadline_ms = deadline;
-	}
-	client = tp_client_new(e->rootcert);
-	ready = client != NULL;
-	for (size_t i = 0; i < n && ready; i++) {
-		f[i].trust = tp_client_trust(client);
-		ready = (f[i].probe = probes[i] = tp_probe_new()) != NULL;
-	}
 	check_fact_str(c, "host", e->host);
 	check_fact_num(c, "port", e->port);
 	check_fact_str(c, "protocol", tp_protocol_name(e->proto));
 	snprintf(port, sizeof(port), "%d", e->port);
-	check_group(c, (const struct check_label[]){ { "host", e->host }, { "port", port },
-	    { "protocol", tp_protocol_name(e->proto) }, { "sni", e->sni ? e->sni : e->host },
-	    { NULL, NULL } }, 0);
+	check_group(c, (const struct check_label[]){ { "host", o->mx ? o->mx : e->host },
+	    { "port", port }, { "protocol", tp_protocol_name(e->proto) },
+	    { "sni", o->mx ? NULL : e->sni ? e->sni : e->host }, { NULL, NULL } }, 0);
+	if (o->mx != NULL) {
+		if ((mx = calloc(1, sizeof(*mx))) == NULL)
+			return check_usage_error(PREFIX, "out of memory");
+		if (!find_mx(c, o, mx, deadline)) {
+			rc = check_finish(c, o->common.output, stdout);
+			free(mx);
+			return rc;
+		}
+		na = 0;
+		for (size_t m = 0; m < mx->count; m++) {
+			mx->hosts[m].first = na * nt;
+			na += mx->hosts[m].addrs.count;
+		}
+	} else if (o->all_addresses) {
+		if (!find_addresses(c, o, &dane, &addrs, deadline)) {
+			dane_lookup_free(&dane);
+			return check_finish(c, o->common.output, stdout);
+		}
+		na = addrs.count;
+	}
+	n = na * nt;
+	cfgs = calloc(n, sizeof(*cfgs));
+	probes = calloc(n, sizeof(*probes));
+	f = calloc(n, sizeof(*f));
+	client = tp_client_new(e->rootcert);
+	ready = client != NULL && (n == 0 || (cfgs != NULL && probes != NULL && f != NULL));
+	for (size_t i = 0; i < n && ready; i++) {
+		const char *address = o->all_addresses ? addrs.addr[i / nt] : NULL, *name = NULL;
+		const struct dane_lookup *d = o->dane && o->all_addresses ? &dane : NULL;
+
+		for (size_t m = 0; mx != NULL && m < mx->count; m++)
+			if (i >= mx->hosts[m].first && i < mx->hosts[m].first +
+			    mx->hosts[m].addrs.count * nt) {
+				name = mx->hosts[m].host;
+				address = mx->hosts[m].addrs.addr[(i - mx->hosts[m].first) / nt];
+				d = o->dane && mx->hosts[m].dane_ok ? &mx->hosts[m].dane : NULL;
+			}
+		cfgs[i] = setup_probe(o, &f[i], i % nt, address, name, now, err, sizeof(err));
+		if (cfgs[i] == NULL) {
+			rc = check_usage_error(PREFIX, err);
+			goto out;
+		}
+		if (d != NULL && (dane_configure(d, cfgs[i], err, sizeof(err)) < 0 ||
+		    tp_config_set_host(cfgs[i], address) < 0 ||
+		    (name != NULL && tp_config_set_sni(cfgs[i], name) < 0))) {
+			rc = check_usage_error(PREFIX, err);
+			goto out;
+		}
+		f[i].deadline_ms = deadline;
+		f[i].trust = tp_client_trust(client);
+		ready = (f[i].probe = probes[i] = tp_probe_new()) != NULL;
+	}
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
-	else if (!o->dane || prepare_dane(c, o, &dane, cfgs, n, deadline)) {
+	else if (mx != NULL || o->all_addresses || !o->dane ||
+	    prepare_dane(c, o, &dane, cfgs, n, deadline)) {
+		const struct dane_lookup *d = o->dane ? &dane : NULL;
+
 		/* -t counts from the start: the client's set-up and DNS took some of it. */
 		for (size_t i = 0; i < n; i++)
 			tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
 		if (n == 1)
 			(void)tp_probe_run(probes[0], client, cfgs[0]);
-		else
+		else if (n > 1)
 			(void)tp_client_run_window(client, probes,
-			    (const struct tp_config *const *)cfgs, n, n, deadline);
-		if (o->key_types.count == 0)
-			evaluate_one(c, &f[0], o->dane ? &dane : NULL);
-		else {
-			judge_key_types(o, client, f, probes, n, o->dane ? &dane : NULL, deadline);
-			evaluate_key_types(c, f, n, o->dane ? &dane : NULL);
-		}
+			    (const struct tp_config *const *)cfgs, n, n < WINDOW_MAX ? n :
+			    WINDOW_MAX, deadline);
+		for (size_t a = 0; a < na && o->key_types.count > 0; a++)
+			judge_key_types(o, client, &f[a * nt], &probes[a * nt], nt,
+			    mx != NULL ? mx_dane_of(o, mx, a * nt) : d, deadline);
+		if (mx != NULL)
+			evaluate_mx(c, o, f, nt, mx);
+		else if (o->all_addresses)
+			evaluate_addresses(c, f, na, nt, d);
+		else if (o->key_types.count == 0)
+			evaluate_one(c, &f[0], d);
+		else
+			evaluate_key_types(c, f, n, d);
 	}
 	for (size_t i = 0; i < n && ready; i++) {
 		report_verbose(o, &f[i]);
 		add_timings(c, &f[i]);
 	}
 	check_group_end(c);
+	rc = check_finish(c, o->common.output, stdout);
+out:
 	dane_lookup_free(&dane);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t m = 0; mx != NULL && m < mx->count; m++)
+		dane_lookup_free(&mx->hosts[m].dane);
+	free(mx);
+	for (size_t i = 0; i < n && probes != NULL && cfgs != NULL; i++) {
 		tp_probe_free(probes[i]);
 		tp_config_free(cfgs[i]);
 	}
+	free(probes);
+	free(cfgs);
+	free(f);
 	tp_client_free(client);
-	rc = check_finish(c, o->common.output, stdout);
 	return rc;
 }
 

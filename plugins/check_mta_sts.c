@@ -22,13 +22,14 @@
 #include "dns.h"
 #include "http_fetch.h"
 #include "mtasts.h"
+#include "mx.h"
 #include "tlsrpt_record.h"
 #include "plugin_opts.h"
 #include "statefile.h"
 #include "tlsprobe.h"
 
 #define PREFIX "MTA_STS"
-#define MX_MAX 16
+#define MX_MAX TP_MX_MAX
 #define STATE_KIND "tls-probe mta-sts 1"	/* one record per domain: "ID:SHA256" */
 
 struct options {
@@ -487,65 +488,48 @@ fetch_policy(struct run *r)
 	}
 }
 
-static int
-compare_mx(const void *a, const void *b)
-{
-	const struct mx_target *x = a, *y = b;
-
-	return x->preference != y->preference ? (x->preference > y->preference) - (x->preference < y->preference) :
-	    strcmp(x->host, y->host);
-}
-
 /*
- * The domain's MX, most preferred first: all are read (one answer bounds
- * them), the first MX_MAX checked and the rest counted; a record whose
- * name this check cannot use is counted too, never taken for no record.
+ * The domain's MX, most preferred first (lib/mx.c): the first MX_MAX
+ * checked and the rest counted, as are records naming no host name.
  */
 static void
 gather_mx(struct run *r)
 {
-	struct tp_dns_answer *a = NULL;
-	size_t count, n = 0;
-	struct mx_target *all = NULL;
+	struct tp_mx_list list;
+	enum tp_mx_outcome outcome = TP_MX_FAILED;
 	int64_t left;
 
 	phase_start(r, "the DNS lookups of the MX", PHASE_MX_DNS);
 	left = phase_left(r, r->mx_error, sizeof(r->mx_error));
 	r->mx_state = left > 0 ? STATE_CRITICAL : r->opts->common.timeout_state;
 	if (left > 0)
-		a = tp_dns_query(r->resolver, r->opts->domain, TP_DNS_MX, left, r->mx_error,
+		outcome = tp_mx_lookup(r->resolver, r->opts->domain, left, &list, r->mx_error,
 		    sizeof(r->mx_error));
-	count = a != NULL ? tp_dns_answer_count(a) : 0;
-
-	if (a != NULL && tp_dns_answer_security(a) == TP_DNS_BOGUS)
-		snprintf(r->mx_error, sizeof(r->mx_error), "the MX answer for %s is bogus "
-		    "(DNSSEC validation failed): %s", r->opts->domain, tp_dns_answer_why_bogus(a));
-	else if (count > 0 && (all = calloc(count, sizeof(*all))) == NULL)
-		snprintf(r->mx_error, sizeof(r->mx_error), "out of memory reading the MX "
-		    "records of %s", r->opts->domain);
-	for (size_t i = 0; all != NULL && i < count; i++) {
-		if (tp_dns_mx(a, i, &all[n].preference, all[n].host, sizeof(all[n].host)))
-			n++;
-		else
-			r->mx_unusable++;
-	}
-	if (n == 1 && all[0].host[0] == '\0' && r->mx_unusable == 0)
+	switch (outcome) {
+	case TP_MX_FAILED:
+		return;
+	case TP_MX_NULL:
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has a null MX (RFC 7505): it "
 		    "accepts no mail, so an MTA-STS policy serves no purpose", r->opts->domain);
-	else if (a != NULL && !r->mx_error[0] && n == 0 && r->mx_unusable > 0)
+		return;
+	case TP_MX_UNUSABLE:
 		snprintf(r->mx_error, sizeof(r->mx_error), "none of the %zu MX records of %s "
 		    "names a host name (labels of letters, digits, '-' and '_'): mail has "
-		    "nowhere to go", r->mx_unusable, r->opts->domain);
-	else if (a != NULL && !r->mx_error[0] && n == 0)
+		    "nowhere to go", list.unusable, r->opts->domain);
+		return;
+	case TP_MX_NONE:
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
-	tp_dns_answer_free(a);
-	if (!r->mx_error[0]) {
-		qsort(all, n, sizeof(all[0]), compare_mx);
-		r->mx_skipped = n > MX_MAX ? n - MX_MAX : 0;
-		r->mx_count = n - r->mx_skipped;
-		memcpy(r->mx, all, r->mx_count * sizeof(all[0]));
+		return;
+	case TP_MX_FOUND:
+		break;
 	}
-	free(all);
+	r->mx_unusable = list.unusable;
+	r->mx_skipped = list.skipped;
+	r->mx_count = list.count;
+	for (size_t i = 0; i < list.count; i++) {
+		snprintf(r->mx[i].host, sizeof(r->mx[i].host), "%s", list.hosts[i].host);
+		r->mx[i].preference = list.hosts[i].preference;
+	}
 }
 
 static struct tp_config *

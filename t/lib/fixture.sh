@@ -8,6 +8,11 @@
 #                            (FIXTURE_SNI_MAP=FILE: use FILE as $PF_DIR/sni)
 #                            PF_PROXY PF_PROXY_SMTP PF_NOTLS [PF_SMTP6]
 #                            PF_PROXY_BRIEF (PROXY header within 1 s, or 421)
+#                            A test may define fixture_postfix_extra_master
+#                            (more master.cf lines, e.g. listeners on
+#                            127.0.0.2 with their own certificate, after the
+#                            ports are chosen) and fixture_postfix_extra_listeners
+#                            (their HOST:PORT, to wait for)
 #   fixture_start_dovecot    export DV_CONF DV_DIR DV_IMAP DV_IMAPS DV_POP3
 #                            DV_POP3S DV_SIEVE DV_LMTP [DV_IMAPS6], and
 #                            DV_PROXY_IMAP DV_PROXY_IMAPS DV_PROXY_POP3
@@ -680,6 +685,8 @@ fixture__postfix_listeners() {
 		echo "127.0.0.1:${!p}"
 	done
 	[ -n "${PF_SMTP6:-}" ] && echo "::1:$PF_SMTP6"
+	declare -F fixture_postfix_extra_listeners >/dev/null &&
+		fixture_postfix_extra_listeners
 	return 0
 }
 
@@ -730,6 +737,7 @@ fixture__postfix_master() {
 	127.0.0.1:$PF_PROXY_BRIEF $smtpd $proxy -o smtpd_upstream_proxy_timeout=1s
 	EOF
 	[ -n "${PF_SMTP6:-}" ] && echo "[::1]:$PF_SMTP6 $smtpd"
+	declare -F fixture_postfix_extra_master >/dev/null && fixture_postfix_extra_master
 	cat <<-'EOF'
 	pickup     unix  n - n 60 1 pickup
 	cleanup    unix  n - n -  0 cleanup

@@ -138,7 +138,7 @@ for f in "$readme" README.Debian copyright changelog.gz examples/example-service
 	tap_ok "/usr/share/doc/tls-probe/$f" has '-rw-r--r--' "/usr/share/doc/tls-probe/$f"
 done
 unexpected=$(printf '%s\n' "$contents" | awk '$1 !~ /^d/ { print $2 }' |
-    grep -Ev "^($PLUGINDIR/|/usr/share/man/man1/|/usr/share/doc/tls-probe/|$ICINGA_CONF\$|$NAGIOS_CFG\$|$ZABBIX_DIR/|/usr/share/lintian/overrides/tls-probe\$)")
+    grep -Ev "^($PLUGINDIR/|/usr/share/man/man1/|/usr/share/doc/tls-probe/|$ICINGA_CONF\$|$NAGIOS_CFG\$|$ZABBIX_DIR/|$PROM_DIR/|/usr/share/lintian/overrides/tls-probe\$)")
 tap_is "$unexpected" "" "no files elsewhere (no static library, headers, libtool archives)"
 tap_is "$(dpkg-deb -I "$DEB" conffiles 2>/dev/null)" "$NAGIOS_CFG" "the Nagios definitions are the only conffile"
 tap_diag "dpkg -c:" "$(dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { print $1, $3, $6 }')"

@@ -113,4 +113,7 @@ void nagios_perf_label(const struct label_set *set, const char *label, char *buf
 const char *num_format(double v, char *buf);
 bool num_parse(const char *s, size_t len, double *out);
 
+/* Length of the valid UTF-8 sequence at S (a lead byte of 0x80 or more), or 0. */
+size_t utf8_len(const unsigned char *s);
+
 #endif

@@ -8,8 +8,8 @@
 
 #include "output.h"
 
-/* Length of the valid UTF-8 sequence at S, or 0. */
-static size_t
+/* Length of the valid UTF-8 sequence at S, or 0 (also for the Nagios renderer). */
+size_t
 utf8_len(const unsigned char *s)
 {
 	unsigned char lo = 0x80, hi = 0xBF;

@@ -21,11 +21,29 @@ nagios_char(char ch)
 	return ch;
 }
 
+/*
+ * S with what a terminal or a web interface would act on made harmless:
+ * control characters (C0, DEL and the C1 range U+0080..U+009F, which
+ * some terminals read as escapes) become a space or '?', and bytes that
+ * are not UTF-8 (a hostile peer's, a file name's) become '?'.
+ */
 static void
-put_clean(FILE *out, const char *s)
+put_clean(FILE *out, const char *str)
 {
-	for (; *s != '\0'; s++)
-		putc(nagios_char(*s), out);
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			putc(nagios_char((char)*s++), out);
+		} else if ((n = utf8_len(s)) > 0 && !(s[0] == 0xC2 && s[1] < 0xA0)) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			putc('?', out);
+			s += n > 0 ? n : 1;
+		}
+	}
 }
 
 static void

@@ -10,6 +10,7 @@
  * tlsrpt_mail_from_message(), _from_fd() - a whole message.
  * tlsrpt_mail_payload(), _payload_fd() - a .json or .json.gz file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define CHUNK (64 * 1024)
 #define HEADER_SCAN_MAX (64 * 1024)	/* headers looked at by the cheap test */
 #define MAX_BOUNDARY_LINES (2 * TLSRPT_MAIL_MAX_PARTS)
+#define MAX_HEADER_LINES 5000		/* a report mail has a few dozen */
 #define NAME_MAX_LEN 200		/* a Message-ID or address, as printed */
 #define WHY_MAX 300
 
@@ -513,18 +515,43 @@ one_unreadable(struct tlsrpt_mail *m, const char *why)
 	return 0;
 }
 
-/* Lines that start with "--": a bound on the parts GMime would build. */
-static size_t
-boundary_lines(const unsigned char *p, size_t n, bool *at_line_start)
-{
-	size_t count = 0;
+/*
+ * What GMime would build objects for, counted before it runs: lines that
+ * start with "--" (boundaries: parts) and lines that start a header field
+ * ("Name:", headers of the message or of a part). A hostile message of
+ * millions of short header lines would otherwise cost a gigabyte.
+ */
+struct shape {
+	bool at_line_start;
+	size_t boundaries;
+	size_t header_lines;
+};
 
+static void
+count_shape(const unsigned char *p, size_t n, struct shape *sh)
+{
 	for (size_t i = 0; i < n; i++) {
-		if (*at_line_start && p[i] == '-' && i + 1 < n && p[i + 1] == '-')
-			count++;
-		*at_line_start = p[i] == '\n';
+		if (sh->at_line_start) {
+			if (p[i] == '-' && i + 1 < n && p[i + 1] == '-') {
+				sh->boundaries++;
+			} else {
+				size_t j = i;
+
+				/* field names as mail uses them; a JSON key starts with '"' */
+				while (j < n && (isalnum(p[j]) || p[j] == '-' || p[j] == '_'))
+					j++;
+				if (j > i && j < n && p[j] == ':')
+					sh->header_lines++;
+			}
+		}
+		sh->at_line_start = p[i] == '\n';
 	}
-	return count;
+}
+
+static bool
+shape_too_big(const struct shape *sh)
+{
+	return sh->boundaries > MAX_BOUNDARY_LINES || sh->header_lines > MAX_HEADER_LINES;
 }
 
 static void
@@ -585,7 +612,7 @@ tlsrpt_mail_names(const char *headers, size_t len, struct tlsrpt_mail *m)
 }
 
 static int
-parse(GMimeStream *stream, bool reportish, size_t boundaries, size_t max_report,
+parse(GMimeStream *stream, bool reportish, const struct shape *sh, size_t max_report,
     const char *head, size_t head_len, struct tlsrpt_mail *out, char *err, size_t errlen)
 {
 	struct walk w = { .mail = out, .max_report = max_report };
@@ -594,12 +621,17 @@ parse(GMimeStream *stream, bool reportish, size_t boundaries, size_t max_report,
 	char why[WHY_MAX];
 	int rc = 0;
 
-	if (boundaries > MAX_BOUNDARY_LINES) {
+	if (shape_too_big(sh)) {
 		if (!reportish)
 			return 0;
-		snprintf(why, sizeof(why),
-		    "the message has more than %d MIME boundary lines (a TLS-RPT report mail has two or three parts): not read further",
-		    MAX_BOUNDARY_LINES);
+		if (sh->boundaries > MAX_BOUNDARY_LINES)
+			snprintf(why, sizeof(why),
+			    "the message has more than %d MIME boundary lines (a TLS-RPT report mail has two or three parts): not read further",
+			    MAX_BOUNDARY_LINES);
+		else
+			snprintf(why, sizeof(why),
+			    "the message has more than %d header lines (a TLS-RPT report mail has a few dozen): not read further",
+			    MAX_HEADER_LINES);
 		rc = one_unreadable(out, why);
 		if (rc == 0)
 			rc = tlsrpt_mail_names(head, head_len, out);
@@ -641,18 +673,18 @@ int
 tlsrpt_mail_from_message(const unsigned char *msg, size_t len, size_t max_report,
     struct tlsrpt_mail *out, char *err, size_t errlen)
 {
-	bool line_start = true;
-	size_t boundaries = boundary_lines(msg, len, &line_start);
+	struct shape sh = { .at_line_start = true };
 	bool reportish = tlsrpt_mail_may_be_report((const char *)msg, len);
 	GMimeStream *stream;
 	int rc;
 
+	count_shape(msg, len, &sh);
 	memset(out, 0, sizeof(*out));
 	pthread_once(&gmime_once, gmime_start);
-	if (boundaries > MAX_BOUNDARY_LINES)
-		return parse(NULL, reportish, boundaries, max_report, (const char *)msg, len, out, err, errlen);
+	if (shape_too_big(&sh))
+		return parse(NULL, reportish, &sh, max_report, (const char *)msg, len, out, err, errlen);
 	stream = g_mime_stream_mem_new_with_buffer((const char *)msg, len);
-	rc = parse(stream, reportish, boundaries, max_report, NULL, 0, out, err, errlen);
+	rc = parse(stream, reportish, &sh, max_report, NULL, 0, out, err, errlen);
 	g_object_unref(stream);
 	return rc;
 }
@@ -663,8 +695,9 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 {
 	unsigned char *buf = malloc(CHUNK), *head = malloc(CHUNK);
 	off_t start = lseek(fd, 0, SEEK_CUR), at;
-	size_t boundaries = 0, head_len = 0;
-	bool line_start = true, reportish = false;
+	size_t head_len = 0;
+	struct shape sh = { .at_line_start = true };
+	bool reportish = false;
 	GMimeStream *stream;
 	ssize_t n;
 	int rc, copy;
@@ -696,8 +729,8 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 			head_len = (size_t)n;
 			reportish = tlsrpt_mail_may_be_report((const char *)head, head_len);
 		}
-		boundaries += boundary_lines(buf, (size_t)n, &line_start);
-		if (boundaries > MAX_BOUNDARY_LINES)
+		count_shape(buf, (size_t)n, &sh);
+		if (shape_too_big(&sh))
 			break;
 	}
 	free(buf);
@@ -707,8 +740,8 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 		return -1;
 	}
 	pthread_once(&gmime_once, gmime_start);
-	if (boundaries > MAX_BOUNDARY_LINES) {
-		rc = parse(NULL, reportish, boundaries, max_report, (const char *)head, head_len,
+	if (shape_too_big(&sh)) {
+		rc = parse(NULL, reportish, &sh, max_report, (const char *)head, head_len,
 		    out, err, errlen);
 		free(head);
 		return rc;
@@ -722,7 +755,7 @@ tlsrpt_mail_from_fd(int fd, size_t max_report, struct tlsrpt_mail *out,
 		snprintf(err, errlen, "cannot read the message: %s", strerror(errno));
 		return -1;
 	}
-	rc = parse(stream, reportish, boundaries, max_report, NULL, 0, out, err, errlen);
+	rc = parse(stream, reportish, &sh, max_report, NULL, 0, out, err, errlen);
 	g_object_unref(stream);
 	return rc;
 }

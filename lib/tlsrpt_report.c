@@ -662,8 +662,12 @@ int
 tlsrpt_tally_add(struct tlsrpt_tally *t, const struct tlsrpt_report *r)
 {
 	int seen;
+	bool wanted = false;
 
-	if (r->end > t->latest_end)
+	for (size_t i = 0; i < r->policy_count && !wanted; i++)
+		wanted = domain_wanted(t, r->policies[i].domain);
+	/* A date in the future (forged, or a broken clock) must not hide a silence. */
+	if (wanted && r->end <= t->to && r->end > t->latest_end)
 		t->latest_end = r->end;
 	if (r->end < t->from || r->end > t->to)
 		return 0;

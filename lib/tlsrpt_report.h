@@ -129,7 +129,11 @@ const struct tlsrpt_row *tlsrpt_tally_row(const struct tlsrpt_tally *t, size_t i
 /* Reports counted; policies and failure entries dropped past TLSRPT_TALLY_MAX. */
 size_t tlsrpt_tally_reports(const struct tlsrpt_tally *t);
 size_t tlsrpt_tally_dropped(const struct tlsrpt_tally *t);
-/* The latest date-range end of any report added (in the window or not), or 0. */
+/*
+ * The latest date-range end of the reports added (in the window or not)
+ * that have a policy for the domains and do not end after the window's end
+ * (TO), or 0.
+ */
 time_t tlsrpt_tally_latest_end(const struct tlsrpt_tally *t);
 void tlsrpt_tally_free(struct tlsrpt_tally *t);
 

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -706,6 +707,21 @@ literal_after(const char *resp, size_t len, const char *from, const char **data,
 	return true;
 }
 
+/*
+ * The decimal number at P, read no further than END: the response is not
+ * terminated, and strtoul() would skip white space past it. 0 when P does
+ * not start with a digit; saturates rather than wrapping.
+ */
+static unsigned long long
+number_at(const char *p, const char *end)
+{
+	unsigned long long n = 0;
+
+	for (; p != NULL && p < end && *p >= '0' && *p <= '9'; p++)
+		n = n > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX : n * 10 + (unsigned)(*p - '0');
+	return n;
+}
+
 static int
 on_examine(struct imap *im, void *arg, const char *resp, size_t len, char *err, size_t errlen)
 {
@@ -714,7 +730,7 @@ on_examine(struct imap *im, void *arg, const char *resp, size_t len, char *err, 
 	(void)errlen;
 	/* "* 12 EXISTS" */
 	if (len > 9 && strncasecmp(resp + len - 7, " EXISTS", 7) == 0)
-		im->exists = strtoul(resp + 2, NULL, 10);
+		im->exists = number_at(resp + 2, resp + len);
 	return 0;
 }
 
@@ -751,8 +767,8 @@ on_headers(struct imap *im, void *arg, const char *resp, size_t len, char *err, 
 	struct imap_msg *m = &im->cands[im->n_cands++];
 
 	memset(m, 0, sizeof(*m));
-	m->uid = strtoul(uid, NULL, 10);
-	m->size = size ? strtoull(size, NULL, 10) : 0;
+	m->uid = number_at(uid, resp + len);
+	m->size = size ? number_at(size, resp + len) : 0;
 	if (m->size > im->max_literal) {	/* not fetched: named from its headers */
 		struct tlsrpt_mail names = { 0 };
 
@@ -1177,12 +1193,13 @@ tlsrpt_source_close(struct tlsrpt_source *src)
 		char err[256];
 		struct timespec soon;
 
-		/* A polite LOGOUT, within a second at most of what is left. */
+		/* A polite LOGOUT within what is left of the time, a second at most; none after it. */
 		clock_gettime(CLOCK_MONOTONIC, &soon);
 		soon.tv_sec += 1;
-		if (ms_left(&src->deadline) > 1000 || ms_left(&src->deadline) <= 0)
+		if (ms_left(&src->deadline) > 1000)
 			src->deadline = soon;
-		imap_command(src->imap, "LOGOUT", "to log out", NULL, NULL, err, sizeof(err));
+		if (ms_left(&src->deadline) > 0)
+			imap_command(src->imap, "LOGOUT", "to log out", NULL, NULL, err, sizeof(err));
 		imap_free(src->imap);
 	}
 	for (size_t i = 0; i < src->n_names; i++)

@@ -824,9 +824,7 @@ open_groups(struct check *c, const struct run *r, const struct source *s, bool n
 		    { "protocol", tp_protocol_name(s->proto) }, { NULL, NULL } },
 		    (several && (s->key_type == TP_KEY_ANY || r->opts->port_count > 1) ?
 		    CHECK_GROUP_NAMED : 0) | port_perf);
-		check_group(c, (const struct check_label[]){
-		    { "address", tp_probe_peer(s->probe) }, { NULL, NULL } }, 0);
-		opened += 2;
+		opened++;
 	} else {
 		check_group(c, (const struct check_label[]){ { "file", s->label },
 		    { NULL, NULL } }, several ? CHECK_GROUP_NAMED : 0);
@@ -1169,9 +1167,21 @@ main(int argc, char **argv)
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");
 	r.deadline_ms = tp_monotonic_ms() + (int64_t)(o.common.timeout_seconds * 1000);
-	if (o.endpoint.host != NULL)
+	if (o.endpoint.host != NULL) {
+		/*
+		 * "ports" tells apart two checks of one host (-p 465 and -p 993),
+		 * whose state series would otherwise collide in Prometheus.
+		 */
+		char ports[160] = "";
+		size_t len = 0;
+
+		for (size_t i = 0; i < o.port_count && len < sizeof(ports); i++)
+			len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u/%s",
+			    i ? "," : "", o.ports[i].port, tp_protocol_name(o.ports[i].proto));
 		check_group(c, (const struct check_label[]){ { "host", o.endpoint.host },
+		    { "ports", ports[0] ? ports : NULL },
 		    { "sni", o.endpoint.sni ? o.endpoint.sni : o.endpoint.host }, { NULL, NULL } }, 0);
+	}
 	if (gather(&r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_CRITICAL, "%s", err);
 	} else {

@@ -681,7 +681,7 @@ output_served(struct check *c, const struct facts *f)
 	    { "mx", f->name }, { NULL, NULL } }, 0);
 	check_group(c, (const struct check_label[]){
 	    { "key_type", f->key_type == TP_KEY_ANY ? NULL : key_type_slug(f->key_type) },
-	    { "address", f->address ? f->address : tp_probe_peer(f->probe) },
+	    { "address", f->address },	/* --all-addresses, --mx: stable, no port */
 	    { NULL, NULL } }, 0);
 	cert_chain_details(c, f->sent, f->now, prefix);
 	add_perfdata(c, f);

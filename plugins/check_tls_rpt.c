@@ -655,8 +655,18 @@ run(const struct options *o, struct check *c)
 	char err[600];
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &so.deadline);
-	so.deadline.tv_sec += (time_t)(o->common.timeout_seconds * 0.9);
+	{
+		/* 90% of -t, to the nanosecond: -t 1 leaves 0.9 s, not 0 */
+		long long ns = (long long)(o->common.timeout_seconds * 0.9 * 1e9);
+
+		clock_gettime(CLOCK_MONOTONIC, &so.deadline);
+		so.deadline.tv_sec += (time_t)(ns / 1000000000LL);
+		so.deadline.tv_nsec += (long)(ns % 1000000000LL);
+		if (so.deadline.tv_nsec >= 1000000000L) {
+			so.deadline.tv_sec++;
+			so.deadline.tv_nsec -= 1000000000L;
+		}
+	}
 	so.max_report_bytes = TLSRPT_REPORT_MAX;
 	r.tally = tlsrpt_tally_new(r.now - (time_t)(o->window_hours * 3600), r.now + CLOCK_SKEW,
 	    o->domains, o->domain_count);

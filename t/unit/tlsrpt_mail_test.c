@@ -347,6 +347,22 @@ test_hostile(void)
 	tlsrpt_mail_clear(&m);
 	free(b.p);
 
+	/* A million header lines: refused before GMime builds an object for each. */
+	b = (struct buf){ 0 };
+	headers(&b, "Report Domain: example.test Submitter: flood.example",
+	    "TLS-Report-Domain: example.test\r\n");
+	for (int i = 0; i < 1000000; i++)
+		puts_(&b, "X: y\r\n");
+	puts_(&b, "Content-Type: text/plain\r\n\r\nx\r\n");
+	t0 = now();
+	parse(&b, &m);
+	like_str(m.n == 1 ? m.payloads[0].unreadable : NULL,
+	    "more than 5000 header lines (a TLS-RPT report mail has a few dozen): not read further",
+	    "a million header lines are refused with a sentence");
+	ok(now() - t0 < 1.0, "quickly (%.3f s)", now() - t0);
+	tlsrpt_mail_clear(&m);
+	free(b.p);
+
 	/* 150 parts: under the boundary pre-scan, over the parts walked. */
 	b = (struct buf){ 0 };
 	headers(&b, "Report Domain: example.test", "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n");

@@ -475,6 +475,30 @@ tally_quirks(void)
 	tlsrpt_tally_free(t);
 }
 
+/* --max-silence reads the latest end: only of reports for the domains, never from the future. */
+static void
+tally_latest_end(void)
+{
+	const char *domains[] = { "example.com" };
+	struct tlsrpt_tally *t = tlsrpt_tally_new(1796428800 - 48 * 3600, 1796515199 + 3600,
+	    domains, 1);
+	struct tlsrpt_report *r;
+
+	r = parse(report_with(DAY, STS, SUMMARY, NULL));
+	is_int(tlsrpt_tally_add(t, r), 1, "a report for example.com in the window");
+	tlsrpt_report_free(r);
+	r = parse(report_with("2026-12-06T00:00:00Z", "2026-12-06T00:30:00Z",
+	    "{\"policy-type\":\"sts\",\"policy-domain\":\"example.org\"}", SUMMARY, NULL));
+	tlsrpt_tally_add(t, r);
+	tlsrpt_report_free(r);
+	is_int(tlsrpt_tally_latest_end(t), 1796515199, "a later report for another domain does not move the latest end");
+	r = parse(report_with("2099-01-01T00:00:00Z", "2099-01-01T23:59:59Z", STS, SUMMARY, NULL));
+	is_int(tlsrpt_tally_add(t, r), 0, "a report that ends in 2099 is not in the window");
+	tlsrpt_report_free(r);
+	is_int(tlsrpt_tally_latest_end(t), 1796515199, "... and does not move the latest end (no forged silence)");
+	tlsrpt_tally_free(t);
+}
+
 int
 main(void)
 {
@@ -485,5 +509,6 @@ main(void)
 	hostile_input();
 	tally_two_senders();
 	tally_quirks();
+	tally_latest_end();
 	return done_testing();
 }

@@ -1,11 +1,26 @@
 /*
  * mx.c - a domain's MX hosts, most preferred first; the rules are in mx.h.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mx.h"
+
+/* Host names equal but for case and a trailing dot. */
+static bool
+same_host(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
 
 static int
 compare_mx(const void *a, const void *b)
@@ -62,6 +77,15 @@ tp_mx_lookup(struct tp_resolver *resolver, const char *domain, int64_t timeout_m
 		return out->unusable > 0 ? TP_MX_UNUSABLE : TP_MX_NONE;
 	}
 	qsort(all, n, sizeof(all[0]), compare_mx);
+	/* One host named twice ("10 mx", "20 mx") is one MX, at its best preference. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (same_host(all[i].host, all[j].host)) {
+				memmove(&all[i], &all[i + 1], (n - i - 1) * sizeof(all[0]));
+				n--;
+				i--;
+				break;
+			}
 	out->skipped = n > TP_MX_MAX ? n - TP_MX_MAX : 0;
 	out->count = n - out->skipped;
 	memcpy(out->hosts, all, out->count * sizeof(all[0]));

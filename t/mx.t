@@ -37,6 +37,8 @@ dns_start_zone signed "$(printf '%s\n' \
     "mail.example.test. IN A 127.0.0.1" \
     "other.example.test. IN A 127.0.0.2" \
     "good.example.test. IN MX 10 mail.example.test." \
+    "twice.example.test. IN MX 10 mail.example.test." \
+    "twice.example.test. IN MX 20 MAIL.example.test." \
     "nullmx.example.test. IN MX 0 ." \
     "badname.example.test. IN MX 10 nocover.example.test." \
     "nocover.example.test. IN A 127.0.0.1" \
@@ -51,6 +53,9 @@ expect "domain_with_one_good_mx: OK" check_mail_tls OK \
 tap_like "$OUT" "^\[OK\] MX mail\.example\.test 127\.0\.0\.1: certificate covers mail\.example\.test$" \
     "... the certificate matched against the MX name"
 tap_like "$LINE1" " days_left_mail\.example\.test_127\.0\.0\.1=" "... perfdata per MX and address"
+expect "one_mx_named_twice: probed once" check_mail_tls OK \
+    "^MAIL_TLS OK - twice\.example\.test: 1 MX \(mail\.example\.test\), 1 address" \
+    --mx twice.example.test "${ARGS[@]}"
 
 expect "backup_mx_installed_leaf_only: CRITICAL, that MX named" check_mail_tls CRITICAL \
     "^MAIL_TLS CRITICAL - example\.test: 1 of 2 MX fails: MX other\.example\.test 127\.0\.0\.2: chain does not verify" \

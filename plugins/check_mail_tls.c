@@ -854,6 +854,17 @@ struct address_verdict {
  * type among all the addresses (ALL, N of them, NT types each): a
  * different leaf issued earlier is a node not reloaded after a renewal.
  */
+/* F's leaf is one a client accepts: its chain verifies (or DANE binds it) and it covers the name. */
+static bool
+accepted(const struct facts *f)
+{
+	const char *name = f->name ? f->name : endpoint_opts_server_name(&f->opts->endpoint);
+	bool dane = tp_probe_dane_result(f->probe) == TP_DANE_VERIFIED;
+
+	return (tp_probe_verified(f->probe) || dane) &&
+	    (name == NULL || dane || tp_cert_matches_name(served_leaf(f), name));
+}
+
 static void
 check_address_agrees(struct check *c, const struct facts *f, const struct facts *all, size_t n,
     size_t nt, size_t k, struct address_verdict *v)
@@ -862,15 +873,27 @@ check_address_agrees(struct check *c, const struct facts *f, const struct facts 
 	const struct facts *owner = NULL;
 	char old_day[16], new_day[16];
 
-	for (size_t a = 0; a < n && mine != NULL; a++) {
-		const struct tp_cert *l = served_leaf(&all[a * nt + k]);
+	/*
+	 * The newest among the leaves a client accepts: a node that serves a
+	 * fresh self-signed or placeholder certificate must not make every
+	 * healthy node "older". Only when none verifies are all compared.
+	 */
+	for (int pass = 0; pass < 2 && newest == NULL; pass++)
+		for (size_t a = 0; a < n && mine != NULL; a++) {
+			const struct facts *other = &all[a * nt + k];
+			const struct tp_cert *l = served_leaf(other);
 
-		if (l != NULL && (newest == NULL || tp_cert_not_before(l) > tp_cert_not_before(newest))) {
-			newest = l;
-			owner = &all[a * nt + k];
+			if (l == NULL || (pass == 0 && !accepted(other)))
+				continue;
+			if (newest == NULL || tp_cert_not_before(l) > tp_cert_not_before(newest)) {
+				newest = l;
+				owner = other;
+			}
 		}
-	}
 	if (mine == NULL || newest == NULL || strcmp(tp_cert_sha256(mine), tp_cert_sha256(newest)) == 0)
+		return;
+	/* Newer than every accepted one, and not accepted: its own lines say why. */
+	if (tp_cert_not_before(mine) > tp_cert_not_before(newest))
 		return;
 	cert_format_day(tp_cert_not_before(mine), old_day, sizeof(old_day));
 	cert_format_day(tp_cert_not_before(newest), new_day, sizeof(new_day));

@@ -21,7 +21,13 @@ smtpd_with() {		# smtpd_with CERT: a listener's smtpd with CERT's chain
 # 127.0.0.1 serves the fixture's mail (issued 30 days ago), 127.0.0.2 and
 # ::1 its renewal, 127.0.0.3 mail-expired, 127.0.0.4 nothing. The PROXY
 # port: 127.0.0.1 with mail, 127.0.0.2 with the renewal.
+# A node serving a placeholder: self-signed, made just now (newer than any).
+SELF=$TP_TMP/selfsigned
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mail.example.test \
+    -addext subjectAltName=DNS:mail.example.test -days 30 -keyout "$SELF.key" -out "$SELF.crt" 2>/dev/null ||
+    tap_bail "openssl cannot make a self-signed certificate"
 fixture_postfix_extra_master() {
+	echo "127.0.0.5:$PF_SMTP inet n - n - - smtpd -o smtpd_tls_chain_files=$SELF.key,$SELF.crt"
 	echo "127.0.0.2:$PF_SMTP $(smtpd_with mail-renewed)"
 	echo "127.0.0.3:$PF_SMTP $(smtpd_with mail-expired)"
 	echo "127.0.0.2:$PF_PROXY_SMTP $(smtpd_with mail-renewed) -o smtpd_upstream_proxy_protocol=haproxy"
@@ -29,7 +35,7 @@ fixture_postfix_extra_master() {
 	return 0
 }
 fixture_postfix_extra_listeners() {
-	echo "127.0.0.2:$PF_SMTP" "127.0.0.3:$PF_SMTP" "127.0.0.2:$PF_PROXY_SMTP"
+	echo "127.0.0.2:$PF_SMTP" "127.0.0.3:$PF_SMTP" "127.0.0.2:$PF_PROXY_SMTP" "127.0.0.5:$PF_SMTP"
 	[ "$IPV6" = 1 ] && echo "::1:$PF_SMTP"
 	return 0
 }
@@ -50,6 +56,8 @@ zone() {
 	echo "good.example.test. IN AAAA ::1"
 	echo "stale.example.test. IN A 127.0.0.1"
 	echo "stale.example.test. IN A 127.0.0.2"
+	echo "placeholder.example.test. IN A 127.0.0.2"
+	echo "placeholder.example.test. IN A 127.0.0.5"
 	echo "down.example.test. IN A 127.0.0.4"
 	echo "v6only.example.test. IN AAAA ::1"
 	echo "_$PF_SMTP._tcp.stale.example.test. IN TLSA 3 1 1 $(spki mail-renewed)"
@@ -91,6 +99,13 @@ expect "cluster_node_not_reloaded_after_renewal: CRITICAL, the stale address nam
 tap_like "$OUT" "^\[CRITICAL\] 127\.0\.0\.1: serves an older certificate \(issued [0-9-]+\) than 127\.0\.0\.2 \(issued [0-9-]+\): reload the service on this address$" \
     "... the long output says what to reload"
 tap_like "$OUT" "^\[OK\] 127\.0\.0\.2: chain verifies" "... the renewed node is judged fine"
+expect "one_node_serves_a_fresh_placeholder: that node CRITICAL, the good one not 'older'" \
+    check_mail_tls CRITICAL \
+    "^MAIL_TLS CRITICAL - placeholder\.example\.test:$PF_SMTP \(smtp\): 127\.0\.0\.5: the certificate 'mail\.example\.test' is self-signed" \
+    -H placeholder.example.test "${ARGS[@]}"
+tap_unlike "$OUT" "127\.0\.0\.2: serves an older certificate" \
+    "... the node with the valid certificate is not told to reload"
+tap_unlike "$OUT" "127\.0\.0\.5: serves another certificate" "... nor the placeholder said 'another, the same day'"
 
 # --- every failure class at once ---------------------------------------------------
 want_n=4

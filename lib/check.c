@@ -1104,14 +1104,15 @@ backstop_fire(int sig)
 static size_t
 render_backstop(const struct common_opts *opts, const char *prefix)
 {
-	char text[160];
+	char text[200];
 	FILE *out = fmemopen(backstop_line, sizeof(backstop_line), "w");
 	long len;
 
 	if (out == NULL)
 		return 0;
-	snprintf(text, sizeof(text), "the check did not finish within its %g s "
-	    "timeout (stuck resolving the host name?)", opts->timeout_seconds);
+	snprintf(text, sizeof(text), "the check did not finish within its %g s timeout: "
+	    "a step it cannot bound itself (the system's name lookup, a very large input) "
+	    "took longer", opts->timeout_seconds);
 	format_of(opts->output)->verdict(out, stderr, prefix, opts->timeout_state,
 	    text, false);
 	len = ftell(out);

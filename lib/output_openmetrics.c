@@ -349,6 +349,88 @@ om_walk(FILE *out, const struct om_metric *m, const struct fact *f,
 	return count;
 }
 
+/* --- what check_tls_rpt read ---------------------------------------------- */
+
+/*
+ * RFC 8460's result types, "unspecified" (failures a report counted
+ * without details) and "other" (a type RFC 8460 does not list): the only
+ * values the result_type label takes.
+ */
+static const char *const tlsrpt_result_types[] = {
+	"starttls-not-supported", "certificate-host-mismatch", "certificate-expired",
+	"certificate-not-trusted", "validation-failure", "tlsa-invalid", "dnssec-invalid",
+	"dane-required", "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid",
+	"unspecified", "other",
+};
+
+/* The sum of KEY over the objects of list LIST of ROOT (those of RESULT_TYPE, when given). */
+static double
+om_sum(const struct fact *root, const char *list, const char *key, const char *result_type)
+{
+	const struct fact *l = om_fact(root, list);
+	double sum = 0, v;
+
+	for (size_t i = 0; l != NULL && l->kind == FACT_LIST && i < l->nkids; i++) {
+		const struct fact *item = l->kids[i];
+		const char *type = om_str(item, "result_type");
+		const struct fact *known = om_fact(item, "known_result_type");
+		bool is_other = known != NULL && known->kind == FACT_BOOL && !known->yes;
+
+		if (result_type != NULL && (type == NULL ||
+		    (strcmp(result_type, "other") == 0 ? !is_other :
+		    is_other || strcmp(type, result_type) != 0)))
+			continue;
+		if (om_num(item, key, &v))
+			sum += v;
+	}
+	return sum;
+}
+
+/*
+ * Totals over the reports in the window, labelled by result type only:
+ * organisation, domain and MX names come from the reports themselves
+ * (anyone can send one), so they stay in the JSON output, not in labels.
+ */
+static void
+om_tlsrpt(FILE *out, const struct fact *root, const struct om_labels *base)
+{
+	static const struct { const char *fact, *name, *help; } counts[] = {
+		{ "reports_read", "tls_probe_tlsrpt_reports_read",
+		  "TLS-RPT reports read whose date-range ended in the window." },
+		{ "reports_unreadable", "tls_probe_tlsrpt_reports_unreadable",
+		  "TLS-RPT reports that could not be read (each may hide a failure)." },
+		{ "reports_duplicate", "tls_probe_tlsrpt_reports_duplicate",
+		  "TLS-RPT reports that arrived more than once, counted once." },
+	};
+	double v;
+
+	if (!om_num(root, "reports_read", &v))
+		return;
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (!om_num(root, counts[i].fact, &v))
+			continue;
+		om_family(out, counts[i].name, "gauge", NULL, counts[i].help);
+		om_sample(out, counts[i].name, base, v);
+	}
+	om_family(out, "tls_probe_tlsrpt_sessions", "gauge", NULL,
+	    "Sessions the senders reported in the window, successful and failed.");
+	om_sample(out, "tls_probe_tlsrpt_sessions", base, om_sum(root, "groups", "sessions", NULL));
+	om_family(out, "tls_probe_tlsrpt_failed_sessions", "gauge", NULL,
+	    "Failed sessions the senders reported in the window, by result type.");
+	for (size_t i = 0; i < sizeof(tlsrpt_result_types) / sizeof(tlsrpt_result_types[0]); i++) {
+		struct om_labels l = *base;
+
+		om_label_add(&l, "result_type", tlsrpt_result_types[i]);
+		om_sample(out, "tls_probe_tlsrpt_failed_sessions", &l,
+		    om_sum(root, "failures", "failures", tlsrpt_result_types[i]));
+	}
+	if (om_num(root, "latest_report_end", &v) && v > 0) {
+		om_family(out, "tls_probe_tlsrpt_latest_report_end_seconds", "gauge", "seconds",
+		    "The latest end of a report's date-range, in Unix seconds (for silence alerts).");
+		om_sample(out, "tls_probe_tlsrpt_latest_report_end_seconds", base, v);
+	}
+}
+
 static void
 om_result(const struct output_view *v, FILE *out)
 {
@@ -366,6 +448,7 @@ om_result(const struct output_view *v, FILE *out)
 		om_family(out, m->name, "gauge", m->unit, m->help);
 		om_walk(out, m, v->facts, &base);
 	}
+	om_tlsrpt(out, v->facts, &base);
 	fputs("# EOF\n", out);
 }
 

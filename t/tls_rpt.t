@@ -54,6 +54,18 @@ expect "an expired certificate seen by Google and Microsoft (enforce): CRITICAL,
 tap_like "$OUT" $'\n''\[CRITICAL\] Microsoft Corporation: 20 of 500 sessions to mx1\.example\.com failed \(certificate-expired\) in the last 48 h; MTA-STS \(enforce\) for example\.com: 4\.0% of its sessions; report 134093376000000001\+example\.com' \
     "long output: Microsoft's line (no sending-mta-ip in its report), its report id"
 tap_like "$OUT" "failures_certificate-expired=57;;;0" "perfdata: 57 certificate-expired failures"
+run_plugin check_tls_rpt --dir "$W" --output openmetrics
+tap_is "$RC" 2 "--output openmetrics: the exit code stays CRITICAL"
+if command -v promtool >/dev/null; then
+	tap_is "$(printf '%s\n' "$OUT" | promtool check metrics 2>&1)" "" "... promtool accepts the document"
+else
+	tap_skip "promtool not installed"
+fi
+tap_like "$OUT" $'\n''tls_probe_tlsrpt_failed_sessions\{check="tls_rpt",result_type="certificate-expired"\} 57'$'\n' \
+    "... 57 certificate-expired sessions, labelled by result type only"
+tap_like "$OUT" $'\n''tls_probe_tlsrpt_sessions\{check="tls_rpt"\} 1704'$'\n' "... of 1,704 sessions"
+tap_like "$OUT" $'\n''tls_probe_tlsrpt_reports_read\{check="tls_rpt"\} 2'$'\n' "... from 2 reports"
+tap_unlike "$OUT" 'organization=|Google|mx1\.example' "... no sender, domain or MX name from the reports in a label"
 expect "-w 5 -c 10: 3.1% and 4.0% are within them, thresholds say otherwise than enforce" check_tls_rpt OK \
     "" --dir "$W" -w 5 -c 10
 expect "-w 3.5 -c 10: Microsoft's 4.0% is a WARNING, Google's 3.1% is not" check_tls_rpt WARNING \

@@ -42,14 +42,14 @@ RC=0
 "$WRAP" -c "$T/textfile.conf" -d "$DIR" -p "$top_builddir/plugins" 2>"$T/wrap.err" || RC=$?
 tap_is "$RC" 1 "the wrapper exits 1 when a check printed no document"
 tap_is "$(cd "$DIR" && ls -A | sort | tr '\n' ' ')" \
-    "tls_probe_broken.prom tls_probe_imaps.prom tls_probe_leafonly.prom tls_probe_submission.prom " \
+    "tls_probe_broken.prom tls_probe_imaps.prom tls_probe_leafonly.prom tls_probe_notours.prom tls_probe_submission.prom " \
     "one file per check named in the config, no temporary file left"
 for f in "$DIR"/*.prom; do
 	tap_ok "promtool check metrics accepts ${f##*/}" sh -c 'promtool check metrics <"$1"' sh "$f"
 done
 tap_like "$(cat "$DIR/tls_probe_submission.prom")" \
-    "tls_probe_check_state\{check=\"mail_tls\",[^}]*port=\"$PF_SUBMISSION\"[^}]*\} 0" "the submission check's state is 0"
-tap_like "$(cat "$DIR/tls_probe_leafonly.prom")" 'tls_probe_check_state\{check="cert_chain"[^}]*\} 2' \
+    "tls_probe_check_state\{name=\"submission\",check=\"mail_tls\",[^}]*port=\"$PF_SUBMISSION\"[^}]*\} 0" "the submission check's state is 0, labelled with its name in the config"
+tap_like "$(cat "$DIR/tls_probe_leafonly.prom")" 'tls_probe_check_state\{name="leafonly",check="cert_chain"[^}]*\} 2' \
     "the leaf-only check's state is 2"
 tap_like "$(cat "$DIR/tls_probe_broken.prom")" 'tls_probe_textfile_run_ok\{name="broken"\} 0' \
     "a check with a usage error: run_ok 0, and no plugin series"
@@ -57,6 +57,8 @@ tap_like "$(cat "$T/wrap.err")" "line 6 \(broken\): check_mail_tls printed no do
     "... said on stderr with its line"
 tap_like "$(cat "$T/wrap.err")" "line 7: the name 'bad/name' may hold only" "a name with a '/' is refused"
 tap_like "$(cat "$T/wrap.err")" "line 8: 'cat' is not a tls-probe plugin" "only tls-probe plugins are run"
+tap_like "$(cat "$DIR/tls_probe_notours.prom")" 'tls_probe_textfile_run_ok\{name="notours"\} 0' \
+    "... its document says run_ok 0 (an old document of that name does not stay)"
 before=$(stat -c %i "$DIR/tls_probe_submission.prom")
 exec {old}<"$DIR/tls_probe_submission.prom"
 "$WRAP" -c "$T/textfile.conf" -d "$DIR" -p "$top_builddir/plugins" 2>/dev/null || true
@@ -69,6 +71,16 @@ RC=0
 "$WRAP" -c "$T/none.conf" -d "$DIR" 2>"$T/wrap.err" || RC=$?
 tap_is "$RC:$(cat "$T/wrap.err")" "2:tls-probe-textfile: cannot read the config file '$T/none.conf' (-c)" \
     "a missing config file: exit 2, the file named"
+
+# A check taken out of the config: its file goes; other collectors' files stay.
+DIR2=$T/textfile2
+mkdir -p "$DIR2"
+echo 'other_metric 1' >"$DIR2/other.prom"
+"$WRAP" -c "$T/textfile.conf" -d "$DIR2" -p "$top_builddir/plugins" 2>/dev/null || true
+grep '^submission ' "$T/textfile.conf" >"$T/one.conf"
+"$WRAP" -c "$T/one.conf" -d "$DIR2" -p "$top_builddir/plugins" 2>/dev/null || true
+tap_is "$(cd "$DIR2" && ls -A | sort | tr '\n' ' ')" "other.prom tls_probe_submission.prom " \
+    "checks taken out of the config take their files with them; another collector's file stays"
 
 # --- a real node_exporter and Prometheus ----------------------------------------------
 read -r NE_PORT PROM_PORT < <(fixture__freeports 2 | tr '\n' ' ')

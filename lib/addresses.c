@@ -20,14 +20,27 @@ family_words(enum tp_family family)
 	    "IPv4 or IPv6";
 }
 
+/*
+ * Every address found, before the first TP_ADDRESSES_MAX in numeric order
+ * are kept: which ones are probed must not depend on the order the
+ * resolver answered in.
+ */
+#define FOUND_MAX 512
+
+struct found {
+	size_t count;
+	size_t dropped;			/* past FOUND_MAX */
+	char addr[FOUND_MAX][64];
+};
+
 static void
-add(struct tp_addresses *out, const char *addr)
+add(struct found *out, const char *addr)
 {
 	for (size_t i = 0; i < out->count; i++)
 		if (strcmp(out->addr[i], addr) == 0)
 			return;
-	if (out->count == TP_ADDRESSES_MAX) {
-		out->more++;
+	if (out->count == FOUND_MAX) {
+		out->dropped++;
 		return;
 	}
 	snprintf(out->addr[out->count++], sizeof(out->addr[0]), "%s", addr);
@@ -45,8 +58,8 @@ literal_family(const char *host)
 }
 
 static int
-lookup_system(const char *host, enum tp_family family, struct tp_addresses *out,
-    char *err, size_t errlen)
+lookup_system(const char *host, enum tp_family family, int64_t deadline_ms,
+    struct found *out, char *err, size_t errlen)
 {
 	static const int families[2] = { AF_INET, AF_INET6 };
 
@@ -57,6 +70,13 @@ lookup_system(const char *host, enum tp_family family, struct tp_addresses *out,
 
 		if ((family == TP_FAMILY_IPV4 && f == 1) || (family == TP_FAMILY_IPV6 && f == 0))
 			continue;
+		/* getaddrinfo() takes no deadline: at least none is started after it */
+		if (tp_ms_left(deadline_ms) <= 0) {
+			snprintf(err, errlen, "no time was left to look up the %s addresses of "
+			    "'%s' (the system's resolver is slow: give -t more, or --resolver)",
+			    f == 0 ? "IPv4" : "IPv6", host);
+			return -1;
+		}
 		rc = getaddrinfo(host, NULL, &hints, &res);
 		if (rc != 0 && rc != EAI_NONAME && rc != EAI_NODATA && rc != EAI_ADDRFAMILY) {
 			snprintf(err, errlen, "cannot resolve '%s': %s", host, gai_strerror(rc));
@@ -77,7 +97,7 @@ lookup_system(const char *host, enum tp_family family, struct tp_addresses *out,
 
 static int
 lookup_dns(struct tp_resolver *resolver, const char *host, enum tp_family family,
-    int64_t deadline_ms, struct tp_addresses *out, char *err, size_t errlen)
+    int64_t deadline_ms, struct found *out, char *err, size_t errlen)
 {
 	static const enum tp_dns_type types[2] = { TP_DNS_A, TP_DNS_AAAA };
 
@@ -133,6 +153,7 @@ tp_addresses_lookup(struct tp_resolver *resolver, const char *host, enum tp_fami
     int64_t deadline_ms, struct tp_addresses *out, char *err, size_t errlen)
 {
 	int literal = literal_family(host);
+	struct found *found;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -141,12 +162,20 @@ tp_addresses_lookup(struct tp_resolver *resolver, const char *host, enum tp_fami
 			snprintf(err, errlen, "%s is not an %s address", host, family_words(family));
 			return -1;
 		}
-		add(out, host);
+		snprintf(out->addr[out->count++], sizeof(out->addr[0]), "%s", host);
 		return 0;
 	}
-	rc = resolver != NULL ? lookup_dns(resolver, host, family, deadline_ms, out, err, errlen) :
-	    lookup_system(host, family, out, err, errlen);
-	qsort(out->addr, out->count, sizeof(out->addr[0]), compare);
+	if ((found = calloc(1, sizeof(*found))) == NULL) {
+		snprintf(err, errlen, "out of memory looking up the addresses of '%s'", host);
+		return -1;
+	}
+	rc = resolver != NULL ? lookup_dns(resolver, host, family, deadline_ms, found, err, errlen) :
+	    lookup_system(host, family, deadline_ms, found, err, errlen);
+	qsort(found->addr, found->count, sizeof(found->addr[0]), compare);
+	out->count = found->count < TP_ADDRESSES_MAX ? found->count : TP_ADDRESSES_MAX;
+	out->more = found->count - out->count + found->dropped;
+	memcpy(out->addr, found->addr, out->count * sizeof(out->addr[0]));
+	free(found);
 	if (rc == 0 && out->count == 0) {
 		snprintf(err, errlen, "%s has no %s address", host, family_words(family));
 		return -1;

@@ -6,7 +6,8 @@
  * Through a validating resolver (struct tp_resolver: --resolver, --dane)
  * or, without one, the system's (getaddrinfo).  IPv4 first, then IPv6,
  * each in numeric order (the same from run to run, whatever order the
- * resolver answers in), duplicates dropped.  An address literal
+ * resolver answers in), duplicates dropped; the first TP_ADDRESSES_MAX in
+ * that order are kept, the same ones from run to run.  An address literal
  * is that one address, asked of no resolver.
  */
 #ifndef TLSPROBE_ADDRESSES_H
@@ -22,7 +23,7 @@
 
 struct tp_addresses {
 	size_t count;
-	size_t more;			/* found beyond TP_ADDRESSES_MAX, not kept */
+	size_t more;			/* found beyond the first TP_ADDRESSES_MAX, not kept */
 	char addr[TP_ADDRESSES_MAX][64];
 };
 

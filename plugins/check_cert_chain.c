@@ -1185,6 +1185,11 @@ main(int argc, char **argv)
 	if (gather(&r, err, sizeof(err)) < 0) {
 		check_add(c, STATE_CRITICAL, "%s", err);
 	} else {
+		if (r.addrs.more > 0)
+			check_add(c, STATE_WARNING, "%s has %zu more addresses than the %d probed "
+			    "(the first in numeric order): check the others by address, or split "
+			    "the check with -4 and -6", o.endpoint.host, r.addrs.more,
+			    TP_ADDRESSES_MAX);
 		if (o.ari.enabled)
 			look_up_renewal_windows(&r);
 		judge(c, &r);

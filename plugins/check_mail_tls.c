@@ -1234,6 +1234,10 @@ find_mx(struct check *c, const struct options *o, struct mx_run *mx, int64_t dea
 			if (h->implicit)
 				snprintf(h->error, sizeof(h->error), "%s has neither an MX record "
 				    "nor an address: mail to it bounces", o->mx);
+		} else if (h->addrs.more > 0) {
+			check_add(c, STATE_WARNING, "MX %s has %zu more addresses than the %d "
+			    "probed (the first in numeric order): check the others by address",
+			    h->host, h->addrs.more, TP_ADDRESSES_MAX);
 		}
 		if (o->dane && h->addrs.count > 0) {
 			struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
@@ -1399,8 +1403,9 @@ find_addresses(struct check *c, const struct options *o, struct dane_lookup *dan
 		return false;
 	}
 	if (addrs->more > 0)
-		check_add(c, STATE_OK, "%s has %zu more addresses than the %d probed",
-		    e->host, addrs->more, TP_ADDRESSES_MAX);
+		check_add(c, STATE_WARNING, "%s has %zu more addresses than the %d probed (the "
+		    "first in numeric order): check the others by address, or split the check "
+		    "with -4 and -6", e->host, addrs->more, TP_ADDRESSES_MAX);
 	return true;
 }
 

@@ -57,6 +57,9 @@ zone() {
 	echo "stale.example.test. IN A 127.0.0.1"
 	echo "stale.example.test. IN A 127.0.0.2"
 	echo "placeholder.example.test. IN A 127.0.0.2"
+	for a in 18 17 16 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1; do
+		echo "many.example.test. IN A 127.0.1.$a"
+	done
 	echo "placeholder.example.test. IN A 127.0.0.5"
 	echo "down.example.test. IN A 127.0.0.4"
 	echo "v6only.example.test. IN AAAA ::1"
@@ -106,6 +109,17 @@ expect "one_node_serves_a_fresh_placeholder: that node CRITICAL, the good one no
 tap_unlike "$OUT" "127\.0\.0\.2: serves an older certificate" \
     "... the node with the valid certificate is not told to reload"
 tap_unlike "$OUT" "127\.0\.0\.5: serves another certificate" "... nor the placeholder said 'another, the same day'"
+
+# --- more addresses than one check probes -----------------------------------------------
+run_plugin check_mail_tls -H many.example.test "${ARGS[@]}" -4
+tap_like "$OUT" "^\[WARNING\] many\.example\.test has 2 more addresses than the 16 probed \(the first in numeric order\)" \
+    "18 addresses: the 2 not probed are said (WARNING)"
+tap_like "$OUT" "127\.0\.1\.16: connection to" "... the first 16 in numeric order were probed"
+tap_unlike "$OUT" "127\.0\.1\.1[78]:" "... whatever order the zone lists them in"
+run_plugin check_cert_chain -H many.example.test -t "$TT" -r "$PKI/root.crt" -p "$PF_SMTP" -P smtp \
+    --sni mail.example.test --all-addresses "${DNS[@]}" -4
+tap_like "$OUT" "^\[WARNING\] many\.example\.test has 2 more addresses than the 16 probed" \
+    "check_cert_chain says so too"
 
 # --- every failure class at once ---------------------------------------------------
 want_n=4

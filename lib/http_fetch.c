@@ -7,7 +7,7 @@
  * libcurl is loaded with dlopen() by the first URL parsed or fetch made:
  * linked, it maps some 30 libraries into the plugin at start-up (about 8 ms
  * of every run, fetching or not). Its header gives the types; every call goes
- * through the pointers in `curl` (curl.h's type-checking macros for
+ * through the pointers in `curl` (tp_curl.h's type-checking macros for
  * curl_easy_setopt/getinfo do not apply to them: pass longs as longs).
  *
  * http_url_parse() - the parts of a URL the redirect rules need (curl's
@@ -25,13 +25,10 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 
-#include "dynlib.h"
+#include "curl_api.h"
 #include "http_fetch.h"
 #include "pem_buffer.h"
 
-#ifndef LIBCURL_SONAME		/* configure finds it; the fuzz build does not run it */
-#define LIBCURL_SONAME "libcurl.so.4"
-#endif
 
 #define ERROR_MAX 1024
 #define PEM_MAX (256 * 1024)	/* certificates kept of one peer, as PEM text */
@@ -53,60 +50,6 @@ struct http_fetch {
 
 /* --- libcurl, loaded once ------------------------------------------------- */
 
-static struct {
-	CURLcode (*global_init)(long);
-	CURLU *(*url)(void);
-	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
-	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
-	void (*url_cleanup)(CURLU *);
-	const char *(*url_strerror)(CURLUcode);
-	void (*free)(void *);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} curl;
-
-static const struct dynlib_symbol curl_symbols[] = {
-	{ "curl_global_init", &curl.global_init },
-	{ "curl_url", &curl.url },
-	{ "curl_url_set", &curl.url_set },
-	{ "curl_url_get", &curl.url_get },
-	{ "curl_url_cleanup", &curl.url_cleanup },
-	{ "curl_url_strerror", &curl.url_strerror },
-	{ "curl_free", &curl.free },
-	{ "curl_easy_init", &curl.easy_init },
-	{ "curl_easy_setopt", &curl.easy_setopt },
-	{ "curl_easy_perform", &curl.easy_perform },
-	{ "curl_easy_getinfo", &curl.easy_getinfo },
-	{ "curl_easy_cleanup", &curl.easy_cleanup },
-	{ "curl_easy_strerror", &curl.easy_strerror },
-	{ "curl_slist_append", &curl.slist_append },
-	{ "curl_slist_free_all", &curl.slist_free_all },
-	{ NULL, NULL }
-};
-
-/*
- * Once per process, under dynlib's lock (curl_global_init is not thread-safe
- * before 7.84), and never undone: libcurl stays loaded until exit.
- */
-static int
-curl_start(char *err, size_t errlen)
-{
-	CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
-
-	if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s cannot start (curl_global_init: error %d)",
-		    LIBCURL_SONAME, (int)rc);
-	return rc == CURLE_OK ? 0 : -1;
-}
-
-static struct dynlib libcurl = DYNLIB(LIBCURL_SONAME, "to fetch URLs", "libcurl4",
-    curl_symbols, curl_start);
 
 /* --- URLs --------------------------------------------------------------- */
 
@@ -114,18 +57,18 @@ static int
 url_part(CURLU *h, CURLUPart part, char *out, size_t size, bool *present)
 {
 	char *value = NULL;
-	CURLUcode uc = curl.url_get(h, part, &value, 0);
+	CURLUcode uc = tp_curl.url_get(h, part, &value, 0);
 
 	*present = uc == CURLUE_OK;
 	out[0] = '\0';
 	if (uc != CURLUE_OK)
 		return 0;
 	if (strlen(value) >= size) {
-		curl.free(value);
+		tp_curl.free(value);
 		return -1;
 	}
 	memcpy(out, value, strlen(value) + 1);
-	curl.free(value);
+	tp_curl.free(value);
 	return 0;
 }
 
@@ -146,17 +89,15 @@ http_url_parse(const char *text, struct http_url *out, char *err, size_t errlen)
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (dynlib_load(&libcurl) < 0) {
-		snprintf(err, errlen, "%s", dynlib_error(&libcurl));
+	if (curl_api_load(err, errlen) < 0)
 		return -1;
-	}
-	if ((h = curl.url()) == NULL) {
+	if ((h = tp_curl.url()) == NULL) {
 		snprintf(err, errlen, "out of memory parsing a URL");
 		return -1;
 	}
-	uc = curl.url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
+	uc = tp_curl.url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
 	if (uc != CURLUE_OK)
-		snprintf(err, errlen, "'%.300s' is not a URL: %s", text, curl.url_strerror(uc));
+		snprintf(err, errlen, "'%.300s' is not a URL: %s", text, tp_curl.url_strerror(uc));
 	else if (url_part(h, CURLUPART_SCHEME, out->scheme, sizeof(out->scheme), &present) < 0 ||
 	    url_part(h, CURLUPART_HOST, out->host, sizeof(out->host), &present) < 0 ||
 	    url_part(h, CURLUPART_PORT, port, sizeof(port), &has_port) < 0 ||
@@ -167,7 +108,7 @@ http_url_parse(const char *text, struct http_url *out, char *err, size_t errlen)
 		snprintf(err, errlen, "'%.300s' names no host", text);
 	else
 		rc = 0;
-	curl.url_cleanup(h);
+	tp_curl.url_cleanup(h);
 	if (rc < 0)
 		return -1;
 	lowercase(out->scheme);
@@ -219,7 +160,9 @@ http_url_format(const struct http_url *u, unsigned port, char *out, size_t size)
 struct http_fetch *
 http_fetch_new(void)
 {
-	dynlib_load(&libcurl);
+	char ignored[8];
+
+	(void)curl_api_load(ignored, sizeof(ignored));
 	return calloc(1, sizeof(struct http_fetch));
 }
 
@@ -296,29 +239,29 @@ connect_to(const struct http_request *req, const struct http_url *u, char *targe
 	snprintf(line, sizeof(line), "%s%s%s:%u:%s%s%s:%u", host6 ? "[" : "", u->host,
 	    host6 ? "]" : "", url_port, addr6 ? "[" : "",
 	    req->connect_addr ? req->connect_addr : "", addr6 ? "]" : "", port);
-	return curl.slist_append(NULL, line);
+	return tp_curl.slist_append(NULL, line);
 }
 
 static bool
 configure(CURL *h, struct http_fetch *f, const struct http_request *req,
     struct curl_slist *to, char *errbuf)
 {
-	return curl.easy_setopt(h, CURLOPT_URL, req->url) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_CERTINFO, 1L) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_WRITEDATA, f) == CURLE_OK &&
-	    curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
-	    (to == NULL || curl.easy_setopt(h, CURLOPT_CONNECT_TO, to) == CURLE_OK) &&
+	return tp_curl.easy_setopt(h, CURLOPT_URL, req->url) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_CERTINFO, 1L) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_WRITEDATA, f) == CURLE_OK &&
+	    tp_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+	    (to == NULL || tp_curl.easy_setopt(h, CURLOPT_CONNECT_TO, to) == CURLE_OK) &&
 	    (req->user_agent == NULL ||
-	    curl.easy_setopt(h, CURLOPT_USERAGENT, req->user_agent) == CURLE_OK);
+	    tp_curl.easy_setopt(h, CURLOPT_USERAGENT, req->user_agent) == CURLE_OK);
 }
 
 /* The certificates the peer sent, from CERTINFO's "Cert:" PEM entries. */
@@ -329,7 +272,7 @@ collect_chain(CURL *h, struct http_fetch *f)
 	char *pem, err[200];
 	size_t len = 0;
 
-	if (curl.easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	if (tp_curl.easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
 	    ci->num_of_certs <= 0 || (pem = malloc(PEM_MAX)) == NULL)
 		return;
 	for (int i = 0; i < ci->num_of_certs; i++) {
@@ -357,18 +300,18 @@ collect_answer(CURL *h, struct http_fetch *f)
 	long port = 0;
 	curl_off_t us = 0, retry = 0;
 
-	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
-	if (curl.easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
+	tp_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
+	if (tp_curl.easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
 		f->retry_after = retry > LONG_MAX ? LONG_MAX : (long)retry;
-	if (curl.easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && *ip) {
-		curl.easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
+	if (tp_curl.easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && *ip) {
+		tp_curl.easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
 		snprintf(f->peer, sizeof(f->peer), strchr(ip, ':') ? "[%s]:%ld" : "%s:%ld",
 		    ip, port);
 	}
-	if (curl.easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+	if (tp_curl.easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
 		f->time_total = (double)us / 1e6;
 	if (f->status >= 300 && f->status < 400 &&
-	    curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+	    tp_curl.easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
 		f->location = strdup(loc);
 	collect_chain(h, f);
 }
@@ -389,11 +332,11 @@ classify(CURL *h, struct http_fetch *f, CURLcode rc, const char *errbuf, unsigne
 {
 	long os_errno = 0;
 	curl_off_t tls_done = 0;
-	const char *why = errbuf[0] ? errbuf : curl.easy_strerror(rc);
+	const char *why = errbuf[0] ? errbuf : tp_curl.easy_strerror(rc);
 	bool connected = f->peer[0] != '\0';	/* libcurl names the peer once TCP is up */
 
-	curl.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-	curl.easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+	tp_curl.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	tp_curl.easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &tls_done);
 	switch (rc) {
 	case CURLE_OK:
 		return 0;
@@ -489,8 +432,8 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 
 	reset(f);
 	f->body_max = req->body_max ? req->body_max : HTTP_BODY_MAX_DEFAULT;
-	if (dynlib_load(&libcurl) < 0)
-		return fail(f, TP_FAIL_INTERNAL, "%s", dynlib_error(&libcurl));
+	if (curl_api_load(err, sizeof(err)) < 0)
+		return fail(f, TP_FAIL_INTERNAL, "%s", err);
 	if (req->timeout_ms == 0)
 		return fail(f, TP_FAIL_TIMEOUT, "no time was left to fetch %.300s", req->url);
 	if (http_url_parse(req->url, &u, err, sizeof(err)) < 0)
@@ -502,9 +445,9 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 	if ((req->connect_addr != NULL || req->connect_port != 0) && to == NULL)
 		return fail(f, TP_FAIL_INTERNAL, "out of memory");
 	f->body = malloc(f->body_max + 1);
-	h = f->body != NULL ? curl.easy_init() : NULL;
+	h = f->body != NULL ? tp_curl.easy_init() : NULL;
 	if (h == NULL) {
-		curl.slist_free_all(to);
+		tp_curl.slist_free_all(to);
 		return fail(f, TP_FAIL_INTERNAL, "out of memory, or libcurl cannot start");
 	}
 	f->body[0] = '\0';
@@ -512,14 +455,14 @@ http_fetch_run(struct http_fetch *f, const struct http_request *req)
 		rc = fail(f, TP_FAIL_INTERNAL, "this libcurl lacks an option we need "
 		    "(7.85 or newer is required)");
 	else {
-		CURLcode res = curl.easy_perform(h);
+		CURLcode res = tp_curl.easy_perform(h);
 
 		collect_answer(h, f);
 		rc = classify(h, f, res, errbuf, req->timeout_ms,
 		    strcmp(u.scheme, "https") == 0);
 	}
-	curl.easy_cleanup(h);
-	curl.slist_free_all(to);
+	tp_curl.easy_cleanup(h);
+	tp_curl.slist_free_all(to);
 	return rc;
 }
 

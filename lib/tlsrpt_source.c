@@ -29,13 +29,10 @@
 
 #include <curl/curl.h>
 
-#include "dynlib.h"
+#include "curl_api.h"
 #include "tlsrpt_mail.h"
 #include "tlsrpt_source.h"
 
-#ifndef LIBCURL_SONAME		/* configure finds it; the fuzz build does not run it */
-#define LIBCURL_SONAME "libcurl.so.4"
-#endif
 
 #define PATH_BUF 4096
 #define ORIGIN_MAX (PATH_BUF + 600)	/* a path with a file name, or a message's name and mailbox */
@@ -373,54 +370,6 @@ next_file(struct tlsrpt_source *src, char *err, size_t errlen)
 
 /* --- IMAP -------------------------------------------------------------------- */
 
-static struct {
-	CURLcode (*global_init)(long);
-	CURLU *(*url)(void);
-	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
-	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
-	void (*url_cleanup)(CURLU *);
-	void (*free)(void *);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	CURLcode (*easy_send)(CURL *, const void *, size_t, size_t *);
-	CURLcode (*easy_recv)(CURL *, void *, size_t, size_t *);
-} curl;
-
-static const struct dynlib_symbol curl_symbols[] = {
-	{ "curl_global_init", &curl.global_init },
-	{ "curl_url", &curl.url },
-	{ "curl_url_set", &curl.url_set },
-	{ "curl_url_get", &curl.url_get },
-	{ "curl_url_cleanup", &curl.url_cleanup },
-	{ "curl_free", &curl.free },
-	{ "curl_easy_init", &curl.easy_init },
-	{ "curl_easy_setopt", &curl.easy_setopt },
-	{ "curl_easy_perform", &curl.easy_perform },
-	{ "curl_easy_getinfo", &curl.easy_getinfo },
-	{ "curl_easy_cleanup", &curl.easy_cleanup },
-	{ "curl_easy_strerror", &curl.easy_strerror },
-	{ "curl_easy_send", &curl.easy_send },
-	{ "curl_easy_recv", &curl.easy_recv },
-	{ NULL, NULL }
-};
-
-static int
-curl_start(char *err, size_t errlen)
-{
-	CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
-
-	if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s cannot start (curl_global_init: error %d)",
-		    LIBCURL_SONAME, (int)rc);
-	return rc == CURLE_OK ? 0 : -1;
-}
-
-static struct dynlib libcurl = DYNLIB(LIBCURL_SONAME, "to read an IMAP mailbox", "libcurl4",
-    curl_symbols, curl_start);
 
 struct imap_msg {
 	unsigned long uid;
@@ -479,7 +428,7 @@ imap_fill(struct imap *im, char *err, size_t errlen)
 	}
 	for (;;) {
 		size_t got = 0;
-		CURLcode rc = curl.easy_recv(im->h, im->buf + im->len, im->cap - im->len, &got);
+		CURLcode rc = tp_curl.easy_recv(im->h, im->buf + im->len, im->cap - im->len, &got);
 		long long left;
 		struct pollfd pfd;
 
@@ -493,7 +442,7 @@ imap_fill(struct imap *im, char *err, size_t errlen)
 		}
 		if (rc != CURLE_AGAIN) {
 			snprintf(err, errlen, "reading from the IMAP server %s failed: %s", im->server,
-			    curl.easy_strerror(rc));
+			    tp_curl.easy_strerror(rc));
 			return -1;
 		}
 		left = ms_left(im->deadline);
@@ -516,7 +465,7 @@ imap_send(struct imap *im, const char *text, size_t n, char *err, size_t errlen)
 {
 	while (n > 0) {
 		size_t sent = 0;
-		CURLcode rc = curl.easy_send(im->h, text, n, &sent);
+		CURLcode rc = tp_curl.easy_send(im->h, text, n, &sent);
 
 		if (rc == CURLE_AGAIN) {
 			struct pollfd pfd = { .fd = im->sock, .events = POLLOUT };
@@ -531,7 +480,7 @@ imap_send(struct imap *im, const char *text, size_t n, char *err, size_t errlen)
 		}
 		if (rc != CURLE_OK) {
 			snprintf(err, errlen, "sending to the IMAP server %s failed: %s", im->server,
-			    curl.easy_strerror(rc));
+			    tp_curl.easy_strerror(rc));
 			return -1;
 		}
 		text += sent;
@@ -788,7 +737,7 @@ imap_free(struct imap *im)
 	if (im == NULL)
 		return;
 	if (im->h != NULL)
-		curl.easy_cleanup(im->h);
+		tp_curl.easy_cleanup(im->h);
 	free(im->buf);
 	for (size_t i = 0; i < im->n_cands; i++) {
 		free(im->cands[i].message_id);
@@ -831,7 +780,7 @@ static int
 imap_url(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, struct imap *im,
     char *user, size_t usize, char *err, size_t errlen)
 {
-	CURLU *u = curl.url();
+	CURLU *u = tp_curl.url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *password = NULL, *uname = NULL;
 	int rc = -2;
 
@@ -839,9 +788,9 @@ imap_url(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, struc
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (curl.url_set(u, CURLUPART_URL, opts->location, 0) != CURLUE_OK ||
-	    curl.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	if (tp_curl.url_set(u, CURLUPART_URL, opts->location, 0) != CURLUE_OK ||
+	    tp_curl.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    tp_curl.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		snprintf(err, errlen, "--imap %s is not a URL (imaps://HOST[:PORT]/MAILBOX)", opts->location);
 		goto out;
 	}
@@ -856,13 +805,13 @@ imap_url(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, struc
 		    opts->location);
 		goto out;
 	}
-	if (curl.url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
+	if (tp_curl.url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
 		snprintf(err, errlen, "--imap: the URL holds a password; give it in --imap-password-file instead");
 		goto out;
 	}
-	curl.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	curl.url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE);
-	if (curl.url_get(u, CURLUPART_USER, &uname, CURLU_URLDECODE) == CURLUE_OK && user[0] == '\0')
+	tp_curl.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	tp_curl.url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE);
+	if (tp_curl.url_get(u, CURLUPART_USER, &uname, CURLU_URLDECODE) == CURLUE_OK && user[0] == '\0')
 		snprintf(user, usize, "%s", uname);
 	{
 		const char *mb = path != NULL && path[0] == '/' ? path + 1 : (path ? path : "");
@@ -887,13 +836,13 @@ imap_url(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, struc
 	}
 	rc = 0;
 out:
-	curl.free(scheme);
-	curl.free(host);
-	curl.free(port);
-	curl.free(path);
-	curl.free(password);
-	curl.free(uname);
-	curl.url_cleanup(u);
+	tp_curl.free(scheme);
+	tp_curl.free(host);
+	tp_curl.free(port);
+	tp_curl.free(path);
+	tp_curl.free(password);
+	tp_curl.free(uname);
+	tp_curl.url_cleanup(u);
 	return rc;
 }
 
@@ -908,10 +857,8 @@ open_imap(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, char
 	CURLcode cc;
 	int rc;
 
-	if (dynlib_load(&libcurl) < 0) {
-		snprintf(err, errlen, "%s", dynlib_error(&libcurl));
+	if (curl_api_load(err, errlen) < 0)
 		return -1;
-	}
 	im = calloc(1, sizeof(*im));
 	if (im == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -942,31 +889,31 @@ open_imap(struct tlsrpt_source *src, const struct tlsrpt_source_opts *opts, char
 		snprintf(err, errlen, "no time was left to connect to %s", im->server);
 		goto fail;
 	}
-	im->h = curl.easy_init();
+	im->h = tp_curl.easy_init();
 	if (im->h == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* libcurl connects (TCP, TLS, the server's certificate and name verified) and stops. */
-	curl.easy_setopt(im->h, CURLOPT_URL, im->server);
-	curl.easy_setopt(im->h, CURLOPT_CONNECT_ONLY, 1L);
-	curl.easy_setopt(im->h, CURLOPT_PROTOCOLS_STR, opts->imap_insecure ? "imap,imaps" : "imaps");
-	curl.easy_setopt(im->h, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(im->h, CURLOPT_NOPROXY, "*");
-	curl.easy_setopt(im->h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
-	curl.easy_setopt(im->h, CURLOPT_TIMEOUT_MS, (long)left);
-	curl.easy_setopt(im->h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl.easy_setopt(im->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	tp_curl.easy_setopt(im->h, CURLOPT_URL, im->server);
+	tp_curl.easy_setopt(im->h, CURLOPT_CONNECT_ONLY, 1L);
+	tp_curl.easy_setopt(im->h, CURLOPT_PROTOCOLS_STR, opts->imap_insecure ? "imap,imaps" : "imaps");
+	tp_curl.easy_setopt(im->h, CURLOPT_NOSIGNAL, 1L);
+	tp_curl.easy_setopt(im->h, CURLOPT_NOPROXY, "*");
+	tp_curl.easy_setopt(im->h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+	tp_curl.easy_setopt(im->h, CURLOPT_TIMEOUT_MS, (long)left);
+	tp_curl.easy_setopt(im->h, CURLOPT_SSL_VERIFYPEER, 1L);
+	tp_curl.easy_setopt(im->h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (opts->trust_file != NULL)
-		curl.easy_setopt(im->h, CURLOPT_CAINFO, opts->trust_file);
-	cc = curl.easy_perform(im->h);
+		tp_curl.easy_setopt(im->h, CURLOPT_CAINFO, opts->trust_file);
+	cc = tp_curl.easy_perform(im->h);
 	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "cannot connect to the IMAP server %s: %s", im->server, curl.easy_strerror(cc));
+		snprintf(err, errlen, "cannot connect to the IMAP server %s: %s", im->server, tp_curl.easy_strerror(cc));
 		goto fail;
 	}
 	curl_socket_t sock = CURL_SOCKET_BAD;
 
-	if (curl.easy_getinfo(im->h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD) {
+	if (tp_curl.easy_getinfo(im->h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD) {
 		snprintf(err, errlen, "libcurl gave no connection to %s", im->server);
 		goto fail;
 	}

@@ -224,7 +224,8 @@ enum check_state check_state_since(const struct check *c, size_t mark, const cha
 /*
  * Prints the result in FORMAT to OUT and returns the exit code (the state).
  * Nagios format: "PREFIX STATE - summary | perfdata", then one line per
- * sub-result ("[STATE] text"), then the detail lines.
+ * sub-result ("[STATE] text"), then the detail lines. It disarms the -t
+ * backstop first: one result, never two.
  */
 int check_finish(struct check *c, enum check_output format, FILE *out);
 

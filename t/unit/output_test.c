@@ -840,6 +840,52 @@ test_backstop_json(void)
 	    "... and, with --output json, prints one JSON object");
 }
 
+/*
+ * A check that has printed its result and takes long to end (freeing,
+ * threads, LeakSanitizer's exit scan) must not get the backstop's
+ * verdict as a second document: check_finish disarms it.
+ */
+static void
+test_backstop_after_result(void)
+{
+	struct common_opts o;
+	char buf[2048] = "";
+	int fds[2], status = 0;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	fflush(stdout);		/* the child's stdout must hold only its own output */
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		skip("cannot fork for the backstop test");
+		return;
+	}
+	if (pid == 0) {
+		struct check *c;
+
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		common_opts_init(&o);
+		o.output = CHECK_OUTPUT_JSON;
+		o.timeout_seconds = 0.01;	/* the alarm comes at 2 s */
+		common_opts_arm_timeout(&o, "P");
+		c = check_new("P");
+		check_add(c, STATE_OK, "done");
+		check_finish(c, CHECK_OUTPUT_JSON, stdout);
+		fflush(stdout);
+		sleep(3);			/* a slow end, past the alarm */
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+	    "a check that printed its result ends as it chose, not by the backstop");
+	ok(got > 0 && strchr(buf, '\n') == buf + got - 1 && strstr(buf, "timeout") == NULL,
+	    "... and its output is one JSON object, not two");
+}
+
 /* The backstop under --output openmetrics: a whole document with the state. */
 static void
 test_backstop_openmetrics(void)
@@ -977,6 +1023,7 @@ main(void)
 	test_line_one_keeps_file_names();
 	test_usage_json();
 	test_backstop_json();
+	test_backstop_after_result();
 	test_backstop_openmetrics();
 	test_groups();
 	test_locale();

@@ -15,7 +15,14 @@ Z=$TP_TMP/zabbix
 mkdir -p "$Z"
 # The installed path of the wrapper becomes the source tree's, with the
 # plugins taken from the build tree.
-sed "s|/usr/local/libexec/nagios/plugins/tls_probe_zabbix.sh|TLS_PROBE_PLUGINDIR=$top_builddir/plugins $C/tls_probe_zabbix.sh|" \
+# The directories the wrapper lets keys read: the fixture's PKI, Postfix's
+# directory (the SNI map), the reports and one holding a symbolic link out.
+RPT=$TP_TMP/tlsrpt
+mkdir -p "$RPT" "$TP_TMP/roots" "$TP_TMP/outside"
+ln -s /etc/shadow "$TP_TMP/roots/shadow.pem"
+export TLS_PROBE_ZABBIX_ROOTS="$PKI:$PF_DIR:$RPT:$TP_TMP/roots"
+export TLS_PROBE_ZABBIX_STATE_DIR="$Z/state"
+sed "s|/usr/local/libexec/nagios/plugins/tls_probe_zabbix.sh|TLS_PROBE_PLUGINDIR=$top_builddir/plugins TLS_PROBE_ZABBIX_ROOTS=$TLS_PROBE_ZABBIX_ROOTS TLS_PROBE_ZABBIX_STATE_DIR=$TLS_PROBE_ZABBIX_STATE_DIR $C/tls_probe_zabbix.sh|" \
     "$C/userparameter_tls_probe.conf" >"$Z/userparameter_tls_probe.conf"
 cat >"$Z/zabbix_agentd.conf" <<CONF
 # private agent configuration for t/zabbix.t (only used with -t)
@@ -98,8 +105,71 @@ agent "tls_probe.mta_sts[example.test,--https-port 0]"
 tap_is "$(jqv '[.prefix, .exit_code, (.summary | test("--https-port"))]')" '["MTA_STS",3,true]' \
     "mta_sts: the key reaches check_mta_sts (-D from the first parameter, options after)"
 
+# --- hostile keys: what the wrapper lets through ----------------------------
+# refused KEY PATTERN NAME: the agent answers UNKNOWN JSON from the wrapper
+# whose summary matches PATTERN.
+refused() {
+	agent "$1"
+	tap_is "$(jqv '[.prefix, .exit_code]')" '["TLS_PROBE",3]' "security: $3: UNKNOWN JSON from the wrapper"
+	tap_like "$(jqv '.summary')" "$2" "security: $3: ... saying why"
+}
+M="tls_probe.mail_tls[127.0.0.1,$PF_SUBMISSION,submission"
+refused "$M,$A --state-file=$TP_TMP/outside/state]" "--state-file '.*/outside/state': give a bare file name" \
+    "--state-file with a path"
+tap_ok "security: ... and no file written there" test ! -e "$TP_TMP/outside/state"
+refused "$M,$A --state-file ../outside/state]" "--state-file '': give a bare file name" \
+    "--state-file with its name as the next word"
+refused "$M,$A --state-file=..]" "--state-file '\.\.': give a bare file name" "--state-file=.."
+agent "$M,$A --state-file=mail.state]"
+tap_is "$(jqv '[.exit_code, .state]')" '[0,"OK"]' "security: --state-file=NAME is run"
+tap_ok "security: ... with the state file in the wrapper's state directory" test -s "$Z/state/mail.state"
+refused "$M,$A --cache-dir=$TP_TMP/outside]" "--cache-dir '.*/outside' is the wrapper's" "--cache-dir"
+refused "$M,-r /etc/shadow]" "-r '/etc/shadow' is outside the directories this agent may read \\($PKI:" \
+    "-r /etc/shadow (the roots named)"
+refused "$M,--rootcert=$PKI/../../../etc/shadow]" "--rootcert '.*/etc/shadow' is outside" "--rootcert=ROOT/../etc/shadow"
+refused "$M,-r $TP_TMP/roots/shadow.pem]" "-r '.*/roots/shadow\.pem' is outside" "a symbolic link in a root pointing out of it"
+refused "$M,-4vr/etc/shadow]" "-r '/etc/shadow' is outside" "-r in a cluster of short options (-4vr/etc/shadow)"
+refused "$M,--cert-file=/etc/shadow]" "--cert-file '/etc/shadow' is outside" "--cert-file"
+refused "$M,--cert-f /etc/shadow]" "'--cert-f' would be taken as --cert-file: spell options that name files in full" \
+    "an abbreviated --cert-file"
+refused "$M,-w 30 -r]" "-r is given no file" "-r last, with no file"
+refused "tls_probe.mail_tls[-r/etc/shadow,$PF_SUBMISSION,submission]" "HOST '-r/etc/shadow' begins with '-'" \
+    "a host name beginning with '-'"
+refused "tls_probe.mail_tls[127.0.0.1 --state-file=/tmp/x,$PF_SUBMISSION,submission]" "HOST '.*' holds a blank" \
+    "a host name with an option after a blank"
+refused "tls_probe.cert_chain[127.0.0.1,--file=/etc/shadow]" "PORTS '--file=/etc/shadow' begins with '-'" \
+    "PORTS beginning with '-'"
+refused "tls_probe.cert_chain[127.0.0.1,$PF_SUBMISSION/submission,--key=/etc/shadow]" "--key '/etc/shadow' is outside" \
+    "cert_chain --key"
+refused "tls_probe.sni_map[/etc/shadow]" "--map '/etc/shadow' is outside" "sni_map MAP outside the roots"
+refused "tls_probe.sni_map[$PF_DIR/sni,--names-file=/etc/shadow]" "--names-file '/etc/shadow' is outside" "sni_map --names-file"
+refused "tls_probe.tls_rpt[/etc]" "--dir '/etc' is outside" "tls_rpt SOURCE outside the roots"
+refused "tls_probe.tls_rpt[imaps://127.0.0.1/INBOX,--imap-password-file=/etc/shadow]" \
+    "--imap-password-file '/etc/shadow' is outside" "tls_rpt --imap-password-file"
+refused "tls_probe.mta_sts[-D,example.test]" "DOMAIN '-D' begins with '-'" "mta_sts DOMAIN beginning with '-'"
+# Shell characters: the agent (UnsafeUserParameters=0) refuses the key
+# before any shell sees it.
+for k in "\$(touch $TP_TMP/pwned)" "\`touch $TP_TMP/pwned\`" "a;touch $TP_TMP/pwned" "a|touch $TP_TMP/pwned" \
+    "a'b" 'a"b'; do
+	agent "$M,-i $k]"
+	tap_like "$LINE" 'ZBX_NOTSUPPORTED.*not allowed in the parameters' "security: the agent refuses -i $k"
+done
+tap_ok "security: ... and nothing ran" test ! -e "$TP_TMP/pwned"
+# As an external check the server gives the wrapper its parameters as
+# arguments: they are data.  A stand-in plugin prints what it was given.
+mkdir -p "$TP_TMP/argv"
+printf '#!/bin/sh\nfor a; do printf "%%s\\n" "$a"; done >"$0.argv"\nprintf '\''{"exit_code":0}\\n'\''\n' >"$TP_TMP/argv/check_mail_tls"
+chmod +x "$TP_TMP/argv/check_mail_tls"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 25 smtp \
+    "-i \$(touch $TP_TMP/pwned);\"a\"'b'\`touch $TP_TMP/pwned\`" '*' "--state-file=s1" "--ari")
+tap_is "$(jqv '.exit_code')" 0 "security: the wrapper as an external check runs the plugin"
+tap_is "$(tr '\n' ' ' <"$TP_TMP/argv/check_mail_tls.argv")" \
+    "-H 127.0.0.1 -p 25 -P smtp -i \$(touch $TP_TMP/pwned);\"a\"'b'\`touch $TP_TMP/pwned\` * --state-file=$Z/state/s1 --ari --cache-dir=$Z/state/ari-cache --output=json " \
+    "security: ... quotes, ';', \$(...), backquotes and '*' reach it as data; --state-file=NAME in the state directory, --ari's cache there too"
+tap_ok "security: ... nothing ran" test ! -e "$TP_TMP/pwned"
+tap_ok "security: ... the --ari cache directory exists" test -d "$Z/state/ari-cache"
+
 # --- tls_probe.tls_rpt: a directory of reports, and a Maildir by its cur/ and new/
-RPT=$TP_TMP/tlsrpt; mkdir -p "$RPT"
 RPT_DAY=$(date -u -d "@$(( $(date +%s) - 86400 ))" +%Y-%m-%d)
 printf '{"organization-name":"Google Inc.","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"smtp-tls-reporting@google.com","report-id":"%sT00:00:00Z_example.test","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: enforce","mx: mail.example.test","max_age: 604800"],"policy-domain":"example.test"},"summary":{"total-successful-session-count":1167,"total-failure-session-count":37},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"209.85.220.41","receiving-mx-hostname":"mail.example.test","failed-session-count":37}]}]}\n' \
     "$RPT_DAY" "$RPT_DAY" "$RPT_DAY" >"$RPT/google.json"
@@ -110,7 +180,7 @@ agent "tls_probe.tls_rpt[$RPT,-D other.example]"
 tap_is "$(jqv '[.exit_code, ([.perfdata[] | select(.label == "sessions") | .value] | first)]')" '[0,0]' \
     "tls_rpt: options after the source reach the plugin (-D another domain: OK, no sessions)"
 # Which option the wrapper gives each kind of source: a stand-in plugin says.
-mkdir -p "$RPT/Maildir/cur" "$RPT/Maildir/new" "$RPT/Maildir/tmp" "$TP_TMP/argv"
+mkdir -p "$RPT/Maildir/cur" "$RPT/Maildir/new" "$RPT/Maildir/tmp"
 printf '#!/bin/sh\nprintf '\''{"exit_code":0,"summary":"%%s"}\\n'\'' "$*"\n' >"$TP_TMP/argv/check_tls_rpt"
 chmod +x "$TP_TMP/argv/check_tls_rpt"
 VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" tls_rpt "$RPT/Maildir" -D example.test)

@@ -3,12 +3,22 @@
 # must print the JSON the template's dependent items read, and the template
 # must name the keys the UserParameter file defines.
 . "$top_srcdir/t/lib/fixture.sh"
+. "$top_srcdir/t/lib/dns.sh"
 command -v zabbix_agentd >/dev/null 2>&1 || tap_skip_all "zabbix_agentd not installed (zabbix-agent)"
 command -v jq >/dev/null 2>&1 || tap_bail "jq is needed (contrib/setup-debian.sh installs it)"
 fixture_require
+dns_require
 fixture_pki
 fixture_start_postfix
 fixture_start_dovecot
+# MX records for the MX discovery: a good MX and a leaf-only one (the
+# fixture's SNI map serves leafonly.example.test mail.crt without its
+# intermediate).
+dns_start_zone signed "$(printf '%s\n' \
+    "example.test. IN MX 10 mail.example.test." \
+    "example.test. IN MX 20 leafonly.example.test." \
+    "mail.example.test. IN A 127.0.0.1" \
+    "leafonly.example.test. IN A 127.0.0.1")"
 
 C=$top_srcdir/contrib/zabbix
 Z=$TP_TMP/zabbix
@@ -16,11 +26,12 @@ mkdir -p "$Z"
 # The installed path of the wrapper becomes the source tree's, with the
 # plugins taken from the build tree.
 # The directories the wrapper lets keys read: the fixture's PKI, Postfix's
-# directory (the SNI map), the reports and one holding a symbolic link out.
+# directory (the SNI map), the reports, one holding a symbolic link out and
+# the DNS fixture's (its trust anchor).
 RPT=$TP_TMP/tlsrpt
 mkdir -p "$RPT" "$TP_TMP/roots" "$TP_TMP/outside"
 ln -s /etc/shadow "$TP_TMP/roots/shadow.pem"
-export TLS_PROBE_ZABBIX_ROOTS="$PKI:$PF_DIR:$RPT:$TP_TMP/roots"
+export TLS_PROBE_ZABBIX_ROOTS="$PKI:$PF_DIR:$RPT:$TP_TMP/roots:$DNS_DIR"
 export TLS_PROBE_ZABBIX_STATE_DIR="$Z/state"
 sed "s|/usr/local/libexec/nagios/plugins/tls_probe_zabbix.sh|TLS_PROBE_PLUGINDIR=$top_builddir/plugins TLS_PROBE_ZABBIX_ROOTS=$TLS_PROBE_ZABBIX_ROOTS TLS_PROBE_ZABBIX_STATE_DIR=$TLS_PROBE_ZABBIX_STATE_DIR $C/tls_probe_zabbix.sh|" \
     "$C/userparameter_tls_probe.conf" >"$Z/userparameter_tls_probe.conf"
@@ -168,6 +179,13 @@ tap_is "$(tr '\n' ' ' <"$TP_TMP/argv/check_mail_tls.argv")" \
     "security: ... quotes, ';', \$(...), backquotes and '*' reach it as data; --state-file=NAME in the state directory, --ari's cache there too"
 tap_ok "security: ... nothing ran" test ! -e "$TP_TMP/pwned"
 tap_ok "security: ... the --ari cache directory exists" test -d "$Z/state/ari-cache"
+TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 25 smtp --resolver=192.0.2.1 --dane --resolver-port=5353 >/dev/null
+tap_is "$(tr '\n' ' ' <"$TP_TMP/argv/check_mail_tls.argv")" "-H 127.0.0.1 -p 25 -P smtp --dane --resolver=192.0.2.1@5353 --output=json " \
+    "wrapper: --resolver=ADDR --resolver-port=PORT (no '@' in a key) is --resolver=ADDR@PORT"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 25 smtp --resolver-port=53x)
+tap_like "$(jqv '.summary')" "--resolver-port '53x' is not a port number" "wrapper: --resolver-port not a number refused"
+VALUE=$(TLS_PROBE_PLUGINDIR=$TP_TMP/argv "$C/tls_probe_zabbix.sh" mail_tls 127.0.0.1 25 smtp --resolver-port=53)
+tap_like "$(jqv '.summary')" "--resolver-port '53' goes with --resolver=ADDR" "wrapper: --resolver-port without --resolver refused"
 
 # --- tls_probe.tls_rpt: a directory of reports, and a Maildir by its cur/ and new/
 RPT_DAY=$(date -u -d "@$(( $(date +%s) - 86400 ))" +%Y-%m-%d)
@@ -324,8 +342,149 @@ for k in $(grep -o "last(/TLS probe [^/]*/[a-z_.]*)" "$T" | sed 's|.*/||; s|)$||
 	[ -n "$(item "$k")" ] || missing="$missing $k"
 done
 tap_is "$missing" "" "template: every trigger expression names an item of the template"
-tap_like "$(grep -c "priority: HIGH" "$T")" '^[3-9]$' "template: HIGH triggers for state >= 2 and for the days"
+tap_like "$(grep -c "priority: HIGH" "$T")" '^([3-9]|[1-9][0-9])$' "template: HIGH triggers for state >= 2 and for the days"
 tap_is "$(grep -cE '^ *(key|value|expression): .*(DAYS\.|-w [0-9])' "$T")" 0 \
     "template: no fixed day thresholds in keys, macros or triggers (they made every healthy 45-day certificate warn)"
+
+
+# --- low-level discovery -------------------------------------------------------
+agent "tls_probe.discovery.endpoints[\"$PF_SUBMISSION/submission,$DV_IMAPS/imaps\"]"
+tap_diag "agent: ${LINE:0:400}"
+tap_is "$(jqv '.')" "[{\"{#PORT}\":$PF_SUBMISSION,\"{#PROTOCOL}\":\"submission\"},{\"{#PORT}\":$DV_IMAPS,\"{#PROTOCOL}\":\"imaps\"}]" \
+    "discovery: endpoints as the plain JSON array of Zabbix 4.2+, {#PORT} a number, {#PROTOCOL} a string"
+agent "tls_probe.discovery.endpoints[]"
+tap_is "$VALUE" "[]" "discovery: no endpoints, an empty array"
+agent "tls_probe.discovery.endpoints[\"25/smtp,993/bogus\"]"
+tap_like "$VALUE" "^tls_probe_zabbix\.sh: endpoint '993/bogus' of \"25/smtp,993/bogus\" is not PORT/PROTOCOL .*correct \{\\\$TLS_PROBE\.ENDPOINTS\}$" \
+    "discovery: a bad endpoint is one sentence naming it (the rule becomes unsupported with it)"
+SNI_NAMES=$(awk '!/^#/ && NF && $1 !~ /^[.*]/ { print $1 }' "$PF_DIR/sni" | jq -R . | jq -sc .)
+agent "tls_probe.discovery.sni[$PF_DIR/sni]"
+tap_diag "agent: ${LINE:0:400}"
+tap_is "$(jqv '[.[]["{#SNI}"]]')" "$SNI_NAMES" "discovery: the SNI map's names as {#SNI}, read on the agent"
+tap_ok "discovery: ... ten of them" test "$(jqv 'length')" = 10
+agent "tls_probe.discovery.sni[]"
+tap_is "$VALUE" "[]" "discovery: no SNI map, no names"
+agent "tls_probe.discovery.sni[/etc/shadow]"
+tap_like "$VALUE" "^tls_probe_zabbix\.sh: --map '/etc/shadow' is outside the directories this agent may read" \
+    "discovery: an SNI map outside the roots is refused with a sentence"
+agent "tls_probe.discovery.sni[$TP_TMP/roots/none.map]"
+tap_like "$VALUE" "^--map: cannot read '.*/none\.map'" "discovery: a missing map: check_sni_map's sentence"
+# The agent refuses '@': the wrapper's --resolver-port gives the port.
+MXARGS="--resolver=${DNS_RESOLVER%@*} --resolver-port=${DNS_RESOLVER#*@} --trust-anchor=$DNS_TRUST_ANCHOR"
+agent "tls_probe.discovery.mx[example.test,$MXARGS]"
+tap_diag "agent: ${LINE:0:400}"
+tap_is "$(jqv '.')" '[{"{#MX}":"mail.example.test","{#MX.PREFERENCE}":10},{"{#MX}":"leafonly.example.test","{#MX.PREFERENCE}":20}]' \
+    "discovery: the domain's MX hosts by preference (lib/mx.c through check_mail_tls --list-mx)"
+agent "tls_probe.discovery.mx[-r/etc/shadow]"
+tap_like "$VALUE" "^tls_probe_zabbix\.sh: DOMAIN '-r/etc/shadow' begins with '-'" "discovery: a DOMAIN beginning with '-' refused"
+
+# The template's discovery rules: RULE|template|key, then its prototypes
+# PROTO|rule key|key|type|master key|parameters, and TRIGGER|rule key|expression.
+if [ -n "$ITEMS" ] && [ "${TP_NO_PYYAML:-0}" != 1 ]; then
+	LLD=$(python3 - "$T" <<-'PY'
+	import sys, yaml
+	d = yaml.safe_load(open(sys.argv[1]))["zabbix_export"]
+	for t in d["templates"]:
+	    for r in t.get("discovery_rules", []):
+	        print("|".join(["RULE", t["template"], r["key"]]))
+	        for i in r["item_prototypes"]:
+	            pp = i.get("preprocessing", [])
+	            print("|".join(["PROTO", r["key"], i["key"], i.get("type", "ZABBIX_PASSIVE"),
+	                            i.get("master_item", {}).get("key", ""),
+	                            ";".join(p.replace("\n", " ") for s in pp for p in s["parameters"])]))
+	        for g in r.get("trigger_prototypes", []):
+	            print("|".join(["TRIGGER", r["key"], g["expression"]]))
+	PY
+	)
+	tap_diag "template discovery:" "$LLD"
+	RULES=$(printf '%s\n' "$LLD" | awk -F'|' '$1 == "RULE" { print $3 }')
+	tap_is "$(printf '%s\n' "$RULES" | sed 's/\[.*//' | tr '\n' ' ')" \
+	    "tls_probe.discovery.endpoints tls_probe.discovery.sni tls_probe.discovery.mx " \
+	    "template: discovery rules for endpoints, SNI map names and MX hosts"
+	bad=
+	for k in $(printf '%s\n' "$RULES" | sed 's/\[.*//'); do
+		grep -q "^UserParameter=$k\[\*\]," "$UP" || bad="$bad $k"
+	done
+	tap_is "$bad" "" "template: every discovery key is a UserParameter"
+	while IFS= read -r rule; do
+		name=${rule%%\[*}; name=${name##*.}
+		masters=$(printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" '$1 == "PROTO" && $2 == r && $4 == "ZABBIX_PASSIVE" { print $3 }')
+		tap_is "$(printf '%s\n' "$masters" | grep -c .)" 1 "template: $name discovery: one master item prototype"
+		tap_is "$(printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" -v m="$masters" '$1 == "PROTO" && $2 == r && $4 == "DEPENDENT" && $5 != m' | wc -l)" 0 \
+		    "template: $name discovery: every other prototype depends on it"
+		tap_is "$(printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" '$1 == "PROTO" && $2 == r { sub(/\[.*/, "", $3); print $3 }' | sort | tr '\n' ' ')" \
+		    "tls_probe.mail_tls tls_probe.mail_tls.days_crit tls_probe.mail_tls.days_left tls_probe.mail_tls.days_warn tls_probe.mail_tls.lifetime_left tls_probe.mail_tls.state tls_probe.mail_tls.summary " \
+		    "template: $name discovery: state, summary, days left, its thresholds and lifetime left"
+		missing=
+		for k in $(printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" '$1 == "TRIGGER" && $2 == r { print $3 }' |
+		    grep -o 'last(/TLS probe [^/]*/[^)]*)' | sed 's|^last(/TLS probe [^/]*/||; s|)$||' | sort -u); do
+			printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" -v k="$k" '$1 == "PROTO" && $2 == r && $3 == k' | grep -q . ||
+			    missing="$missing $k"
+		done
+		tap_is "$missing" "" "template: $name discovery: every trigger prototype names one of its item prototypes"
+		tap_is "$(printf '%s\n' "$LLD" | awk -F'|' -v r="$rule" '$1 == "TRIGGER" && $2 == r' |
+		    grep -c 'days_left.*<last(.*days_crit\|days_left.*<last(.*days_warn\|state\[.*)>=2\|state\[.*)=1')" 4 \
+		    "template: $name discovery: trigger prototypes on the plugin's own thresholds and on the state"
+	done <<-EOF
+	$RULES
+	EOF
+	# lld KEY: the agent's answer for an item prototype KEY with the user
+	# macros expanded and the LLD macros of MACROS (a JSON object) set.
+	lld() {
+		local k m
+		k=$(expand "$1")
+		k=${k//\{\$TLS_PROBE.SNI_MAP\}/$PF_DIR/sni}
+		k=${k//\{\$TLS_PROBE.SNI_MAP.ARGS\}/}
+		k=${k//\{\$TLS_PROBE.MX.DISCOVERY.ARGS\}/$MXARGS}
+		k=${k//\{\$TLS_PROBE.MX.ARGS\}/-p $PF_SMTP -r $PKI/root.crt --all-addresses $MXARGS}
+		k=${k//\{\$TLS_PROBE.ENDPOINTS\}/$PF_SUBMISSION/submission,$DV_IMAPS/imaps}
+		for m in $(printf '%s' "$MACROS" | jq -r 'keys[]'); do
+			k=${k//$m/$(printf '%s' "$MACROS" | jq -r --arg m "$m" '.[$m]')}
+		done
+		agent "$k"
+	}
+	proto() {	# proto RULE-PATTERN NAME: the key of RULE's prototype NAME
+		printf '%s\n' "$LLD" | awk -F'|' -v r="$1" -v n="$2" '$1 == "PROTO" && $2 ~ r && $3 ~ "^" n "(\\[|$)" { print $3 }'
+	}
+	# Endpoints: the rule's key answered, then the master of each endpoint.
+	MACROS='{}'
+	lld "$(printf '%s\n' "$RULES" | grep endpoints)"
+	ENDPOINTS=$VALUE
+	tap_is "$(jqv 'length')" 2 "template: the endpoints rule's key, macros expanded, discovers two endpoints"
+	for i in 0 1; do
+		MACROS=$(printf '%s' "$ENDPOINTS" | jq -c ".[$i] | map_values(tostring)")
+		lld "$(proto endpoints 'tls_probe\.mail_tls')"
+		tap_is "$(jqv '[.exit_code, (.facts.port | tostring)]')" "[0,$(printf '%s' "$MACROS" | jq '.["{#PORT}"]')]" \
+		    "template: discovered endpoint $(printf '%s' "$MACROS" | jq -r '.["{#PROTOCOL}"]'): its master item gets OK from that port"
+		tap_is "$(jqv '[.perfdata[].label] | contains(["days_left", "time_left", "lifetime"])')" true \
+		    "template: ... with the perfdata its dependent items read (days left, time left and lifetime for the share)"
+	done
+	# SNI map names: a good name and the leaf-only one.
+	MACROS='{}'
+	lld "$(printf '%s\n' "$RULES" | grep sni)"
+	tap_is "$(jqv '[.[]["{#SNI}"]]')" "$SNI_NAMES" "template: the SNI rule's key, macros expanded, discovers the map's names"
+	A="-r $PKI/root.crt"
+	MACROS='{"{#SNI}":"other.example.test"}'
+	lld "$(proto 'discovery\.sni' 'tls_probe\.mail_tls')"
+	tap_is "$(jqv '[.exit_code, (.summary | test(" cert other\\.example\\.test "))]')" '[0,true]' \
+	    "template: discovered name other.example.test: its master item asks by SNI and gets OK"
+	MACROS='{"{#SNI}":"leafonly.example.test"}'
+	lld "$(proto 'discovery\.sni' 'tls_probe\.mail_tls')"
+	tap_is "$(jqv '.exit_code')" 2 "template: discovered name leafonly.example.test (leaf only): CRITICAL"
+	# MX hosts, through the DNS fixture.
+	MACROS='{}'
+	lld "$(printf '%s\n' "$RULES" | grep mx)"
+	MXS=$VALUE
+	tap_is "$(jqv '[.[]["{#MX}"]]')" '["mail.example.test","leafonly.example.test"]' \
+	    "template: the MX rule's key, macros expanded, discovers the domain's MX hosts"
+	MACROS=$(printf '%s' "$MXS" | jq -c '.[0] | map_values(tostring)')
+	lld "$(proto 'discovery\.mx' 'tls_probe\.mail_tls')"
+	tap_is "$(jqv '.exit_code')" 0 "template: MX mail.example.test: its master item gets OK (the fixture's Postfix, -p in {\$TLS_PROBE.MX.ARGS})"
+	MACROS=$(printf '%s' "$MXS" | jq -c '.[1] | map_values(tostring)')
+	lld "$(proto 'discovery\.mx' 'tls_probe\.mail_tls')"
+	tap_is "$(jqv '.exit_code')" 2 "template: MX leafonly.example.test (leaf only): CRITICAL"
+else
+	tap_skip "python3 yaml not available, the discovery rules are not read"
+fi
 
 tap_done

@@ -8,6 +8,19 @@
 #   tls_probe_zabbix.sh tls_rpt    SOURCE [EXTRA...]
 #     (SOURCE: an imaps:// URL, a Maildir with cur/ and new/, or a
 #     directory of report files)
+#   tls_probe_zabbix.sh endpoints  LIST
+#     low-level discovery: LIST such as 25/smtp,465/submissions,993/imaps
+#     becomes [{"{#PORT}":25,"{#PROTOCOL}":"smtp"},...], the plain JSON array
+#     of Zabbix 4.2+; a bad LIST is one sentence instead (not JSON, so that
+#     the discovery rule becomes unsupported with it)
+#   tls_probe_zabbix.sh sni_names  MAP [EXTRA...]
+#     discovery: the names of a Postfix (or, with --map-type=dovecot, a
+#     Dovecot) SNI map a client can ask for, [{"{#SNI}":"mail.example.com"}]
+#     (check_sni_map --list-names)
+#   tls_probe_zabbix.sh mx_hosts   DOMAIN [EXTRA...]
+#     discovery: DOMAIN's MX hosts by preference,
+#     [{"{#MX}":"mx1.example.com","{#MX.PREFERENCE}":10}] (check_mail_tls
+#     --mx --list-mx; no MX: the domain itself, preference 0)
 #
 # Used by userparameter_tls_probe.conf (Zabbix agent) and usable as an
 # external check on the Zabbix server or proxy (copy it into ExternalScripts,
@@ -45,6 +58,8 @@
 #    to $TLS_PROBE_ZABBIX_STATE_DIR/ari-cache;
 #  - these options must be spelled in full (an abbreviation such as --cert
 #    would reach them unchecked);
+#  - the agent refuses '@' in a key, so --resolver=ADDR --resolver-port=PORT
+#    (the wrapper's) stands for the plugins' --resolver=ADDR@PORT;
 #  - HOST, PORT, PROTOCOL, PORTS, MAP, DOMAIN and SOURCE may not begin with
 #    '-' nor hold blanks (no option injection through a host name).
 # Anything refused is a JSON UNKNOWN naming the option and the value; the
@@ -66,6 +81,10 @@ fi
 
 # json_unknown MESSAGE: the stand-in object for a run that gave no JSON.
 json_unknown() {
+	if [ -n "${list:-}" ]; then	# discovery: the sentence alone
+		printf '%s\n' "$1" | tr -d '\000-\011\013-\037' | head -n 1
+		return
+	fi
 	msg=$(printf '%s' "$1" | tr -d '\000-\010\013-\037' | tr '\t\n' '  ' |
 		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/  *$//')
 	printf '{"state":"UNKNOWN","exit_code":3,"prefix":"TLS_PROBE","summary":"%s","results":[{"state":"UNKNOWN","text":"%s"}],"details":[],"perfdata":[],"facts":{}}\n' \
@@ -128,6 +147,7 @@ screen() {
 	refuse_rc=10
 	want=
 	ari=
+	resolver='' rport=''
 	for a in "$@"; do
 		# The word after an option that takes a path is that path.  Every
 		# word is also screened as an option (a value that getopt takes
@@ -139,6 +159,15 @@ screen() {
 		out_a=$a
 		case $a in
 		--ari | --ari-url=*) ari=1 ;;
+		--resolver=*)
+			resolver=${a#*=}
+			continue ;;
+		--resolver-port=*)
+			rport=${a#*=}
+			case $rport in
+			"" | *[!0-9]*) refuse "--resolver-port '$rport' is not a port number" ;;
+			esac
+			continue ;;
 		--*)
 			name=${a%%=*}
 			case $a in *=*) val=${a#*=} ;; *) val= ;; esac
@@ -192,15 +221,73 @@ screen() {
 		printf '%s\n' "$out_a"
 	done
 	[ -z "$want" ] || refuse "$want is given no file"
+	if [ -n "$rport" ]; then
+		[ -n "$resolver" ] || refuse "--resolver-port '$rport' goes with --resolver=ADDR"
+		resolver=$resolver@$rport
+	fi
+	[ -z "$resolver" ] || printf '%s\n' "--resolver=$resolver"
 	if [ -n "$ari" ]; then
 		private_dir "$state_dir/ari-cache"
 		printf '%s\n' "--cache-dir=$state_dir/ari-cache"
 	fi
 }
 
+# discover_endpoints LIST: the endpoints discovery (see the header).
+discover_endpoints() {
+	json=
+	old_ifs=$IFS
+	IFS=,
+	for e in $1; do
+		IFS=$old_ifs
+		port=${e%%/*} proto=${e#*/}
+		case $e in
+		*/*) ;;
+		*) proto= ;;
+		esac
+		case $port in
+		"" | *[!0-9]* | 0*) port= ;;
+		esac
+		[ -z "$port" ] || [ "$port" -le 65535 ] || port=
+		case $proto in
+		smtp | submission | lmtp | imap | pop3 | sieve | smtps | submissions | imaps | pop3s | tls) ;;
+		*) proto= ;;
+		esac
+		if [ -z "$port" ] || [ -z "$proto" ]; then
+			# shellcheck disable=SC2016 # {$TLS_PROBE.ENDPOINTS} is a Zabbix macro
+			printf 'tls_probe_zabbix.sh: endpoint %s of "%s" is not PORT/PROTOCOL (a port 1-65535, a protocol one of smtp, submission, lmtp, imap, pop3, sieve, smtps, submissions, imaps, pop3s, tls); correct {$TLS_PROBE.ENDPOINTS}\n' \
+				"'$e'" "$1" | tr -d '\000-\011\013-\037'
+			return
+		fi
+		json="$json${json:+,}{\"{#PORT}\":$port,\"{#PROTOCOL}\":\"$proto\"}"
+	done
+	IFS=$old_ifs
+	printf '[%s]\n' "$json"
+}
+
 what=${1:-}
 [ $# -gt 0 ] && shift
+list=
 case $what in
+endpoints)
+	discover_endpoints "${1:-}"
+	exit 0
+	;;
+sni_names)
+	plugin=check_sni_map list=sni
+	map=${1:-}
+	if [ $# -ge 1 ]; then shift; fi
+	[ -n "$map" ] || { echo '[]'; exit 0; }	# no map: no names
+	fixed MAP "$map"
+	set -- --map="$map" "$@" --list-names
+	;;
+mx_hosts)
+	plugin=check_mail_tls list=mx
+	domain=${1:-}
+	if [ $# -ge 1 ]; then shift; fi
+	[ -n "$domain" ] || { echo '[]'; exit 0; }
+	fixed DOMAIN "$domain"
+	set -- --mx="$domain" "$@" --list-mx
+	;;
 mail_tls)
 	plugin=check_mail_tls
 	host=${1:-} port=${2:-} proto=${3:-}
@@ -276,6 +363,23 @@ unset IFS
 
 if [ ! -x "$dir/$plugin" ]; then
 	json_unknown "tls_probe_zabbix.sh: $dir/$plugin not found or not executable (set TLS_PROBE_PLUGINDIR)"
+	exit 0
+fi
+if [ -n "$list" ]; then
+	# Discovery: the plugin's list as the JSON array; its failure as its
+	# sentence, which makes the discovery rule unsupported with it.
+	if ! out=$("$dir/$plugin" "$@" 2>&1); then
+		printf '%s\n' "$out" | sed -n '1{s/^[A-Z0-9_]* [A-Z]* - //;p;}'
+		exit 0
+	fi
+	printf '%s\n' "$out" | awk -v list="$list" '
+	# A name of letters, digits, ".", "-" and "_" only: nothing to escape.
+	list == "sni" && /^[A-Za-z0-9._-]+$/ {
+		printf "%s{\"{#SNI}\":\"%s\"}", n++ ? "," : "", $0 }
+	list == "mx" && NF == 2 && $1 ~ /^[0-9]+$/ && $2 ~ /^[A-Za-z0-9._-]+$/ {
+		printf "%s{\"{#MX}\":\"%s\",\"{#MX.PREFERENCE}\":%d}", n++ ? "," : "", $2, $1 }
+	BEGIN { printf "[" }
+	END { print "]" }'
 	exit 0
 fi
 out=$("$dir/$plugin" "$@" --output=json 2>/dev/null)

@@ -459,6 +459,32 @@ if [ -n "$ITEMS" ] && [ "${TP_NO_PYYAML:-0}" != 1 ]; then
 		tap_is "$(jqv '[.perfdata[].label] | contains(["days_left", "time_left", "lifetime"])')" true \
 		    "template: ... with the perfdata its dependent items read (days left, time left and lifetime for the share)"
 	done
+	# lifetime_left's JavaScript (Zabbix runs it in Duktape, ES5) on that
+	# answer, in node when installed: the share jq computes.
+	if command -v node >/dev/null 2>&1; then
+		printf '%s' "$VALUE" >"$Z/value.json"
+		python3 - "$T" >"$Z/lifetime.js" <<-'PY'
+		import sys, yaml
+		for t in yaml.safe_load(open(sys.argv[1]))["zabbix_export"]["templates"]:
+		    for r in t.get("discovery_rules", []):
+		        for i in r["item_prototypes"]:
+		            for p in i.get("preprocessing", []):
+		                if p["type"] == "JAVASCRIPT" and r["key"].startswith("tls_probe.discovery.endpoints"):
+		                    print(p["parameters"][0])
+		PY
+		share=$(node -e 'const fs = require("fs");
+	const f = new Function("value", fs.readFileSync(process.argv[1], "utf8"));
+	console.log(f(fs.readFileSync(process.argv[2], "utf8")).toFixed(3));' "$Z/lifetime.js" "$Z/value.json" 2>&1)
+		tap_is "$share" "$(jqv '[.perfdata[] | select(.label == "time_left" or .label == "lifetime") | .value] | (100 * .[0] / .[1] * 1000 | round) / 1000' | awk '{ printf "%.3f", $1 }')" \
+		    "template: lifetime_left's JavaScript gives the share of the leaf's lifetime left ($share %)"
+		share=$(node -e 'const fs = require("fs");
+	const f = new Function("value", fs.readFileSync(process.argv[1], "utf8"));
+	try { f("{\"perfdata\":[]}"); console.log("no error"); } catch (e) { console.log("error: " + e); }' "$Z/lifetime.js" 2>&1)
+		tap_is "$share" "error: no certificate lifetime in the result" \
+		    "template: ... and fails without a certificate (the value is discarded)"
+	else
+		tap_skip "node not installed: lifetime_left's JavaScript not run"
+	fi
 	# SNI map names: a good name and the leaf-only one.
 	MACROS='{}'
 	lld "$(printf '%s\n' "$RULES" | grep sni)"

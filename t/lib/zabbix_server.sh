@@ -154,7 +154,7 @@ zbx_start() {
 zbx__call() {
 	jq -nc --arg m "$1" --argjson p "$2" --arg a "$3" \
 	    '{jsonrpc: "2.0", method: $m, params: $p, id: 1} + (if $a == "" then {} else {auth: $a} end)' |
-		curl -sS --max-time 60 -H 'Content-Type: application/json-rpc' --data-binary @- "$ZBX_API"
+		curl -sS --max-time 20 -H 'Content-Type: application/json-rpc' --data-binary @- "$ZBX_API"
 }
 
 zbx_api() {

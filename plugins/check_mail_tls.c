@@ -54,6 +54,7 @@ struct options {
 	struct key_type_opts key_types;		/* --key-types */
 	bool all_addresses;			/* --all-addresses */
 	const char *mx;				/* --mx=DOMAIN */
+	bool list_mx;				/* --list-mx */
 	char mx_buf[256];
 };
 
@@ -87,7 +88,7 @@ struct facts {
 enum {
 	OPT_MIN_TLS = 0x2000, OPT_FINGERPRINT, OPT_CERT_FILE, OPT_DANE, OPT_RESOLVER,
 	OPT_TRUST_ANCHOR, OPT_STATE_FILE, OPT_CHANGE_HOLD, OPT_KEY_TYPES, OPT_ALL_ADDRESSES,
-	OPT_MX,
+	OPT_MX, OPT_LIST_MX,
 };
 
 static const struct option long_options[] = {
@@ -108,6 +109,7 @@ static const struct option long_options[] = {
 	{ "key-types", required_argument, NULL, OPT_KEY_TYPES },
 	{ "all-addresses", no_argument, NULL, OPT_ALL_ADDRESSES },
 	{ "mx", required_argument, NULL, OPT_MX },
+	{ "list-mx", no_argument, NULL, OPT_LIST_MX },
 	ARI_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -141,6 +143,9 @@ print_help(void)
 	    "                         with all its addresses, port 25 STARTTLS, the\n"
 	    "                         certificate matched against the MX name (and DANE\n"
 	    "                         per MX with --dane); a null MX is CRITICAL\n"
+	    "     --list-mx           with --mx: print the MX hosts of DOMAIN, one a line\n"
+	    "                         (preference and name; no MX: 0 and DOMAIN; a null\n"
+	    "                         MX: none), and check nothing (Zabbix discovery)\n"
 	    "     --dane              DANE (RFC 7672): look up TLSA at _PORT._tcp.HOST and\n"
 	    "                         the address of HOST with DNSSEC, verify the handshake\n"
 	    "                         against the records; critical without a secure match,\n"
@@ -250,6 +255,9 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 			    "domain whose MX records to check (example.com)", arg);
 		o->mx = o->mx_buf;
 		return 0;
+	case OPT_LIST_MX:
+		o->list_mx = true;
+		return 0;
 	default: {
 		int rc = ari_option(&o->ari, opt, arg, err, errlen);
 
@@ -278,6 +286,10 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	o->history.dane = o->dane;
 	if (ari_opts_complete(&o->ari, err, errlen) < 0)
 		return -1;
+	if (o->list_mx && o->mx == NULL) {
+		snprintf(err, errlen, "--list-mx lists the MX hosts of --mx: give --mx=DOMAIN");
+		return -1;
+	}
 	if (o->mx != NULL && (o->endpoint.host != NULL || o->endpoint.sni != NULL ||
 	    o->match_count > 0)) {
 		snprintf(err, errlen, "--mx: '%s' finds the hosts and the names to match; "
@@ -1535,6 +1547,42 @@ out:
 	return rc;
 }
 
+/*
+ * --list-mx: the MX hosts of --mx as find_mx() would probe them, one line
+ * each, "PREFERENCE NAME"; the domain itself with 0 when it has no MX, no
+ * line for a null MX or records naming no host.  A failed lookup is UNKNOWN
+ * with its sentence.
+ */
+static int
+list_mx(const struct options *o)
+{
+	char err[512];
+	struct tp_mx_list list;
+	struct tp_resolver *resolver = tp_resolver_new(o->resolver, o->trust_anchor, err,
+	    sizeof(err));
+
+	if (resolver == NULL)
+		return check_usage_error(PREFIX, err);
+	switch (tp_mx_lookup(resolver, o->mx, (int64_t)(o->common.timeout_seconds * 1000),
+	    &list, err, sizeof(err))) {
+	case TP_MX_FAILED:
+		tp_resolver_free(resolver);
+		return check_usage_error(PREFIX, err);
+	case TP_MX_NONE:
+		printf("0 %s\n", o->mx);
+		break;
+	case TP_MX_FOUND:
+		for (size_t m = 0; m < list.count; m++)
+			printf("%u %s\n", list.hosts[m].preference, list.hosts[m].host);
+		break;
+	case TP_MX_NULL:
+	case TP_MX_UNUSABLE:
+		break;
+	}
+	tp_resolver_free(resolver);
+	return fflush(stdout) == 0 ? STATE_OK : STATE_UNKNOWN;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1546,6 +1594,8 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_mail_tls", PREFIX, print_help, err);
 	plugin_start(&o.common, PREFIX);
+	if (o.list_mx)
+		return list_mx(&o);
 	c = check_new(PREFIX);
 	if (c == NULL)
 		return check_usage_error(PREFIX, "out of memory");

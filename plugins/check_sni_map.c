@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct options {
 	const char *names_file;
 	const char *expect_cert;
 	unsigned parallel;
+	bool list_names;
 	struct expiry_policy expiry;
 };
 
@@ -78,7 +80,7 @@ struct run {
 
 enum {
 	OPT_MAP = 0x2000, OPT_MAP_TYPE, OPT_NAME, OPT_NAMES_FILE, OPT_EXPECT_CERT,
-	OPT_PARALLEL,
+	OPT_PARALLEL, OPT_LIST_NAMES,
 };
 
 static const struct option long_options[] = {
@@ -90,6 +92,7 @@ static const struct option long_options[] = {
 	{ "names-file", required_argument, NULL, OPT_NAMES_FILE },
 	{ "expect-cert", required_argument, NULL, OPT_EXPECT_CERT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "list-names", no_argument, NULL, OPT_LIST_NAMES },
 	{ "warning", required_argument, NULL, 'w' },
 	{ "critical", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
@@ -115,6 +118,8 @@ print_help(void)
 	    "     --names-file=FILE   names to check live, one per line\n"
 	    "     --expect-cert=FILE  a certificate that exists: an empty map is then CRITICAL\n"
 	    "     --parallel=N        names probed at once (default 8, at most 64)\n"
+	    "     --list-names        print the map's names a client can ask for, one a\n"
+	    "                         line, and check nothing (for discovery in Zabbix)\n"
 	    EXPIRY_HELP
 	    "Live target (optional with --map):\n");
 	endpoint_opts_help(stdout);
@@ -167,6 +172,9 @@ handle_option(void *ctx, int opt, const char *arg, char *err, size_t errlen)
 			return opt_error(err, errlen, "--parallel: '%s' is not a number from 1 to 64", arg);
 		o->parallel = (unsigned)n;
 		return 0;
+	case OPT_LIST_NAMES:
+		o->list_names = true;
+		return 0;
 	case 'w':
 	case 'c':
 		return expiry_option(&o->expiry, opt, arg, err, errlen);
@@ -189,6 +197,10 @@ parse_options(struct options *o, int argc, char **argv, char *err, size_t errlen
 	rc = plugin_opts_parse(&spec, argc, argv, err, errlen);
 	if (rc != 0)
 		return rc;
+	if (o->list_names && (o->map == NULL || o->endpoint.host != NULL ||
+	    o->name_count > 0 || o->names_file != NULL))
+		return opt_error(err, errlen, "--list-names lists the names of --map only: give "
+		    "--map FILE, without -H, --name or --names-file%s", "");
 	if (o->map == NULL && o->name_count == 0 && o->names_file == NULL)
 		return opt_error(err, errlen, "give --map FILE, or -H with --name NAME%s", "");
 	if (o->map == NULL && o->endpoint.host == NULL)
@@ -742,6 +754,33 @@ judge(struct check *c, struct run *r)
 		check_served(c, r, &r->names[i]);
 }
 
+/*
+ * --list-names: the map's names a client can ask for (not a parent domain
+ * ".example.com" nor a wildcard), each once, in the map's order.
+ */
+static int
+list_names(const struct options *o)
+{
+	char err[512];
+	struct tp_sni_map *map = tp_sni_map_load(o->map_type, o->map, err, sizeof(err));
+
+	if (map == NULL)
+		return check_usage_error(PREFIX, map_error(err, o->map));
+	for (size_t i = 0; i < tp_sni_map_count(map); i++) {
+		const char *name = tp_sni_map_name(map, i);
+		bool seen = false;
+
+		if (name[0] == '.' || name[0] == '*')
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcasecmp(tp_sni_map_name(map, j), name) == 0;
+		if (!seen)
+			printf("%s\n", name);
+	}
+	tp_sni_map_free(map);
+	return fflush(stdout) == 0 ? STATE_OK : STATE_UNKNOWN;
+}
+
 static void
 free_run(struct run *r)
 {
@@ -770,6 +809,8 @@ main(int argc, char **argv)
 
 	if (rc != 0)
 		return plugin_opts_exit(rc, "check_sni_map", PREFIX, print_help, err);
+	if (o.list_names)
+		return list_names(&o);
 	plugin_start(&o.common, PREFIX);
 	r.started_ms = tp_monotonic_ms();
 	c = check_new(PREFIX);

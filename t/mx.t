@@ -103,6 +103,20 @@ expect "mx_host_without_an_address: CRITICAL, senders skip it" check_mail_tls CR
 # --- usage --------------------------------------------------------------------
 expect "--mx_with_an_address: UNKNOWN naming the option" check_mail_tls UNKNOWN \
     "^MAIL_TLS UNKNOWN - --mx: '192\.0\.2\.1' is an address; give the mail domain" --mx 192.0.2.1
+# --list-mx: the MX hosts as --mx probes them, for Zabbix's discovery.
+run_plugin check_mail_tls --mx example.test --list-mx "${ARGS[@]}"
+tap_is "$RC|$OUT" "0|10 mail.example.test
+20 other.example.test" "--list-mx: each MX by preference, one a line, exit 0"
+run_plugin check_mail_tls --mx twice.example.test --list-mx "${ARGS[@]}"
+tap_is "$RC|$OUT" "0|10 mail.example.test" "--list-mx: a host named by two MX records once"
+run_plugin check_mail_tls --mx mail.example.test --list-mx "${ARGS[@]}"
+tap_is "$RC|$OUT" "0|0 mail.example.test" "--list-mx: no MX record: the domain itself (the implicit MX)"
+run_plugin check_mail_tls --mx nullmx.example.test --list-mx "${ARGS[@]}"
+tap_is "$RC|$OUT" "0|" "--list-mx: a null MX: no host"
+run_plugin check_mail_tls --mx example.test --list-mx -t 2 --resolver 127.0.0.1@1
+tap_like "$RC|$OUT" "^3\|MAIL_TLS UNKNOWN - " "--list-mx: a failed lookup is UNKNOWN with its sentence"
+expect "--list-mx_without_--mx: UNKNOWN" check_mail_tls UNKNOWN \
+    "^MAIL_TLS UNKNOWN - --list-mx lists the MX hosts of --mx: give --mx=DOMAIN" --list-mx -H mail.example.test
 expect "--mx_with_-H: UNKNOWN" check_mail_tls UNKNOWN \
     "^MAIL_TLS UNKNOWN - --mx: 'example\.test' finds the hosts and the names to match; leave out -H, --sni and -m" \
     --mx example.test -H mail.example.test

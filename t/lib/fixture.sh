@@ -140,20 +140,37 @@ fixture__openssl_cnf() {
 }
 
 # fixture__freeports N: print N free 127.0.0.1 ports (builds the helper
-# when "make check" has not; under a lock, as parallel tests race for it).
+# when "make check" has not). Under a lock, and never a port handed to
+# another test of this build in the last 15 minutes: a port is free when
+# it is handed out, not yet when its server binds it, and parallel tests
+# (make -j4) would otherwise race for it.
 fixture__freeports() {
 	local bin=$top_builddir/t/helpers/freeports fd
-	if [ ! -x "$bin" ]; then
-		mkdir -p "${bin%/*}" "$top_builddir/t/tmp"
-		exec {fd}>"$top_builddir/t/tmp/.freeports.lock"
-		flock "$fd"
-		if [ ! -x "$bin" ] && cc -o "$bin.$$" \
-		    "${top_srcdir:-$top_builddir}/t/helpers/freeports.c"; then
-			mv -f "$bin.$$" "$bin"
-		fi
-		exec {fd}>&-
+	local used=$top_builddir/t/tmp/.freeports.used now recent p tries=0
+	local -a got=()
+	mkdir -p "${bin%/*}" "$top_builddir/t/tmp"
+	exec {fd}>"$top_builddir/t/tmp/.freeports.lock"
+	flock "$fd"
+	if [ ! -x "$bin" ] && cc -o "$bin.$$" \
+	    "${top_srcdir:-$top_builddir}/t/helpers/freeports.c"; then
+		mv -f "$bin.$$" "$bin"
 	fi
-	"$bin" "$1" || tap_bail "freeports: no free ports (is $bin built?)"
+	now=$(date +%s)
+	recent=$(awk -v now="$now" '$2 > now - 900' "$used" 2>/dev/null)
+	printf '%s\n' "$recent" | sed '/^$/d' >"$used.$$"
+	while [ "${#got[@]}" -lt "$1" ] && [ "$tries" -lt 50 ]; do
+		tries=$((tries + 1))
+		for p in $("$bin" "$1"); do
+			grep -q "^$p " "$used.$$" && continue
+			got+=("$p")
+			echo "$p $now" >>"$used.$$"
+			[ "${#got[@]}" -ge "$1" ] && break
+		done
+	done
+	mv -f "$used.$$" "$used"
+	exec {fd}>&-
+	[ "${#got[@]}" -ge "$1" ] || tap_bail "freeports: no free ports (is $bin built?)"
+	printf '%s\n' "${got[@]}"
 }
 
 fixture_have_ipv6() {

@@ -75,7 +75,8 @@ pass "normal build" "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	pass "ASan+UBSan build" "$asan_build"
 server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' "$build/Makefile")
-pass "valgrind (server tests)" "$build" TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
+# valgrind's tests are busy, not waiting: one per core.
+jobs=$(nproc) pass "valgrind (server tests)" "$build" TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
 # The release tarball builds and passes the normal suite on its own.

@@ -4,8 +4,9 @@
 # Dovecot and HAProxy on 127.0.0.1):
 #   1. a normal build (_build)
 #   2. an ASan+UBSan build (_build-asan)
-#   3. the plugins of the server tests under valgrind (definite leaks and
-#      memory errors fail), in _build
+#   3. under valgrind, the plugins of the server tests that read a peer's
+#      bytes (VALGRIND_TESTS in Makefile.am); definite leaks and memory
+#      errors fail; in _build
 # then `make distcheck` and a short fuzzing run of every fuzz target.
 # The builds live in directories whose absolute paths are 200 characters
 # long or more, so that every pass proves that nothing (line one, a socket,
@@ -74,9 +75,9 @@ echo "builds in $top/$build (${#top} + $((${#build} + 1)) characters) and $asan_
 pass "normal build" "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	pass "ASan+UBSan build" "$asan_build"
-server_tests=$(sed -n 's/^SERVER_TESTS_LIST = //p' "$build/Makefile")
+valgrind_tests=$(sed -n 's/^VALGRIND_TESTS_LIST = //p' "$build/Makefile")
 # valgrind's tests are busy, not waiting: one per core.
-jobs=$(nproc) pass "valgrind (server tests)" "$build" TESTS="$server_tests" TP_TIME_SLACK_MS=5000 \
+jobs=$(nproc) pass "valgrind (server tests)" "$build" TESTS="$valgrind_tests" TP_TIME_SLACK_MS=5000 \
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
 # The release tarball builds and passes the normal suite on its own.
@@ -87,7 +88,15 @@ if make -s -C "$build" -j"$jobs" distcheck >"$build/distcheck.log" 2>&1; then
 	echo "  distcheck                            PASS"
 else
 	failed=$((failed + 1))
+	# What failed, and each failing test's log: the log itself is not kept.
+	grep -E '^(FAIL|ERROR|XPASS):' "$build/distcheck.log" | head -n 200
+	for log in $(find "$build" -path '*/_build/sub/t/*.log' ! -name test-suite.log 2>/dev/null); do
+		grep -q '^:test-result: \(FAIL\|XPASS\|ERROR\)' "${log%.log}.trs" 2>/dev/null || continue
+		echo "=== distcheck: $log"
+		cat "$log"
+	done
 	tail -n 40 "$build/distcheck.log"
+	df -h "$build" /tmp
 	echo "  distcheck                            FAIL ($build/distcheck.log)"
 fi
 echo "  (make distcheck: $(($(date +%s) - started)) s)"

@@ -1,5 +1,5 @@
 /*
- * ari_fuzz - the CA's renewalInfo answer (lib/ari.c's ari_parse): any bytes
+ * ari_fuzz - the CA's renewalInfo answer (lib/check/ari.c's ari_parse): any bytes
  * either parse into a window whose end follows its start, with a printable
  * http(s) explanation URL or none, or are refused with a sentence.
  */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # fuzz/build.sh [OUTDIR] - builds the libFuzzer targets fuzz/*_fuzz.c with
-# ASan+UBSan, compiling lib/*.c afresh with the same instrumentation (the
-# autotools objects have none). Default OUTDIR: fuzz/out. Needs clang with
+# ASan+UBSan, compiling the sources of lib/probe and lib/check afresh with
+# the same instrumentation (the autotools objects have none). Default OUTDIR: fuzz/out. Needs clang with
 # libFuzzer (Debian: libclang-rt-NN-dev matching `clang --version`).
 # FUZZ_CC=clang-NN picks the compiler; LIBDIR=dir builds against another
 # copy of lib/ (e.g. to try a fix); TARGETS="range proxy" builds only those.
@@ -24,7 +24,7 @@ ssl_cflags=$(pkg-config --cflags libssl libcrypto) ||
 ssl_libs=$(pkg-config --libs libssl libcrypto)
 dep_cflags=$(pkg-config --cflags libcurl jansson gmime-3.0 zlib) ||
 	die "libcurl, jansson, GMime or zlib development files not found (apt-get install libcurl4-openssl-dev libjansson-dev libgmime-3.0-dev zlib1g-dev)"
-ssl_libs="$ssl_libs $(pkg-config --libs jansson gmime-3.0 zlib) -ldl -lpthread"	# libcurl: dlopen (lib/dynlib.c)
+ssl_libs="$ssl_libs $(pkg-config --libs jansson gmime-3.0 zlib) -ldl -lpthread"	# libcurl: dlopen (lib/probe/dynlib.c)
 
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
@@ -42,23 +42,25 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" 2>"$probe.
 fi
 rm -f "$probe" "$probe.c" "$probe.log"
 
-# configure's -DPACKAGE_VERSION (lib/plugin_opts.c prints it for --version).
+# configure's -DPACKAGE_VERSION (lib/check/plugin_opts.c prints it for --version).
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac" 2>/dev/null)
 
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
--DPACKAGE_VERSION=\"${version:-fuzz}\" -Wall -Wextra -I$lib $ssl_cflags $dep_cflags"
+-DPACKAGE_VERSION=\"${version:-fuzz}\" -Wall -Wextra -I$lib/probe -I$lib/check $ssl_cflags $dep_cflags"
 
-# The libraries' sources, as Makefile.am lists them (falling back to lib/*.c).
-srcs=$(sed -n '/^lib_libtls_probe\(_mail\)\{0,1\}_la_SOURCES *=/,/[^\\]$/p' "$top/Makefile.am" 2>/dev/null |
+# The libraries' sources, as Makefile.am lists them (falling back to every
+# .c of lib/probe and lib/check), as paths under lib/: "probe/net", ...
+srcs=$(sed -n '/^lib_[a-z]*_libtls_probe[a-z_]*_la_SOURCES *=/,/[^\\]$/p' "$top/Makefile.am" 2>/dev/null |
 	tr ' \t\\' '\n\n\n' | sed -n 's|^lib/\(.*\)\.c$|\1|p')
-[ -n "$srcs" ] || srcs=$(cd "$lib" && ls ./*.c | sed 's|^\./||; s|\.c$||')
+[ -n "$srcs" ] || srcs=$(cd "$lib" && ls probe/*.c check/*.c | sed 's|\.c$||')
 
 # The library, instrumented (-c: coverage and sanitizers, no fuzzer main).
 objs=""
 for src in $srcs; do
-	$CC $CFLAGS -c "$lib/$src.c" -o "$out/obj/$src.o"
-	objs="$objs $out/obj/$src.o"
+	obj=$out/obj/$(echo "$src" | tr / _).o
+	$CC $CFLAGS -c "$lib/$src.c" -o "$obj"
+	objs="$objs $obj"
 done
 
 for t in $TARGETS; do

@@ -1,5 +1,5 @@
 /*
- * mtasts_fuzz - feeds the input to every parser of lib/mtasts.c: whole, as
+ * mtasts_fuzz - feeds the input to every parser of lib/probe/mtasts.c: whole, as
  * an MTA-STS record, a TLS-RPT record and a policy file (exactly SIZE
  * bytes, no terminator); split at '\n' into TXT records for the two select
  * functions; its first two lines to mtasts_mx_matches(). Checks what a

@@ -15,7 +15,7 @@
 
 #include "tlsprobe.h"
 
-#define MAX_FILES 8	/* SNI_FILES_PER_ENTRY in lib/snimap.c */
+#define MAX_FILES 8	/* SNI_FILES_PER_ENTRY in lib/probe/snimap.c */
 
 struct text {
 	const char *s;		/* the map text, NUL-terminated copy */

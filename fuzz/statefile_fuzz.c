@@ -1,6 +1,6 @@
 /*
  * statefile_fuzz - writes the input to a file and opens it as a state file
- * (lib/statefile.c): it must open, either with its records or as empty with
+ * (lib/check/statefile.c): it must open, either with its records or as empty with
  * a sentence saying why; then a key and a value holding every byte the
  * escaping must handle are set, committed, and read back unchanged, with no
  * problem, from the file that commit wrote. A file of one line "#VALUE"

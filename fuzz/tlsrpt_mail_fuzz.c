@@ -1,5 +1,5 @@
 /*
- * tlsrpt_mail_fuzz - message bytes through lib/tlsrpt_mail.c: the cheap
+ * tlsrpt_mail_fuzz - message bytes through lib/probe/tlsrpt_mail.c: the cheap
  * header test, the full MIME walk (with a small report bound, so that
  * inflating past it is reached often) and the same bytes as a report file.
  * Checks what a parse promises: every report either JSON within the bound

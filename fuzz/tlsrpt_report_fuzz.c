@@ -1,5 +1,5 @@
 /*
- * tlsrpt_report_fuzz - one TLS-RPT aggregate report (lib/tlsrpt_report.c):
+ * tlsrpt_report_fuzz - one TLS-RPT aggregate report (lib/probe/tlsrpt_report.c):
  * any bytes either parse into facts that keep the promises of
  * tlsrpt_report.h (strings set where required, no-policy-found the only
  * policy without a domain, counts as the JSON said, known result types

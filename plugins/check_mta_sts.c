@@ -489,7 +489,7 @@ fetch_policy(struct run *r)
 }
 
 /*
- * The domain's MX, most preferred first (lib/mx.c): the first MX_MAX
+ * The domain's MX, most preferred first (lib/probe/mx.c): the first MX_MAX
  * checked and the rest counted, as are records naming no host name.
  */
 static void
@@ -710,7 +710,7 @@ check_tlsrpt(struct check *c, const struct run *r)
 }
 
 /*
- * --state-file (lib/statefile.c): one record per domain, "ID:SHA256", the
+ * --state-file (lib/check/statefile.c): one record per domain, "ID:SHA256", the
  * policy body first seen under the current id (a ':', not a space, which
  * the file would escape). Read before the checks, judged by
  * check_policy_id, written by remember_policy after every check is judged.

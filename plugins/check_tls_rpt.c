@@ -2,7 +2,7 @@
  * check_tls_rpt - what the sending MTAs saw, from their TLS-RPT reports
  * (RFC 8460): the aggregate reports that Google, Microsoft, Postfix and
  * others mail to a domain's rua address, read from a directory, a Maildir
- * or an IMAP mailbox (lib/tlsrpt_source.h, read-only), tallied over a
+ * or an IMAP mailbox (lib/probe/tlsrpt_source.h, read-only), tallied over a
  * window by the end of their date-range, and judged per organisation x
  * policy domain x policy type x receiving MX x result type.
  *

@@ -164,7 +164,7 @@ dns_reload_zone signed "$(zone -sts; echo '_mta-sts.example.test. IN TXT "v=STSv
 expect "a new id with the new policy: OK again" check_mta_sts OK "policy id 20261125T2" \
     "${STS[@]}" --state-file "$TP_TMP/state"
 
-# --- --state-file: lib/statefile.c's file, one record per domain ----------------------
+# --- --state-file: lib/check/statefile.c's file, one record per domain ----------------------
 D=$TP_TMP/state.d
 mkdir -p "$D"
 policy_sha() { sha256sum <"$POLICY" | cut -d' ' -f1; }

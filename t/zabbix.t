@@ -374,7 +374,7 @@ MXARGS="--resolver=${DNS_RESOLVER%@*} --resolver-port=${DNS_RESOLVER#*@} --trust
 agent "tls_probe.discovery.mx[example.test,$MXARGS]"
 tap_diag "agent: ${LINE:0:400}"
 tap_is "$(jqv '.')" '[{"{#MX}":"mail.example.test","{#MX.PREFERENCE}":10},{"{#MX}":"leafonly.example.test","{#MX.PREFERENCE}":20}]' \
-    "discovery: the domain's MX hosts by preference (lib/mx.c through check_mail_tls --list-mx)"
+    "discovery: the domain's MX hosts by preference (lib/probe/mx.c through check_mail_tls --list-mx)"
 agent "tls_probe.discovery.mx[-r/etc/shadow]"
 tap_like "$VALUE" "^tls_probe_zabbix\.sh: DOMAIN '-r/etc/shadow' begins with '-'" "discovery: a DOMAIN beginning with '-' refused"
 

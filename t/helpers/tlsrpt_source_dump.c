@@ -1,5 +1,5 @@
 /*
- * tlsrpt_source_dump - the test driver of lib/tlsrpt_source.c: opens one
+ * tlsrpt_source_dump - the test driver of lib/probe/tlsrpt_source.c: opens one
  * source and prints one line per candidate (origin, sender, the JSON's
  * length and SHA-256, or the unreadable sentence), then the counts:
  *   tlsrpt_source_dump dir|maildir|imap LOCATION [-u USER] [-p PASSWORD-FILE]

@@ -174,7 +174,7 @@ dates(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t t = 0;
-		int rc = ari_parse_time(cases[i].text, &t);
+		int rc = rfc3339_parse(cases[i].text, &t);
 
 		if (cases[i].want < 0)
 			is_int(rc, -1, "date '%s' is refused", cases[i].text);

@@ -1,6 +1,6 @@
 /*
  * tlsrpt_mail_test - report mails in the shapes senders use, and hostile
- * ones, through lib/tlsrpt_mail.c: the reports found and inflated, DMARC
+ * ones, through lib/probe/tlsrpt_mail.c: the reports found and inflated, DMARC
  * and other attachments left out, each hostile message refused with its
  * sentence and without inflating or holding more than the bound.
  */

@@ -6,7 +6,8 @@
  * ended means the certificate should have been replaced; a window the CA
  * pulled forward means it wants the certificate replaced now (as it does
  * before a mass revocation). A CA that cannot be asked is said once and
- * the lifetime thresholds decide alone. Plugin side: it decides states.
+ * the lifetime thresholds decide alone. Plugin side: it decides states;
+ * lib/probe/ari_fetch.h asks the CA and reads its answer.
  */
 #ifndef TLSPROBE_ARI_H
 #define TLSPROBE_ARI_H
@@ -16,15 +17,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ari_fetch.h"
 #include "check.h"
 #include "tlsprobe.h"
 
 #define ARI_CACHE_KIND		"tls-probe ari-cache 1"
 #define ARI_CACHE_FILE		"ari.cache"
-#define ARI_ANSWER_MAX		16384		/* bytes of an answer read */
-#define ARI_RETRY_MIN		3600		/* never ask again sooner (s) */
-#define ARI_RETRY_MAX		86400		/* nor later */
-#define ARI_RETRY_DEFAULT	(6 * 3600)	/* without Retry-After */
 
 /* The --help lines for --ari, --ari-url and --cache-dir. */
 #define ARI_HELP \
@@ -40,29 +38,6 @@ struct ari_opts {
 	bool enabled;			/* --ari or --ari-url */
 	const char *url;		/* --ari-url: the renewalInfo base */
 	const char *cache_dir;		/* --cache-dir, NULL: the default */
-};
-
-/* What the CA said: when it suggests renewing, and why when it says why. */
-struct ari_window {
-	time_t start, end;
-	char explanation_url[1024];	/* "" when none was given */
-};
-
-/* One certificate's renewal information: how it was found and what it says. */
-struct ari_answer {
-	enum {
-		ARI_NOT_ASKED,		/* no identifier or no known CA: WHY says which */
-		ARI_WINDOW,		/* WINDOW holds the CA's answer */
-		ARI_FAILED,		/* the CA could not be asked or answered badly: WHY */
-		ARI_CACHE_UNUSABLE,	/* our own error (the cache directory): WHY */
-	} kind;
-	struct ari_window window;
-	char url[2048];			/* what was (or would be) requested */
-	char why[4600];
-	time_t fetched;			/* when the CA was asked */
-	time_t next_fetch;		/* not before this */
-	bool from_cache;
-	bool to_save;			/* fetched now: ari_save() writes it */
 };
 
 /* The long options, for a plugin's table (their values are ARI_OPT_*). */
@@ -84,19 +59,6 @@ int ari_option(struct ari_opts *opts, int opt, const char *arg, char *err, size_
 
 /* After the options: --cache-dir without --ari is a mistake. */
 int ari_opts_complete(const struct ari_opts *opts, char *err, size_t errlen);
-
-/*
- * Parses a renewalInfo answer strictly (a JSON object whose
- * suggestedWindow has RFC 3339 start and end, end after start; an
- * explanationURL when there is one). Returns 0, or -1 with a sentence.
- */
-int ari_parse(const char *body, size_t len, struct ari_window *out, char *err, size_t errlen);
-
-/* An RFC 3339 date-time ("2025-01-02T04:00:00Z", offsets and fractions too). */
-int ari_parse_time(const char *text, time_t *out);
-
-/* The renewalInfo base of the CA that issued LEAF, when built in; NULL otherwise. */
-const char *ari_known_base(const struct tp_cert *leaf);
 
 /*
  * Finds the renewal information of LEAF: from the cache while it is

@@ -1,6 +1,6 @@
 /*
  * curl_api.h - the libcurl functions tls-probe calls, loaded the first time
- * a check needs one (lib/dynlib.c): HTTP(S) fetches (http_fetch.c) and the
+ * a check needs one (lib/probe/dynlib.c): HTTP(S) fetches (http_fetch.c) and the
  * IMAP mailbox of check_tls_rpt (tlsrpt_source.c) share one loading and one
  * curl_global_init. Checks that fetch nothing never map libcurl.
  */

@@ -2,7 +2,7 @@
  * mtasts.c - strict parsers for what a domain publishes for MTA-STS (the
  * _mta-sts TXT record and the policy file, RFC 8461), the MX pattern match
  * of RFC 8461 4.1, and the TXT record grammar it shares with TLS-RPT
- * (txt_record.h; the TLS-RPT record itself is lib/tlsrpt_record.c). The
+ * (txt_record.h; the TLS-RPT record itself is lib/probe/tlsrpt_record.c). The
  * grammar is the RFCs' ABNF, read byte by byte over a pointer and a length:
  * ASCII rules whatever the locale, nothing allocated, every count bounded.
  * See mtasts.h for what each function returns.

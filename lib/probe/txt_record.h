@@ -2,7 +2,7 @@
  * txt_record.h - the grammar the MTA-STS and TLS-RPT TXT records share
  * ("v=VERSION; name=value; ...", RFC 8461 3.1 and RFC 8460 3), and the
  * helpers their parsers use to quote input in sentences. Internal to
- * lib/mtasts.c and lib/tlsrpt_record.c; ASCII rules whatever the locale.
+ * lib/probe/mtasts.c and lib/probe/tlsrpt_record.c; ASCII rules whatever the locale.
  */
 #ifndef TLSPROBE_TXT_RECORD_H
 #define TLSPROBE_TXT_RECORD_H

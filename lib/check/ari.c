@@ -1,9 +1,9 @@
 /*
  * ari.c - the CA's renewal window (ACME Renewal Information, RFC 9773):
- * which URL to ask, the strict reading of the answer (jansson), the cache
- * that keeps the CA from being asked more than once an hour per
- * certificate (lib/statefile.c, one file in the cache directory), and the
- * verdicts. See ari.h.
+ * the options, which URL to ask, the cache that keeps the CA from being
+ * asked more than once an hour per certificate (lib/check/statefile.c,
+ * one file in the cache directory), and the verdicts. Asking the CA and
+ * reading its answer: lib/probe/ari_fetch.c. See ari.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,25 +13,14 @@
 #include <unistd.h>
 
 #include <sys/stat.h>
-#include <jansson.h>
 
 #include "ari.h"
 #include "cert_checks.h"
-#include "http_fetch.h"
 #include "statefile.h"
 
 #define DEFAULT_CACHE_DIR	"/var/cache/tls-probe"
 #define SHARED_CACHE_PARENT	"/var/tmp"
 #define FORGET_AFTER		86400	/* an expired certificate's entry goes a day later */
-
-/* The CAs whose renewalInfo is built in, recognised by the issuer's O=. */
-static const struct {
-	const char *issuer_org;
-	const char *base;
-} known_cas[] = {
-	{ "Let's Encrypt", "https://acme-v02.api.letsencrypt.org/acme/renewal-info" },
-	{ "(STAGING) Let's Encrypt", "https://acme-staging-v02.api.letsencrypt.org/acme/renewal-info" },
-};
 
 /* --- options ---------------------------------------------------------------- */
 
@@ -120,154 +109,6 @@ ari_opts_complete(const struct ari_opts *opts, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* --- reading the answer ------------------------------------------------------- */
-
-static bool
-digits(const char *p, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		*out = *out * 10 + (p[i] - '0');
-	}
-	return true;
-}
-
-int
-ari_parse_time(const char *text, time_t *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int year, mon, day, hour, min, sec, oh = 0, om = 0, sign = 0;
-	const char *p = text;
-	struct tm tm = { 0 };
-	time_t t;
-
-	if (strlen(text) < 20 || !digits(p, 4, &year) || p[4] != '-' ||
-	    !digits(p + 5, 2, &mon) || p[7] != '-' || !digits(p + 8, 2, &day) ||
-	    (p[10] != 'T' && p[10] != 't') || !digits(p + 11, 2, &hour) || p[13] != ':' ||
-	    !digits(p + 14, 2, &min) || p[16] != ':' || !digits(p + 17, 2, &sec))
-		return -1;
-	p += 19;
-	if (*p == '.') {	/* a fraction of a second: at least one digit, dropped */
-		if (p[1] < '0' || p[1] > '9')
-			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		sign = 0;
-	else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
-	    digits(p + 4, 2, &om) && p[6] == '\0' && oh < 24 && om < 60)
-		sign = *p == '+' ? 1 : -1;
-	else
-		return -1;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] ||
-	    hour > 23 || min > 59 || sec > 60)
-		return -1;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec == 60 ? 59 : sec;	/* a leap second: as good as the one before */
-	t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != day)	/* Feb 29 of a common year */
-		return -1;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
-static int
-window_time(json_t *window, const char *name, time_t *out, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(window, name);
-
-	if (v == NULL || !json_is_string(v)) {
-		snprintf(err, errlen, "its suggestedWindow has no \"%s\" string", name);
-		return -1;
-	}
-	if (ari_parse_time(json_string_value(v), out) < 0) {
-		snprintf(err, errlen, "its suggestedWindow's \"%s\" is not an RFC 3339 date: "
-		    "'%.60s'", name, json_string_value(v));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-explanation(json_t *root, struct ari_window *out, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(root, "explanationURL");
-	const char *url;
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v)) {
-		snprintf(err, errlen, "its \"explanationURL\" is not a string");
-		return -1;
-	}
-	url = json_string_value(v);
-	if (strlen(url) >= sizeof(out->explanation_url) ||
-	    (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)) {
-		snprintf(err, errlen, "its \"explanationURL\" is not an http(s) URL of at "
-		    "most %zu bytes", sizeof(out->explanation_url) - 1);
-		return -1;
-	}
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			snprintf(err, errlen, "its \"explanationURL\" holds a space or a "
-			    "control character");
-			return -1;
-		}
-	snprintf(out->explanation_url, sizeof(out->explanation_url), "%s", url);
-	return 0;
-}
-
-int
-ari_parse(const char *body, size_t len, struct ari_window *out, char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *root, *window;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (len > ARI_ANSWER_MAX) {
-		snprintf(err, errlen, "it is larger than %d bytes", ARI_ANSWER_MAX);
-		return -1;
-	}
-	/* jansson bounds the nesting (2048 levels) and rejects \u0000 in strings. */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		snprintf(err, errlen, "it is not JSON: %s (line %d)", jerr.text, jerr.line);
-		return -1;
-	}
-	window = json_object_get(root, "suggestedWindow");
-	if (!json_is_object(root))
-		snprintf(err, errlen, "it is not a JSON object");
-	else if (window == NULL || !json_is_object(window))
-		snprintf(err, errlen, "it has no \"suggestedWindow\" object");
-	else if (window_time(window, "start", &out->start, err, errlen) == 0 &&
-	    window_time(window, "end", &out->end, err, errlen) == 0 &&
-	    explanation(root, out, err, errlen) == 0) {
-		if (out->end <= out->start)
-			snprintf(err, errlen, "its suggestedWindow ends before it starts");
-		else
-			rc = 0;
-	}
-	json_decref(root);
-	return rc;
-}
-
-const char *
-ari_known_base(const struct tp_cert *leaf)
-{
-	for (size_t i = 0; i < sizeof(known_cas) / sizeof(known_cas[0]); i++)
-		if (strcmp(tp_cert_issuer_org(leaf), known_cas[i].issuer_org) == 0)
-			return known_cas[i].base;
-	return NULL;
 }
 
 /* --- the cache ------------------------------------------------------------------- */
@@ -395,92 +236,6 @@ keep_entry(const char *key, const char *value, void *arg)
 	return entry_parse(value, &a, &not_after) && not_after + FORGET_AFTER > *now;
 }
 
-/* --- asking the CA ------------------------------------------------------------------ */
-
-static void
-failed(struct ari_answer *a, const char *fmt, const char *detail)
-{
-	a->kind = ARI_FAILED;
-	snprintf(a->why, sizeof(a->why), fmt, a->url, detail);
-}
-
-/* An https renewalInfo server must be who it says, as the CA's own clients require. */
-static const char *
-peer_problem(const struct tp_trust *given, const struct http_fetch *f, const char *host,
-    time_t now, char *buf, size_t size)
-{
-	const struct tp_chain *chain = http_fetch_peer_chain(f);
-	struct tp_trust *own = NULL;
-	const struct tp_trust *trust = given;
-	struct tp_chain_check *cc = NULL;
-	const char *problem = NULL;
-
-	if (chain == NULL || tp_chain_count(chain) == 0)
-		return "it sent no certificate";
-	if (trust == NULL && (trust = own = tp_trust_load(NULL, buf, size)) == NULL)
-		return buf;
-	cc = tp_chain_check_new(chain, trust);
-	if (cc == NULL || !tp_chain_check_verified(cc))
-		problem = cc ? tp_chain_check_error(cc) : "out of memory verifying its chain";
-	else if (!tp_cert_matches_name(tp_chain_cert(chain, 0), host))
-		problem = "its certificate does not cover its name";
-	else if (tp_cert_not_after(tp_chain_cert(chain, 0)) < now)
-		problem = "its certificate has expired";
-	if (problem != NULL) {
-		snprintf(buf, size, "its certificate is not trusted: %s", problem);
-		problem = buf;
-	}
-	tp_chain_check_free(cc);
-	tp_trust_free(own);
-	return problem;
-}
-
-static void
-fetch(const struct tp_trust *trust, struct ari_answer *a, time_t now, int64_t deadline_ms)
-{
-	struct http_request req = { .url = a->url, .body_max = ARI_ANSWER_MAX + 1,
-	    .timeout_ms = (unsigned)tp_ms_left(deadline_ms),
-	    .user_agent = "tls-probe/" PACKAGE_VERSION " (monitoring; ARI)" };
-	struct http_fetch *f = http_fetch_new();
-	struct http_url u;
-	char buf[512], status[32];
-	const char *body, *problem;
-	size_t len;
-	long retry;
-
-	a->fetched = now;
-	a->next_fetch = now + ARI_RETRY_MIN;	/* after a failure: not sooner */
-	a->to_save = true;
-	if (f == NULL) {
-		failed(a, "%s: %s", "out of memory");
-		return;
-	}
-	if (http_fetch_run(f, &req) < 0) {
-		failed(a, "the CA's renewal information (%s) could not be fetched: %s",
-		    http_fetch_error(f));
-	} else if (strncmp(a->url, "https:", 6) == 0 &&
-	    http_url_parse(a->url, &u, buf, sizeof(buf)) == 0 &&
-	    (problem = peer_problem(trust, f, u.host, now, buf, sizeof(buf))) != NULL) {
-		failed(a, "the CA's renewal information server (%s) is not to be believed: %s",
-		    problem);
-	} else if (http_fetch_status(f) != 200) {
-		snprintf(status, sizeof(status), "%ld", http_fetch_status(f));
-		failed(a, "the CA's renewal information (%s) answered HTTP %s, not 200", status);
-	} else if ((body = http_fetch_body(f, &len)),
-	    ari_parse(body, http_fetch_body_truncated(f) ? ARI_ANSWER_MAX + 1 : len,
-	    &a->window, buf, sizeof(buf)) < 0) {
-		failed(a, "the CA's renewal information (%s) is malformed: %s", buf);
-	} else {
-		a->kind = ARI_WINDOW;
-		retry = http_fetch_retry_after(f);
-		if (retry <= 0)
-			retry = ARI_RETRY_DEFAULT;
-		a->next_fetch = now + (retry < ARI_RETRY_MIN ? ARI_RETRY_MIN :
-		    retry > ARI_RETRY_MAX ? ARI_RETRY_MAX : retry);
-	}
-	http_fetch_free(f);
-}
-
 void
 ari_lookup(const struct ari_opts *opts, const struct tp_trust *trust,
     const struct tp_cert *leaf, time_t now, int64_t deadline_ms, struct ari_answer *out)
@@ -515,7 +270,7 @@ ari_lookup(const struct ari_opts *opts, const struct tp_trust *trust,
 	cached = cache_lookup(sf, out, now);
 	statefile_close(sf);	/* not held while the CA is asked */
 	if (!cached)
-		fetch(trust, out, now, deadline_ms);
+		ari_fetch(trust, out, now, deadline_ms);
 }
 
 void

@@ -21,9 +21,9 @@ is_digit(char ch)
 	return ch >= '0' && ch <= '9';
 }
 
-__attribute__((format(printf, 3, 4)))
-static void
-err_set(char *err, size_t errlen, const char *fmt, ...)
+/* A sentence into ERR (when there is room): shared with check.c. */
+void
+check_err_set(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -126,7 +126,7 @@ range_fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	err_set(err, errlen, "'%s' is not a valid range: %s", text, why);
+	check_err_set(err, errlen, "'%s' is not a valid range: %s", text, why);
 	return -1;
 }
 

@@ -22,6 +22,10 @@
 
 #define LABELS_MAX	12	/* labels of all open groups together */
 
+/* vsnprintf into ERR when ERR is not NULL (range.c). */
+__attribute__((format(printf, 3, 4)))
+void check_err_set(char *err, size_t errlen, const char *fmt, ...);
+
 /* The labels in force when something was added: every open group's. */
 struct label_set {
 	size_t n;

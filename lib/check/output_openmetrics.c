@@ -170,7 +170,7 @@ om_str(const struct fact *obj, const char *key)
 	return f != NULL && f->kind == FACT_STR ? f->str : NULL;
 }
 
-/* "2026-12-07T02:40:00Z", as lib/ari.c writes it, in Unix seconds. */
+/* "2026-12-07T02:40:00Z", as lib/check/ari.c writes it, in Unix seconds. */
 static bool
 om_time(const struct fact *obj, const char *key, double *out)
 {

@@ -7,7 +7,7 @@
  * (tlsrpt_mail_may_be_report), so that a mailbox of 10,000 mails opens only
  * the few that can be reports; tlsrpt_mail.c does the MIME and the gzip.
  *
- * IMAP goes through libcurl (loaded with dlopen, as lib/http_fetch.c does):
+ * IMAP goes through libcurl (loaded with dlopen, as lib/probe/http_fetch.c does):
  * libcurl connects, verifies the server and runs TLS; its own IMAP commands
  * SELECT (read-write) and FETCH BODY[] (which sets \Seen), so the session
  * is spoken here over curl_easy_send/recv: LOGIN, EXAMINE, one UID FETCH of

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "ari.h"
+#include "rfc3339.h"
 #include "tlsrpt_report.h"
 
 /* RFC 8460 4.3.2.1 to 4.3.2.3, in the order the RFC lists them. */
@@ -193,7 +193,7 @@ date_field(struct parse *p, json_t *range, const char *key, time_t *out)
 	snprintf(copy, sizeof(copy), "%s", text);
 	if (strlen(text) > 10 && text[10] == ' ')
 		copy[10] = 'T';
-	if (strlen(text) >= sizeof(copy) || ari_parse_time(copy, out) < 0)
+	if (strlen(text) >= sizeof(copy) || rfc3339_parse(copy, out) < 0)
 		return fail(p, "its date-range's \"%s\" '%.40s' is not an RFC 3339 date-time",
 		    key, text);
 	return 0;

@@ -167,19 +167,6 @@ grow(void *items, size_t *cap, size_t len, size_t size)
 	return p;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void
-err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* --- states --------------------------------------------------------------- */
 
 static const char *const state_names[] = {
@@ -259,24 +246,24 @@ timeout_parse(struct common_opts *opts, const char *arg, char *err,
 	double secs;
 
 	if (strchr(arg, ',') != NULL) {
-		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
+		check_err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: use '.' as the decimal point, not ','", arg);
 		return -1;
 	}
 	if (!num_parse(arg, len, &secs) || secs <= 0) {
-		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
+		check_err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give seconds greater than 0, optionally "
 		    "followed by :STATE", arg);
 		return -1;
 	}
 	if (secs > TIMEOUT_MAX) {
-		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
+		check_err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: give at most %s seconds", arg,
 		    num_format(TIMEOUT_MAX, maxbuf));
 		return -1;
 	}
 	if (colon != NULL && check_state_parse(colon + 1, &state) != 0) {
-		err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
+		check_err_set(err, errlen, "-t/--timeout: '%s' is not a valid "
 		    "timeout: '%s' is not a state; use ok, warning, critical "
 		    "or unknown", arg, colon + 1);
 		return -1;
@@ -304,7 +291,7 @@ output_parse(struct common_opts *opts, const char *arg, char *err,
 	for (size_t i = 0; i < NFORMATS && len < sizeof(names); i++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
 		    i == 0 ? "" : i + 1 == NFORMATS ? " or " : ", ", formats[i]->name);
-	err_set(err, errlen, "--output: '%s' is not a valid output "
+	check_err_set(err, errlen, "--output: '%s' is not a valid output "
 	    "format: use %s", arg, names);
 	return -1;
 }

@@ -493,32 +493,34 @@ judge_silence(struct check *c, struct run *r)
 	    "published?", r->opts->max_silence_hours, when);
 }
 
+/* Failed sessions of TYPE, as perfdata "failures_TYPE" (0 when none). */
+static void
+failure_perf(struct check *c, const struct run *r, const char *type)
+{
+	double zero = 0, n = 0;
+	char label[64];
+
+	for (size_t i = 0; i < tlsrpt_tally_row_count(r->tally); i++) {
+		const struct tlsrpt_row *row = tlsrpt_tally_row(r->tally, i);
+
+		if (row->known && strcmp(row->result_type, type) == 0)
+			n += (double)row->failures;
+	}
+	snprintf(label, sizeof(label), "failures_%s", type);
+	check_perf(c, label, n, NULL, NULL, &zero, NULL);
+}
+
 static void
 perfdata(struct check *c, struct run *r)
 {
-	static const char *const types[] = {
-		"starttls-not-supported", "certificate-host-mismatch", "certificate-expired",
-		"certificate-not-trusted", "validation-failure", "tlsa-invalid", "dnssec-invalid",
-		"dane-required", "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid",
-	};
 	double zero = 0, sessions = 0, other = 0;
-	char label[64];
 
 	for (size_t i = 0; i < tlsrpt_tally_group_count(r->tally); i++)
 		sessions += (double)tlsrpt_tally_group(r->tally, i)->sessions;
 	check_perf(c, "sessions", sessions, NULL, NULL, &zero, NULL);
-	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-		double n = 0;
-
-		for (size_t i = 0; i < tlsrpt_tally_row_count(r->tally); i++) {
-			const struct tlsrpt_row *row = tlsrpt_tally_row(r->tally, i);
-
-			if (strcmp(row->result_type, types[t]) == 0)
-				n += (double)row->failures;
-		}
-		snprintf(label, sizeof(label), "failures_%s", types[t]);
-		check_perf(c, label, n, NULL, NULL, &zero, NULL);
-	}
+	for (size_t t = 0; tlsrpt_result_type_name(t) != NULL; t++)
+		failure_perf(c, r, tlsrpt_result_type_name(t));
+	failure_perf(c, r, "unspecified");	/* counted without failure-details */
 	for (size_t i = 0; i < tlsrpt_tally_row_count(r->tally); i++)
 		if (!tlsrpt_tally_row(r->tally, i)->known)
 			other += (double)tlsrpt_tally_row(r->tally, i)->failures;

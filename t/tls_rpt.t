@@ -152,6 +152,7 @@ expect "an unknown result type is judged and named, not fatal" check_tls_rpt WAR
 tap_like "$OUT" $'\n''\[WARNING\] mox: 4 of 1,000 sessions to mx1\.example\.com failed \(certificate-revoked, a result type RFC 8460 does not list\)' \
     "... its line says it is not one of the RFC's"
 tap_like "$OUT" "failures_other=4;;;0" "... counted in failures_other"
+tap_like "$OUT" "failures_unspecified=6;;;0" "... and the 6 counted without details in failures_unspecified"
 
 # --- hostile reports: each refused with a sentence, at once, the rest still read
 W=$TP_TMP/hostile; mkdir "$W"

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "tlsrpt_report.h"
 
 #define OM_LABELS	(LABELS_MAX + 8)
 
@@ -352,16 +353,22 @@ om_walk(FILE *out, const struct om_metric *m, const struct fact *f,
 /* --- what check_tls_rpt read ---------------------------------------------- */
 
 /*
- * RFC 8460's result types, "unspecified" (failures a report counted
- * without details) and "other" (a type RFC 8460 does not list): the only
- * values the result_type label takes.
+ * The values the result_type label takes: RFC 8460's result types, then
+ * "unspecified" (failures a report counted without details) and "other"
+ * (a type RFC 8460 does not list). NULL past the last.
  */
-static const char *const tlsrpt_result_types[] = {
-	"starttls-not-supported", "certificate-host-mismatch", "certificate-expired",
-	"certificate-not-trusted", "validation-failure", "tlsa-invalid", "dnssec-invalid",
-	"dane-required", "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid",
-	"unspecified", "other",
-};
+static const char *
+om_result_type(size_t i)
+{
+	const char *rfc = tlsrpt_result_type_name(i);
+	size_t n = 0;
+
+	if (rfc != NULL)
+		return rfc;
+	while (tlsrpt_result_type_name(n) != NULL)
+		n++;
+	return i == n ? "unspecified" : i == n + 1 ? "other" : NULL;
+}
 
 /* The sum of KEY over the objects of list LIST of ROOT (those of RESULT_TYPE, when given). */
 static double
@@ -417,12 +424,12 @@ om_tlsrpt(FILE *out, const struct fact *root, const struct om_labels *base)
 	om_sample(out, "tls_probe_tlsrpt_sessions", base, om_sum(root, "groups", "sessions", NULL));
 	om_family(out, "tls_probe_tlsrpt_failed_sessions", "gauge", NULL,
 	    "Failed sessions the senders reported in the window, by result type.");
-	for (size_t i = 0; i < sizeof(tlsrpt_result_types) / sizeof(tlsrpt_result_types[0]); i++) {
+	for (size_t i = 0; om_result_type(i) != NULL; i++) {
 		struct om_labels l = *base;
 
-		om_label_add(&l, "result_type", tlsrpt_result_types[i]);
+		om_label_add(&l, "result_type", om_result_type(i));
 		om_sample(out, "tls_probe_tlsrpt_failed_sessions", &l,
-		    om_sum(root, "failures", "failures", tlsrpt_result_types[i]));
+		    om_sum(root, "failures", "failures", om_result_type(i)));
 	}
 	if (om_num(root, "latest_report_end", &v) && v > 0) {
 		om_family(out, "tls_probe_tlsrpt_latest_report_end_seconds", "gauge", "seconds",

@@ -30,6 +30,12 @@ tlsrpt_policy_type_name(enum tlsrpt_policy_type type)
 	return names[type];
 }
 
+const char *
+tlsrpt_result_type_name(size_t i)
+{
+	return i < sizeof(result_types) / sizeof(result_types[0]) ? result_types[i] : NULL;
+}
+
 bool
 tlsrpt_result_type_known(const char *name)
 {

@@ -34,6 +34,13 @@ const char *tlsrpt_policy_type_name(enum tlsrpt_policy_type type);
 /* Is NAME one of RFC 8460 4.3's result types (section 4.3.2.x)? */
 bool tlsrpt_result_type_known(const char *name);
 
+/*
+ * RFC 8460's result types by index, in the order the RFC lists them
+ * ("starttls-not-supported" first); NULL past the last. For output that
+ * names each type, whether or not a report had it.
+ */
+const char *tlsrpt_result_type_name(size_t i);
+
 /* One failure-details entry. Strings are NULL when the report omits them. */
 struct tlsrpt_failure {
 	const char *result_type;		/* as written; see known */

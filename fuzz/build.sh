@@ -12,7 +12,7 @@ top=$(cd "$here/.." && pwd)
 out=${1:-$here/out}
 CC=${FUZZ_CC:-clang}
 lib=${LIBDIR:-$top/lib}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail imap_fetch"}
 
 die() { echo "fuzz/build.sh: $*" >&2; exit 1; }
 

@@ -10,7 +10,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:?usage: fuzz/run.sh SECONDS}
 out=${FUZZ_OUT:-$here/out}
-TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail"}
+TARGETS=${TARGETS:-"starttls reply_line range proxy cert chain snimap mtasts statefile ari tlsrpt_report tlsrpt_mail imap_fetch"}
 export TARGETS
 
 "$here/build.sh" "$out"

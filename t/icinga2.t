@@ -434,8 +434,12 @@ LOG=$(cat "$I/daemon.out" "$I/log/icinga2.log" 2>/dev/null)
 tap_like "$(cat "$I/daemon.out")" "Icinga has shut down" "icinga2 shut down cleanly"
 tap_like "$LOG" "information/CheckerComponent: 'checker' started" "the log was written"
 tap_unlike "$LOG" "(warning|critical)/.*([Pp]erfdata|[Pp]erformance data)" "no perfdata warnings in the log"
-tap_unlike "$LOG" "^\[[^]]*\] (warning|critical)/" "no warnings at all in the log" ||
-    tap_diag "$(printf '%s\n' "$LOG" | grep -E '^\[[^]]*\] (warning|critical)/' | head -20)"
+# Left out: Icinga 2's own process spawn helper, forked while the daemon
+# stops, finding its parent gone ("Broken pipe"); seen once in CI under a
+# load of 14 on 2 cores, about Icinga's shutdown, not the plugins.
+WARNINGS=$(printf '%s\n' "$LOG" | grep -E '^\[[^]]*\] (warning|critical)/' |
+    grep -v "critical/cli: Failed to initialize process spawn helper after forking (child): .*Broken pipe")
+tap_is "$WARNINGS" "" "no warnings at all in the log"
 # Icinga 2's perfdata parser keeps plain numbers as thresholds only: it
 # says so (at debug level) for the plugins' day ranges 30: and 11.25:, and
 # must have nothing else to say about our perfdata.

@@ -30,6 +30,7 @@
 #include <curl/curl.h>
 
 #include "curl_api.h"
+#include "imap_fetch.h"
 #include "tlsrpt_mail.h"
 #include "tlsrpt_source.h"
 
@@ -618,44 +619,6 @@ quoted(char *out, size_t size, const char *s)
 	return 0;
 }
 
-/* Finds "NAME " in the response (outside literals we do not skip: good enough for FETCH items). */
-static const char *
-item(const char *resp, size_t len, const char *name)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = 0; i + nl < len; i++)
-		if ((i == 0 || resp[i - 1] == ' ' || resp[i - 1] == '(') &&
-		    strncasecmp(resp + i, name, nl) == 0)
-			return resp + i + nl;
-	return NULL;
-}
-
-/* The literal's bytes that follow MARK ("BODY[" ...): *DATA and *N. */
-static bool
-literal_after(const char *resp, size_t len, const char *from, const char **data, size_t *n)
-{
-	const char *end = resp + len;
-	const char *brace = memchr(from, '{', (size_t)(end - from));
-	size_t size = 0;
-	const char *p;
-
-	if (brace == NULL)
-		return false;
-	for (p = brace + 1; p < end && isdigit((unsigned char)*p); p++)
-		size = size * 10 + (size_t)(*p - '0');
-	if (p + 1 >= end || *p != '}')
-		return false;
-	p++;
-	if (*p == '\r')
-		p++;
-	if (p >= end || *p != '\n' || (size_t)(end - p - 1) < size)
-		return false;
-	*data = p + 1;
-	*n = size;
-	return true;
-}
-
 /*
  * The decimal number at P, read no further than END: the response is not
  * terminated, and strtoul() would skip white space past it. 0 when P does
@@ -691,14 +654,13 @@ static int
 on_headers(struct imap *im, void *arg, const char *resp, size_t len, char *err, size_t errlen)
 {
 	struct header_scan *hs = arg;
-	const char *uid = item(resp, len, "UID "), *size = item(resp, len, "RFC822.SIZE ");
-	const char *body = item(resp, len, "BODY[HEADER.FIELDS"), *hdr;
-	size_t hn;
+	struct imap_fetch f;
+	int rc = imap_fetch_parse(resp, len, &f);
 
-	if (uid == NULL || memmem(resp, len, " FETCH ", 7) == NULL)
+	if (rc == 0 || (rc == 1 && !f.has_uid))
 		return 0;	/* another untagged response (EXISTS, FLAGS of a change) */
 	hs->src->examined++;
-	if (body == NULL || !literal_after(resp, len, body, &hdr, &hn) || !tlsrpt_mail_may_be_report(hdr, hn)) {
+	if (rc < 0 || f.header == NULL || !tlsrpt_mail_may_be_report(f.header, f.header_len)) {
 		hs->src->skipped++;
 		return 0;
 	}
@@ -716,12 +678,12 @@ on_headers(struct imap *im, void *arg, const char *resp, size_t len, char *err, 
 	struct imap_msg *m = &im->cands[im->n_cands++];
 
 	memset(m, 0, sizeof(*m));
-	m->uid = number_at(uid, resp + len);
-	m->size = size ? number_at(size, resp + len) : 0;
+	m->uid = f.uid > ULONG_MAX ? ULONG_MAX : (unsigned long)f.uid;
+	m->size = f.has_size ? f.size : 0;
 	if (m->size > im->max_literal) {	/* not fetched: named from its headers */
 		struct tlsrpt_mail names = { 0 };
 
-		if (tlsrpt_mail_names(hdr, hn, &names) < 0) {
+		if (tlsrpt_mail_names(f.header, f.header_len, &names) < 0) {
 			snprintf(err, errlen, "out of memory listing the IMAP mailbox");
 			return -1;
 		}
@@ -966,24 +928,21 @@ fail:
 
 struct body_fetch {
 	struct tlsrpt_source *src;
-	const char *data;
-	size_t n;
 	bool found;
-	char *copy;
 };
 
 static int
 on_body(struct imap *im, void *arg, const char *resp, size_t len, char *err, size_t errlen)
 {
 	struct body_fetch *bf = arg;
-	const char *body = item(resp, len, "BODY[]");
+	struct imap_fetch f;
 
 	(void)im;
-	if (body == NULL || bf->found || !literal_after(resp, len, body, &bf->data, &bf->n))
+	if (bf->found || imap_fetch_parse(resp, len, &f) != 1 || f.body == NULL)
 		return 0;
 	/* Parsed now: the buffer is reused by the next response. */
 	bf->found = true;
-	if (tlsrpt_mail_from_message((const unsigned char *)bf->data, bf->n, bf->src->max_report,
+	if (tlsrpt_mail_from_message((const unsigned char *)f.body, f.body_len, bf->src->max_report,
 	    &bf->src->mail, err, errlen) < 0)
 		return -1;
 	return 0;

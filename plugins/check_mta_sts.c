@@ -409,26 +409,6 @@ sha256_hex(const char *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* Why the policy host's chain fails a sender, or NULL when it passes. */
-static const char *
-policy_chain_problem(struct run *r, const struct tp_chain *chain, char *buf, size_t size)
-{
-	struct tp_chain_check *cc = tp_chain_check_new(chain, tp_client_trust(r->client));
-	const struct tp_cert *leaf = tp_chain_cert(chain, 0);
-	const char *problem = NULL;
-
-	if (cc == NULL || !tp_chain_check_verified(cc))
-		problem = cc ? tp_chain_check_error(cc) : "out of memory verifying the chain";
-	else if (!tp_cert_matches_name(leaf, r->policy_host))
-		problem = "the certificate does not cover the policy host's name";
-	else if (cert_days_left(leaf, r->now) < 0)
-		problem = "the certificate has expired";
-	if (problem != NULL)
-		snprintf(buf, size, "%s", problem);
-	tp_chain_check_free(cc);
-	return problem ? buf : NULL;
-}
-
 static void
 fetch_policy(struct run *r)
 {
@@ -469,7 +449,8 @@ fetch_policy(struct run *r)
 		    STATE_CRITICAL;
 		return;
 	}
-	problem = policy_chain_problem(r, http_fetch_peer_chain(r->fetch), why, sizeof(why));
+	problem = tp_chain_web_problem(http_fetch_peer_chain(r->fetch),
+	    tp_client_trust(r->client), r->policy_host, r->now, why, sizeof(why));
 	body = http_fetch_body(r->fetch, &len);
 	if (problem != NULL)
 		snprintf(r->policy_error, sizeof(r->policy_error), "the policy host %s fails "

@@ -122,37 +122,6 @@ failed(struct ari_answer *a, const char *fmt, const char *detail)
 	snprintf(a->why, sizeof(a->why), fmt, a->url, detail);
 }
 
-/* An https renewalInfo server must be who it says, as the CA's own clients require. */
-static const char *
-peer_problem(const struct tp_trust *given, const struct http_fetch *f, const char *host,
-    time_t now, char *buf, size_t size)
-{
-	const struct tp_chain *chain = http_fetch_peer_chain(f);
-	struct tp_trust *own = NULL;
-	const struct tp_trust *trust = given;
-	struct tp_chain_check *cc = NULL;
-	const char *problem = NULL;
-
-	if (chain == NULL || tp_chain_count(chain) == 0)
-		return "it sent no certificate";
-	if (trust == NULL && (trust = own = tp_trust_load(NULL, buf, size)) == NULL)
-		return buf;
-	cc = tp_chain_check_new(chain, trust);
-	if (cc == NULL || !tp_chain_check_verified(cc))
-		problem = cc ? tp_chain_check_error(cc) : "out of memory verifying its chain";
-	else if (!tp_cert_matches_name(tp_chain_cert(chain, 0), host))
-		problem = "its certificate does not cover its name";
-	else if (tp_cert_not_after(tp_chain_cert(chain, 0)) < now)
-		problem = "its certificate has expired";
-	if (problem != NULL) {
-		snprintf(buf, size, "its certificate is not trusted: %s", problem);
-		problem = buf;
-	}
-	tp_chain_check_free(cc);
-	tp_trust_free(own);
-	return problem;
-}
-
 void
 ari_fetch(const struct tp_trust *trust, struct ari_answer *a, time_t now, int64_t deadline_ms)
 {
@@ -178,9 +147,11 @@ ari_fetch(const struct tp_trust *trust, struct ari_answer *a, time_t now, int64_
 		    http_fetch_error(f));
 	} else if (strncmp(a->url, "https:", 6) == 0 &&
 	    http_url_parse(a->url, &u, buf, sizeof(buf)) == 0 &&
-	    (problem = peer_problem(trust, f, u.host, now, buf, sizeof(buf))) != NULL) {
-		failed(a, "the CA's renewal information server (%s) is not to be believed: %s",
-		    problem);
+	    (problem = tp_chain_web_problem(http_fetch_peer_chain(f), trust, u.host, now,
+	    buf, sizeof(buf))) != NULL) {
+		/* an https renewalInfo server must be who it says, as the CA's clients require */
+		failed(a, "the CA's renewal information server (%s) is not to be believed: its "
+		    "certificate is not trusted: %s", problem);
 	} else if (http_fetch_status(f) != 200) {
 		snprintf(status, sizeof(status), "%ld", http_fetch_status(f));
 		failed(a, "the CA's renewal information (%s) answered HTTP %s, not 200", status);

@@ -210,6 +210,15 @@ void tp_chain_check_free(struct tp_chain_check *cc);
 bool tp_chain_check_verified(const struct tp_chain_check *cc);
 /* Why verification failed, as a sentence; NULL when it succeeded. */
 const char *tp_chain_check_error(const struct tp_chain_check *cc);
+/*
+ * Why a web client verifying CHAIN against TRUST (NULL: the system store)
+ * for HOST at NOW would refuse it: the verification error, "the
+ * certificate does not cover 'HOST'" or "the certificate has expired", in
+ * BUF; NULL when it would accept it. For servers a check only talks to
+ * (an MTA-STS policy host, a CA's renewalInfo), not the ones it judges.
+ */
+const char *tp_chain_web_problem(const struct tp_chain *chain, const struct tp_trust *trust,
+    const char *host, time_t now, char *buf, size_t size);
 /* The DN of an issuer neither sent nor trusted, or NULL. */
 const char *tp_chain_check_missing_issuer(const struct tp_chain_check *cc);
 /* The chain built to a trust anchor (empty when verification failed). */

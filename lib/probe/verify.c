@@ -274,6 +274,34 @@ tp_chain_check_free(struct tp_chain_check *cc)
 	free(cc);
 }
 
+const char *
+tp_chain_web_problem(const struct tp_chain *chain, const struct tp_trust *trust,
+    const char *host, time_t now, char *buf, size_t size)
+{
+	struct tp_trust *own = NULL;
+	struct tp_chain_check *cc = NULL;
+	const char *problem = NULL;
+
+	if (chain == NULL || tp_chain_count(chain) == 0)
+		problem = "no certificate was sent";
+	else if (trust == NULL && (trust = own = tp_trust_load(NULL, buf, size)) == NULL)
+		problem = buf;		/* the system store's own sentence */
+	else if ((cc = tp_chain_check_new(chain, trust)) == NULL)
+		problem = "out of memory verifying the chain";
+	else if (!tp_chain_check_verified(cc))
+		problem = tp_chain_check_error(cc);
+	else if (!tp_cert_matches_name(tp_chain_cert(chain, 0), host)) {
+		snprintf(buf, size, "the certificate does not cover '%s'", host);
+		problem = buf;
+	} else if (tp_cert_not_after(tp_chain_cert(chain, 0)) < now)
+		problem = "the certificate has expired";
+	if (problem != NULL && problem != buf)
+		snprintf(buf, size, "%s", problem);	/* before cc, which may hold it, is freed */
+	tp_chain_check_free(cc);
+	tp_trust_free(own);
+	return problem != NULL ? buf : NULL;
+}
+
 /* --- judgements shared ------------------------------------------------------ */
 
 struct check_entry {

@@ -886,12 +886,16 @@ add_output(struct check *c, const struct run *r)
 
 		check_fact_item(c);
 		check_fact_str(c, "source", s->label);
-		if (s->key_type != TP_KEY_ANY) {
+		if (s->address != NULL)
+			check_fact_str(c, "address", s->address);
+		if (s->key_type != TP_KEY_ANY)
 			check_fact_str(c, "key_type", tp_key_type_name(s->key_type));
+		/* a live source that served nothing says why (an address unreachable, ...) */
+		if (s->probe != NULL) {
 			check_fact_bool(c, "served", s->sent != NULL);
 			if (s->outcome != KEY_TYPE_ASKED)
 				check_fact_str(c, "error", key_type_absent_text(s->key_type));
-			else if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
+			else if (tp_probe_failure(s->probe) != TP_FAIL_NONE)
 				check_fact_str(c, "error", tp_probe_error(s->probe));
 		}
 		if (s->cc != NULL)

@@ -656,8 +656,9 @@ mx_address_problem(const struct run *r, const struct tp_mx_target *t, size_t i,
 	*state = mx_failure_state(r);
 	if (i >= r->mx.started) {
 		*state = r->opts->common.timeout_state;
-		snprintf(buf, size, "not checked: the time ran out before its turn (%zu "
-		    "addresses probed of -t %g s)", r->mx.started, r->opts->common.timeout_seconds);
+		snprintf(buf, size, "not checked: the time ran out before its turn (%zu of %zu "
+		    "MX addresses were probed within -t %g s)", r->mx.started, r->mx.n,
+		    r->opts->common.timeout_seconds);
 	} else if (tp_probe_failure(p) != TP_FAIL_NONE)
 		snprintf(buf, size, "%s", tp_probe_error(p));
 	else if (leaf == NULL)

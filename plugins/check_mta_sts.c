@@ -132,8 +132,9 @@ print_help(void)
 	    "_mta-sts TXT record, the policy at https://mta-sts.DOMAIN/.well-known/\n"
 	    "mta-sts.txt (verified, no redirects, parsed strictly), every MX covered by\n"
 	    "the policy and offering STARTTLS with a valid certificate for its name at\n"
-	    "each of its IPv4 and IPv6 addresses (the first 16, each named when it\n"
-	    "fails), and the TLS-RPT record (RFC 8460) that reports failures.\n\n");
+	    "each of its IPv4 and IPv6 addresses (the first 16; of an MX with several,\n"
+	    "the address that fails is named), and the TLS-RPT record (RFC 8460) that\n"
+	    "reports failures.\n\n");
 	printf("Usage: check_mta_sts -D DOMAIN [options]\n\n");
 	printf("Options:\n"
 	    " -D, --domain=DOMAIN     the mail domain (required)\n"

@@ -659,15 +659,25 @@ check_ports_agree_for(struct check *c, struct run *r, enum tp_key_type t)
 	size_t served = 0;
 	bool same = true;
 
-	for (size_t i = 0; i < r->count; i++) {
-		const struct source *s = &r->sources[i];
+	/*
+	 * The newest among the chains a client accepts (they verify): a node
+	 * serving a fresh self-signed placeholder must not make every healthy
+	 * one "older" (as check_mail_tls --all-addresses judges). Only when
+	 * none verifies are all compared.
+	 */
+	for (int pass = 0; pass < 2 && newest == NULL; pass++)
+		for (size_t i = 0; i < r->count; i++) {
+			const struct source *s = &r->sources[i];
 
-		if (s->probe == NULL || leaf(s) == NULL || s->key_type != t)
-			continue;
-		served++;
-		if (newest == NULL || tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
-			newest = s;
-	}
+			if (s->probe == NULL || leaf(s) == NULL || s->key_type != t)
+				continue;
+			served += pass == 0;
+			if (pass == 0 && (s->cc == NULL || !tp_chain_check_verified(s->cc)))
+				continue;
+			if (newest == NULL ||
+			    tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
+				newest = s;
+		}
 	if (served < 2)
 		return;
 	for (size_t i = 0; i < r->count; i++) {
@@ -678,6 +688,9 @@ check_ports_agree_for(struct check *c, struct run *r, enum tp_key_type t)
 		    strcmp(tp_cert_sha256(leaf(s)), tp_cert_sha256(leaf(newest))) == 0)
 			continue;
 		same = false;
+		/* newer than every accepted one, and not accepted: its own lines say why */
+		if (tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
+			continue;
 		s->older = true;
 		cert_format_day(tp_cert_not_before(leaf(s)), old_day, sizeof(old_day));
 		cert_format_day(tp_cert_not_before(leaf(newest)), new_day, sizeof(new_day));

@@ -209,6 +209,12 @@ run_plugin check_cert_chain -H pool.example.test -4 "${CC[@]}" --output json
 tap_is "$(jq -r '[.facts.sources[] | "\(.address) older \(.older) served \(.served)"] | join(", ")' <<<"$OUT")" \
     "127.0.0.1 older true served true, 127.0.0.2 older false served true, 127.0.0.3 older true served true, 127.0.0.4 older false served false" \
     "... JSON: each address's source says whether it serves an older certificate"
+expect "cert_chain_one_node_serves_a_fresh_placeholder: that node CRITICAL, the good one not 'older'" \
+    check_cert_chain CRITICAL \
+    "^CERT_CHAIN CRITICAL - placeholder\.example\.test: 127\.0\.0\.5 $PF_SMTP/smtp: " \
+    -H placeholder.example.test "${CC[@]}"
+tap_unlike "$OUT" "127\.0\.0\.2 $PF_SMTP/smtp serves an older certificate" \
+    "... the node with the valid chain is not told to reload (was: older than the placeholder)"
 if [ "$IPV6" = 1 ]; then
 	expect "cert_chain_two_addresses_agree: OK, worded as check_mail_tls" check_cert_chain OK \
 	    "^CERT_CHAIN OK - good\.example\.test: all 2 addresses serve the same complete chain for mail\.example\.test, [0-9]+ days left at the least \|" \

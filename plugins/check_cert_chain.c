@@ -69,6 +69,9 @@ struct source {
 	const struct tp_chain_check *cc;
 	struct tp_chain_check *own_cc;	/* file sources: ours to free */
 	struct ari_answer ari;		/* --ari: the CA's renewal window for the leaf */
+	enum check_state own_state;	/* its own lines' worst, before the sources are compared */
+	const char *own_text;		/* ... the first line of that state, or NULL */
+	bool older;			/* serves an older certificate than another source */
 };
 
 struct run {
@@ -650,31 +653,45 @@ compare_with_disk(struct check *c, const struct run *r, const char *path)
 
 /* The ports serving key type T (TP_KEY_ANY: all) against each other. */
 static void
-check_ports_agree_for(struct check *c, const struct run *r, enum tp_key_type t)
+check_ports_agree_for(struct check *c, struct run *r, enum tp_key_type t)
 {
 	const struct source *newest = NULL;
 	size_t served = 0;
 	bool same = true;
 
-	for (size_t i = 0; i < r->count; i++) {
-		const struct source *s = &r->sources[i];
+	/*
+	 * The newest among the chains a client accepts (they verify): a node
+	 * serving a fresh self-signed placeholder must not make every healthy
+	 * one "older" (as check_mail_tls --all-addresses judges). Only when
+	 * none verifies are all compared.
+	 */
+	for (int pass = 0; pass < 2 && newest == NULL; pass++)
+		for (size_t i = 0; i < r->count; i++) {
+			const struct source *s = &r->sources[i];
 
-		if (s->probe == NULL || leaf(s) == NULL || s->key_type != t)
-			continue;
-		served++;
-		if (newest == NULL || tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
-			newest = s;
-	}
+			if (s->probe == NULL || leaf(s) == NULL || s->key_type != t)
+				continue;
+			served += pass == 0;
+			if (pass == 0 && (s->cc == NULL || !tp_chain_check_verified(s->cc)))
+				continue;
+			if (newest == NULL ||
+			    tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
+				newest = s;
+		}
 	if (served < 2)
 		return;
 	for (size_t i = 0; i < r->count; i++) {
-		const struct source *s = &r->sources[i];
+		struct source *s = &r->sources[i];
 		char old_day[16], new_day[16];
 
 		if (s->probe == NULL || leaf(s) == NULL || s->key_type != t ||
 		    strcmp(tp_cert_sha256(leaf(s)), tp_cert_sha256(leaf(newest))) == 0)
 			continue;
 		same = false;
+		/* newer than every accepted one, and not accepted: its own lines say why */
+		if (tp_cert_not_before(leaf(s)) > tp_cert_not_before(leaf(newest)))
+			continue;
+		s->older = true;
 		cert_format_day(tp_cert_not_before(leaf(s)), old_day, sizeof(old_day));
 		cert_format_day(tp_cert_not_before(leaf(newest)), new_day, sizeof(new_day));
 		check_add(c, STATE_CRITICAL, "%s serves an older certificate (issued %s) than "
@@ -688,7 +705,7 @@ check_ports_agree_for(struct check *c, const struct run *r, enum tp_key_type t)
 
 /* Ports compare like with like: an RSA leaf never equals an ECDSA one. */
 static void
-check_ports_agree(struct check *c, const struct run *r)
+check_ports_agree(struct check *c, struct run *r)
 {
 	const struct key_type_opts *k = &r->opts->key_types;
 
@@ -886,12 +903,17 @@ add_output(struct check *c, const struct run *r)
 
 		check_fact_item(c);
 		check_fact_str(c, "source", s->label);
-		if (s->key_type != TP_KEY_ANY) {
+		if (s->address != NULL)
+			check_fact_str(c, "address", s->address);
+		if (s->key_type != TP_KEY_ANY)
 			check_fact_str(c, "key_type", tp_key_type_name(s->key_type));
+		/* a live source that served nothing says why (an address unreachable, ...) */
+		if (s->probe != NULL) {
 			check_fact_bool(c, "served", s->sent != NULL);
+			check_fact_bool(c, "older", s->older);
 			if (s->outcome != KEY_TYPE_ASKED)
 				check_fact_str(c, "error", key_type_absent_text(s->key_type));
-			else if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
+			else if (tp_probe_failure(s->probe) != TP_FAIL_NONE)
 				check_fact_str(c, "error", tp_probe_error(s->probe));
 		}
 		if (s->cc != NULL)
@@ -972,13 +994,102 @@ live_name(const char *path)
 	return path;
 }
 
+/* Nothing answered at S's address: refused, no route, no answer to connect. */
+static bool
+unreachable(const struct source *s)
+{
+	enum tp_failure why = s->probe ? tp_probe_failure(s->probe) : TP_FAIL_NONE;
+
+	return s->probe != NULL && s->outcome == KEY_TYPE_ASKED &&
+	    tp_probe_phase(s->probe) <= TP_PHASE_CONNECT && (why == TP_FAIL_REFUSED ||
+	    why == TP_FAIL_UNREACHABLE || why == TP_FAIL_TIMEOUT || why == TP_FAIL_RESOLVE);
+}
+
+/* --all-addresses: what is known of address A, from its sources (its ports and key types). */
+struct address_verdict {
+	bool older, unreachable;
+	enum check_state own_state;	/* its sources' worst own line, and that line */
+	const char *own_text;
+};
+
+static struct address_verdict
+address_verdict(const struct run *r, size_t a)
+{
+	struct address_verdict v = { .own_state = STATE_OK };
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct source *s = &r->sources[i];
+
+		if (s->address != r->addresses[a])
+			continue;
+		v.older |= s->older;
+		v.unreachable |= unreachable(s);
+		if (s->own_state != v.own_state &&
+		    check_state_worst(s->own_state, v.own_state) == s->own_state) {
+			v.own_state = s->own_state;
+			v.own_text = s->own_text;
+		}
+	}
+	return v;
+}
+
+/*
+ * Line one of --all-addresses as check_mail_tls words it: "2 of 4
+ * addresses serve an older certificate: A, B", those that cannot be
+ * reached, then each address's worst line of its own, worst first; into
+ * TEXT.  False when no address has anything wrong.
+ */
+static bool
+address_problems(const struct run *r, char *text, size_t size)
+{
+	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
+	struct address_verdict v[TP_ADDRESSES_MAX];
+	size_t n = r->address_count, len;
+
+	text[0] = '\0';
+	for (size_t a = 0; a < n; a++)
+		v[a] = address_verdict(r, a);
+	for (int older = 1; older >= 0; older--) {
+		size_t count = 0, k = 0;
+
+		for (size_t a = 0; a < n; a++)
+			count += older ? v[a].older : (v[a].unreachable && !v[a].older);
+		if (count == 0)
+			continue;
+		len = strlen(text);
+		len += (size_t)snprintf(text + len, size - len, "%s%zu of %zu addresses %s: ",
+		    len ? "; " : "", count, n, older ? (count == 1 ? "serves an older "
+		    "certificate" : "serve an older certificate") : "cannot be reached");
+		for (size_t a = 0; a < n && len < size; a++)
+			if (older ? v[a].older : (v[a].unreachable && !v[a].older))
+				len += (size_t)snprintf(text + len, size - len, "%s%s", k++ ? ", " :
+				    "", r->addresses[a]);
+	}
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (size_t a = 0; a < n; a++) {
+			len = strlen(text);
+			if (v[a].unreachable || v[a].own_state != order[o] || v[a].own_text == NULL ||
+			    len + 1 >= size)
+				continue;
+			snprintf(text + len, size - len, "%s%s", len ? "; " : "", v[a].own_text);
+		}
+	return text[0] != '\0';
+}
+
 static void
 summarize(struct check *c, const struct run *r)
 {
 	const struct source *s = &r->sources[0];
 	const char *what = r->opts->endpoint.host ? r->opts->endpoint.host :
 	    r->opts->live_dir ? live_name(r->opts->live_dir) : s->label;
+	char text[1200];
+	size_t n = r->address_count;
 
+	if (r->opts->all_addresses && r->count > 0 && check_state(c) != STATE_OK &&
+	    address_problems(r, text, sizeof(text))) {
+		check_summary(c, "%s: %s", what, text);
+		return;
+	}
 	if (check_state(c) == STATE_OK && r->opts->key_types.count > 0) {
 		summarize_key_types(c, r, what);
 		return;
@@ -987,7 +1098,13 @@ summarize(struct check *c, const struct run *r)
 		check_summary_prefix(c, "%s", what);
 		return;
 	}
-	if (r->count > 1)
+	if (r->opts->all_addresses)
+		check_summary(c, "%s: %s %zu address%s serve%s the same complete chain%s for %s, "
+		    "%.0f days left at the least", what, n == 1 ? "the" : "all", n,
+		    n == 1 ? "" : "es", n == 1 ? "s" : "", r->opts->port_count > 1 ?
+		    " on every port" : "", cert_label(leaf(s)),
+		    chain_min_days(held_chain(s), r->now));
+	else if (r->count > 1)
 		check_summary(c, "%s: %zu endpoints serve the same complete chain for %s, "
 		    "%.0f days left at the least", what, r->count, cert_label(leaf(s)),
 		    chain_min_days(held_chain(s), r->now));
@@ -1107,7 +1224,7 @@ judge(struct check *c, struct run *r)
 	for (size_t i = 0; i < r->count; i++) {
 		const struct source *s = &r->sources[i];
 		const char *w = "";	/* the group names the source */
-		size_t groups;
+		size_t groups, mark;
 
 		set_where(r, i);
 		if (s->outcome != KEY_TYPE_ASKED) {
@@ -1120,12 +1237,14 @@ judge(struct check *c, struct run *r)
 			continue;
 		}
 		groups = open_groups(c, r, s, true, false);
+		mark = check_mark(c);
 		if (s->probe != NULL && tp_probe_failure(s->probe) != TP_FAIL_NONE)
 			check_add(c, (enum check_state)endpoint_failure_state(s->probe,
 			    o->common.timeout_state), "%s%s", w, tp_probe_error(s->probe));
 		else if (!key_type_mismatch(c, s->key_type, leaf(s), w))
 			for (size_t k = 0; k < sizeof(chain_checks) / sizeof(chain_checks[0]); k++)
 				chain_checks[k](c, r, s, w);
+		r->sources[i].own_state = check_state_since(c, mark, &r->sources[i].own_text);
 		close_groups(c, groups);
 	}
 	if (o->key_types.all && absent == r->count && r->count > 0)

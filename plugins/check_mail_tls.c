@@ -25,12 +25,13 @@
 #include "endpoint_opts.h"
 #include "key_type_opts.h"
 #include "mx.h"
+#include "mx_probe.h"
 #include "plugin_opts.h"
 #include "tlsprobe.h"
 
 #define PREFIX "MAIL_TLS"
 #define MATCH_MAX 16
-/* Probes in flight at once: --mx may have 16 MX of 16 addresses, 2 key types each. */
+/* Probes in flight at once (--mx: TP_MX_PROBES_WINDOW). */
 #define WINDOW_MAX 32
 
 struct options {
@@ -1087,25 +1088,15 @@ evaluate_addresses(struct check *c, struct facts *f, size_t n, size_t nt,
 
 /* --- --mx ------------------------------------------------------------------- */
 
-/* One MX host of --mx: its addresses' probes are F[first .. first + count * NT - 1]. */
-struct mx_host {
-	char host[256];
-	unsigned preference;
-	bool implicit;			/* no MX record: the domain itself (RFC 5321 5.1) */
-	struct tp_addresses addrs;
-	char error[512];		/* no address: why */
-	size_t first;
-	struct dane_lookup dane;	/* --dane: this MX's TLSA records */
-	bool dane_ok;			/* ... looked up (else ERROR says why) */
-};
-
+/*
+ * --mx: the MX, their addresses and probes (lib/probe/mx_probe.c, shared with
+ * check_mta_sts; MX M's probes are F[first .. first + addrs.count * NT - 1])
+ * and, with --dane, each MX's TLSA records.
+ */
 struct mx_run {
-	enum tp_mx_outcome outcome;
-	char error[512];		/* the lookup failed */
-	enum check_state error_state;
-	struct tp_mx_list list;
-	struct mx_host hosts[TP_MX_MAX];
-	size_t count;
+	struct tp_mx_probes probes;
+	struct dane_lookup dane[TP_MX_MAX];
+	bool dane_ok[TP_MX_MAX];	/* DANE[M] looked up (else a line says why) */
 };
 
 /*
@@ -1121,14 +1112,14 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 	size_t bad = 0, addresses = 0;
 
 	check_fact_str(c, "domain", o->mx);
-	if (mx->list.skipped > 0)
+	if (mx->probes.list.skipped > 0)
 		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
-		    "this check looks at %d", mx->list.skipped, TP_MX_MAX);
+		    "this check looks at %d", mx->probes.list.skipped, TP_MX_MAX);
 	check_fact_list(c, "mx");
-	for (size_t m = 0; m < mx->count; m++) {
-		struct mx_host *h = &mx->hosts[m];
+	for (size_t m = 0; m < mx->probes.count; m++) {
+		const struct tp_mx_target *h = &mx->probes.mx[m];
 		struct address_verdict v[TP_ADDRESSES_MAX] = { { 0 } };
-		const struct dane_lookup *dane = o->dane && h->dane_ok ? &h->dane : NULL;
+		const struct dane_lookup *dane = o->dane && mx->dane_ok[m] ? &mx->dane[m] : NULL;
 		size_t len = strlen(text);
 		bool problem;
 
@@ -1161,12 +1152,13 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 	}
 	check_fact_end(c);
 	if (bad > 0)
-		check_summary(c, "%s: %zu of %zu MX fail%s: %s", o->mx, bad, mx->count,
+		check_summary(c, "%s: %zu of %zu MX fail%s: %s", o->mx, bad, mx->probes.count,
 		    bad == 1 ? "s" : "", text);
 	else if (check_state(c) == STATE_OK)
 		check_summary(c, "%s: %zu MX (%s%s), %zu address%s, each serving a valid "
-		    "certificate for its name over STARTTLS", o->mx, mx->count, mx->hosts[0].host,
-		    mx->count > 1 ? " and more" : "", addresses, addresses == 1 ? "" : "es");
+		    "certificate for its name over STARTTLS", o->mx, mx->probes.count,
+		    mx->probes.mx[0].host, mx->probes.count > 1 ? " and more" : "", addresses,
+		    addresses == 1 ? "" : "es");
 	else
 		check_summary_prefix(c, "%s", o->mx);
 }
@@ -1175,13 +1167,11 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 static const struct dane_lookup *
 mx_dane_of(const struct options *o, const struct mx_run *mx, size_t i)
 {
-	for (size_t m = 0; o->dane && m < mx->count; m++) {
-		const struct mx_host *h = &mx->hosts[m];
+	size_t a;
+	const struct tp_mx_target *t = tp_mx_probes_target(&mx->probes, i, &a);
+	size_t m = t != NULL ? (size_t)(t - mx->probes.mx) : 0;
 
-		if (i >= h->first && i < h->first + h->addrs.count * o->key_types.count)
-			return h->dane_ok ? &h->dane : NULL;
-	}
-	return NULL;
+	return o->dane && t != NULL && mx->dane_ok[m] ? &mx->dane[m] : NULL;
 }
 
 /*
@@ -1202,12 +1192,11 @@ find_mx(struct check *c, const struct options *o, struct mx_run *mx, int64_t dea
 		check_add(c, STATE_UNKNOWN, "%s", err);
 		return false;
 	}
-	mx->outcome = tp_mx_lookup(resolver, o->mx, tp_ms_left(dns_deadline), &mx->list, err,
-	    sizeof(err));
-	switch (mx->outcome) {
+	tp_mx_probes_find(&mx->probes, resolver, o->mx, true, e->family, dns_deadline, 0);
+	switch (mx->probes.outcome) {
 	case TP_MX_FAILED:
 		check_add(c, tp_resolver_unusable(resolver) ? STATE_UNKNOWN : STATE_CRITICAL,
-		    "%s", err);
+		    "%s", mx->probes.error);
 		break;
 	case TP_MX_NULL:
 		check_add(c, STATE_CRITICAL, "%s has a null MX (RFC 7505): it accepts no mail, "
@@ -1216,59 +1205,47 @@ find_mx(struct check *c, const struct options *o, struct mx_run *mx, int64_t dea
 	case TP_MX_UNUSABLE:
 		check_add(c, STATE_CRITICAL, "none of the %zu MX records of %s names a host "
 		    "name (labels of letters, digits, '-' and '_'): mail has nowhere to go",
-		    mx->list.unusable, o->mx);
+		    mx->probes.list.unusable, o->mx);
 		break;
 	case TP_MX_NONE:
-		mx->count = 1;
-		snprintf(mx->hosts[0].host, sizeof(mx->hosts[0].host), "%s", o->mx);
-		mx->hosts[0].implicit = true;
 		break;
 	case TP_MX_FOUND:
-		mx->count = mx->list.count;
-		for (size_t m = 0; m < mx->count; m++) {
-			snprintf(mx->hosts[m].host, sizeof(mx->hosts[m].host), "%s",
-			    mx->list.hosts[m].host);
-			mx->hosts[m].preference = mx->list.hosts[m].preference;
-		}
-		if (mx->list.unusable > 0)
+		if (mx->probes.list.unusable > 0)
 			check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name "
-			    "and %s not checked", mx->list.unusable, mx->list.unusable == 1 ?
-			    "" : "s", o->mx, mx->list.unusable == 1 ? "s" : "",
-			    mx->list.unusable == 1 ? "was" : "were");
+			    "and %s not checked", mx->probes.list.unusable,
+			    mx->probes.list.unusable == 1 ? "" : "s", o->mx,
+			    mx->probes.list.unusable == 1 ? "s" : "",
+			    mx->probes.list.unusable == 1 ? "was" : "were");
 		break;
 	}
-	for (size_t m = 0; m < mx->count; m++) {
-		struct mx_host *h = &mx->hosts[m];
+	for (size_t m = 0; m < mx->probes.count; m++) {
+		struct tp_mx_target *h = &mx->probes.mx[m];
 
-		if (tp_addresses_lookup(resolver, h->host, e->family, dns_deadline, &h->addrs,
-		    h->error, sizeof(h->error)) < 0) {
-			h->addrs.count = 0;
-			if (h->implicit)
-				snprintf(h->error, sizeof(h->error), "%s has neither an MX record "
-				    "nor an address: mail to it bounces", o->mx);
-		} else if (h->addrs.more > 0) {
+		if (h->addrs.count == 0 && h->implicit)
+			snprintf(h->error, sizeof(h->error), "%s has neither an MX record nor an "
+			    "address: mail to it bounces", o->mx);
+		else if (h->addrs.more > 0)
 			check_add(c, STATE_WARNING, "MX %s has %zu more addresses than the %d "
 			    "probed (the first in numeric order): check the others by address",
 			    h->host, h->addrs.more, TP_ADDRESSES_MAX);
-		}
 		if (o->dane && h->addrs.count > 0) {
 			struct tp_config *cfg = endpoint_opts_config(e, e->port, e->proto,
 			    o->common.timeout_seconds, err, sizeof(err));
-			int rc = cfg == NULL ? -1 : dane_prepare(&h->dane, o->resolver,
+			int rc = cfg == NULL ? -1 : dane_prepare(&mx->dane[m], o->resolver,
 			    o->trust_anchor, h->host, e->port, e->family, dns_deadline, cfg, err,
 			    sizeof(err));
 
 			tp_config_free(cfg);
-			h->dane_ok = rc == 0;
+			mx->dane_ok[m] = rc == 0;
 			if (rc < 0)
 				check_add(c, rc == -1 ? STATE_UNKNOWN : STATE_CRITICAL, "MX %s: %s",
 				    h->host, err);
 		}
 	}
 	tp_resolver_free(resolver);
-	if (mx->count == 0)
+	if (mx->probes.count == 0)
 		check_summary_prefix(c, "%s", o->mx);
-	return mx->count > 0;
+	return mx->probes.count > 0;
 }
 
 /*
@@ -1377,6 +1354,31 @@ judge_key_types(const struct options *o, const struct tp_client *client, struct 
 	tp_config_free(confirm);
 }
 
+/* What mx_probe_config() needs to set up the probes of --mx. */
+struct mx_setup {
+	const struct options *opts;
+	struct facts *f;		/* one per probe, in the probes' order */
+	const struct mx_run *mx;
+	time_t now;
+};
+
+/* lib/probe/mx_probe.c's tp_mx_config_fn: probe I's configuration and facts, DANE per MX. */
+static struct tp_config *
+mx_probe_config(void *arg, const struct tp_mx_target *t, const char *address, size_t slot,
+    size_t i, char *err, size_t errlen)
+{
+	const struct mx_setup *s = arg;
+	const struct dane_lookup *d = mx_dane_of(s->opts, s->mx, i);
+	struct tp_config *cfg = setup_probe(s->opts, &s->f[i], slot, address, t->host, s->now,
+	    err, errlen);
+
+	if (cfg != NULL && d != NULL && dane_configure(d, cfg, err, errlen) < 0) {
+		tp_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 /*
  * --all-addresses: every address of -H into ADDRS, through the resolver
  * of --dane (DANE set up in DANE too) or of --resolver, else the
@@ -1455,10 +1457,8 @@ run(const struct options *o, struct check *c)
 			return rc;
 		}
 		na = 0;
-		for (size_t m = 0; m < mx->count; m++) {
-			mx->hosts[m].first = na * nt;
-			na += mx->hosts[m].addrs.count;
-		}
+		for (size_t m = 0; m < mx->probes.count; m++)
+			na += mx->probes.mx[m].addrs.count;
 	} else if (o->all_addresses) {
 		if (!find_addresses(c, o, &dane, &addrs, deadline)) {
 			dane_lookup_free(&dane);
@@ -1467,36 +1467,44 @@ run(const struct options *o, struct check *c)
 		na = addrs.count;
 	}
 	n = na * nt;
-	cfgs = calloc(n, sizeof(*cfgs));
-	probes = calloc(n, sizeof(*probes));
 	f = calloc(n, sizeof(*f));
 	client = tp_client_new(e->rootcert);
-	ready = client != NULL && (n == 0 || (cfgs != NULL && probes != NULL && f != NULL));
-	for (size_t i = 0; i < n && ready; i++) {
-		const char *address = o->all_addresses ? addrs.addr[i / nt] : NULL, *name = NULL;
+	if (mx != NULL) {
+		struct mx_setup setup = { o, f, mx, now };
+
+		ready = client != NULL && (n == 0 || f != NULL);
+		if (ready && tp_mx_probes_prepare(&mx->probes, nt, mx_probe_config, &setup, err,
+		    sizeof(err)) < 0) {
+			rc = check_usage_error(PREFIX, err);
+			goto out;
+		}
+		cfgs = mx->probes.cfgs;
+		probes = mx->probes.probes;
+	} else {
+		cfgs = calloc(n, sizeof(*cfgs));
+		probes = calloc(n, sizeof(*probes));
+		ready = client != NULL && cfgs != NULL && probes != NULL && f != NULL;
+	}
+	for (size_t i = 0; i < n && ready && mx == NULL; i++) {
+		const char *address = o->all_addresses ? addrs.addr[i / nt] : NULL;
 		const struct dane_lookup *d = o->dane && o->all_addresses ? &dane : NULL;
 
-		for (size_t m = 0; mx != NULL && m < mx->count; m++)
-			if (i >= mx->hosts[m].first && i < mx->hosts[m].first +
-			    mx->hosts[m].addrs.count * nt) {
-				name = mx->hosts[m].host;
-				address = mx->hosts[m].addrs.addr[(i - mx->hosts[m].first) / nt];
-				d = o->dane && mx->hosts[m].dane_ok ? &mx->hosts[m].dane : NULL;
-			}
-		cfgs[i] = setup_probe(o, &f[i], i % nt, address, name, now, err, sizeof(err));
+		cfgs[i] = setup_probe(o, &f[i], i % nt, address, NULL, now, err, sizeof(err));
 		if (cfgs[i] == NULL) {
 			rc = check_usage_error(PREFIX, err);
 			goto out;
 		}
 		if (d != NULL && (dane_configure(d, cfgs[i], err, sizeof(err)) < 0 ||
-		    tp_config_set_host(cfgs[i], address) < 0 ||
-		    (name != NULL && tp_config_set_sni(cfgs[i], name) < 0))) {
+		    tp_config_set_host(cfgs[i], address) < 0)) {
 			rc = check_usage_error(PREFIX, err);
 			goto out;
 		}
+		ready = (probes[i] = tp_probe_new()) != NULL;
+	}
+	for (size_t i = 0; i < n && ready; i++) {
 		f[i].deadline_ms = deadline;
 		f[i].trust = tp_client_trust(client);
-		ready = (f[i].probe = probes[i] = tp_probe_new()) != NULL;
+		f[i].probe = probes[i];
 	}
 	if (!ready)
 		check_add(c, STATE_UNKNOWN, "out of memory");
@@ -1505,9 +1513,11 @@ run(const struct options *o, struct check *c)
 		const struct dane_lookup *d = o->dane ? &dane : NULL;
 
 		/* -t counts from the start: the client's set-up and DNS took some of it. */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n && mx == NULL; i++)
 			tp_config_set_timeout_ms(cfgs[i], (unsigned)tp_ms_left(deadline));
-		if (n == 1)
+		if (mx != NULL)
+			tp_mx_probes_run(&mx->probes, client, deadline);
+		else if (n == 1)
 			(void)tp_probe_run(probes[0], client, cfgs[0]);
 		else if (n > 1)
 			(void)tp_client_run_window(client, probes,
@@ -1533,15 +1543,19 @@ run(const struct options *o, struct check *c)
 	rc = check_finish(c, o->common.output, stdout);
 out:
 	dane_lookup_free(&dane);
-	for (size_t m = 0; mx != NULL && m < mx->count; m++)
-		dane_lookup_free(&mx->hosts[m].dane);
+	for (size_t m = 0; mx != NULL && m < mx->probes.count; m++)
+		dane_lookup_free(&mx->dane[m]);
+	if (mx != NULL)
+		tp_mx_probes_free(&mx->probes);
 	free(mx);
-	for (size_t i = 0; i < n && probes != NULL && cfgs != NULL; i++) {
+	for (size_t i = 0; i < n && mx == NULL && probes != NULL && cfgs != NULL; i++) {
 		tp_probe_free(probes[i]);
 		tp_config_free(cfgs[i]);
 	}
-	free(probes);
-	free(cfgs);
+	if (mx == NULL) {
+		free(probes);
+		free(cfgs);
+	}
 	free(f);
 	tp_client_free(client);
 	return rc;

@@ -2,9 +2,10 @@
  * check_mta_sts - will MTA-STS senders (RFC 8461) deliver to this domain?
  * Reads the _mta-sts TXT record, fetches the policy over HTTPS with full
  * verification (no redirects), parses it strictly, then checks every MX:
- * covered by a policy pattern, and STARTTLS with a chain valid for its
- * name, all MX at once under the one -t.  Also the TLS-RPT record, so that
- * failures get reported to the owner.
+ * covered by a policy pattern, and at every address STARTTLS with a chain
+ * valid for its name, all at once under the one -t (lib/probe/mx_probe.c, as
+ * check_mail_tls --mx).  Also the TLS-RPT record, so that failures get
+ * reported to the owner.
  *
  * Flow: options -> DNS, policy, MX probes -> facts -> table of checks.
  */
@@ -23,6 +24,7 @@
 #include "http_fetch.h"
 #include "mtasts.h"
 #include "mx.h"
+#include "mx_probe.h"
 #include "tlsrpt_record.h"
 #include "plugin_opts.h"
 #include "statefile.h"
@@ -43,17 +45,6 @@ struct options {
 	unsigned https_port;
 	unsigned smtp_port;
 	const char *state_file;
-};
-
-struct mx_target {
-	char host[256];
-	unsigned preference;
-	char address[64];
-	const char *pattern;		/* the policy's mx pattern covering it, or NULL */
-	char error[400];		/* no address, or the probe's failure */
-	bool not_checked;		/* the time ran out before its turn (ERROR says so) */
-	struct tp_config *cfg;
-	struct tp_probe *probe;
 };
 
 /*
@@ -98,12 +89,12 @@ struct run {
 	char policy_error[1024];
 	enum check_state policy_state;	/* of POLICY_ERROR */
 	char policy_sha256[65];
-	struct mx_target mx[MX_MAX];
-	size_t mx_count;
-	size_t mx_skipped;		/* MX beyond MX_MAX, by preference: unchecked */
-	size_t mx_unusable;		/* MX records naming no host name: unchecked */
-	char mx_error[400];
+	struct tp_mx_probes mx;		/* the MX, their addresses and probes (lib/probe/mx_probe.c) */
+	const char *pattern[MX_MAX];	/* the policy's mx pattern covering MX i, or NULL */
+	char mx_error[512];		/* no MX to probe: why */
 	enum check_state mx_state;	/* of MX_ERROR */
+	char probes_error[400];		/* the probes could not be run: why */
+	enum check_state probes_state;	/* of PROBES_ERROR */
 	struct statefile *state;	/* --state-file, open from reading it to writing it */
 	char state_key[256];		/* the domain, lowercased: its record's key */
 	char state_error[4700];		/* --state-file unusable (the path and why), or "" */
@@ -140,8 +131,10 @@ print_help(void)
 	printf("Checks a domain's MTA-STS (RFC 8461) as a sending MTA applies it: the\n"
 	    "_mta-sts TXT record, the policy at https://mta-sts.DOMAIN/.well-known/\n"
 	    "mta-sts.txt (verified, no redirects, parsed strictly), every MX covered by\n"
-	    "the policy and offering STARTTLS with a valid certificate for its name, and\n"
-	    "the TLS-RPT record (RFC 8460) that reports failures.\n\n");
+	    "the policy and offering STARTTLS with a valid certificate for its name at\n"
+	    "each of its IPv4 and IPv6 addresses (the first 16; of an MX with several,\n"
+	    "the address that fails is named), and the TLS-RPT record (RFC 8460) that\n"
+	    "reports failures.\n\n");
 	printf("Usage: check_mta_sts -D DOMAIN [options]\n\n");
 	printf("Options:\n"
 	    " -D, --domain=DOMAIN     the mail domain (required)\n"
@@ -470,24 +463,28 @@ fetch_policy(struct run *r)
 }
 
 /*
- * The domain's MX, most preferred first (lib/probe/mx.c): the first MX_MAX
- * checked and the rest counted, as are records naming no host name.
+ * The domain's MX, most preferred first, and every address of each
+ * (lib/probe/mx_probe.c): the first MX_MAX checked and the rest counted, as are
+ * records naming no host name.  An MX whose addresses the time left no
+ * room to look up says where the time went.
  */
 static void
 gather_mx(struct run *r)
 {
-	struct tp_mx_list list;
-	enum tp_mx_outcome outcome = TP_MX_FAILED;
 	int64_t left;
 
 	phase_start(r, "the DNS lookups of the MX", PHASE_MX_DNS);
 	left = phase_left(r, r->mx_error, sizeof(r->mx_error));
 	r->mx_state = left > 0 ? STATE_CRITICAL : r->opts->common.timeout_state;
-	if (left > 0)
-		outcome = tp_mx_lookup(r->resolver, r->opts->domain, left, &list, r->mx_error,
-		    sizeof(r->mx_error));
-	switch (outcome) {
+	if (left == 0) {
+		r->mx.outcome = TP_MX_FAILED;
+		return;
+	}
+	tp_mx_probes_find(&r->mx, r->resolver, r->opts->domain, false, TP_FAMILY_ANY,
+	    r->phase.end_ms, work_min_ms(r));
+	switch (r->mx.outcome) {
 	case TP_MX_FAILED:
+		snprintf(r->mx_error, sizeof(r->mx_error), "%s", r->mx.error);
 		return;
 	case TP_MX_NULL:
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has a null MX (RFC 7505): it "
@@ -496,7 +493,7 @@ gather_mx(struct run *r)
 	case TP_MX_UNUSABLE:
 		snprintf(r->mx_error, sizeof(r->mx_error), "none of the %zu MX records of %s "
 		    "names a host name (labels of letters, digits, '-' and '_'): mail has "
-		    "nowhere to go", list.unusable, r->opts->domain);
+		    "nowhere to go", r->mx.list.unusable, r->opts->domain);
 		return;
 	case TP_MX_NONE:
 		snprintf(r->mx_error, sizeof(r->mx_error), "%s has no MX record", r->opts->domain);
@@ -504,22 +501,27 @@ gather_mx(struct run *r)
 	case TP_MX_FOUND:
 		break;
 	}
-	r->mx_unusable = list.unusable;
-	r->mx_skipped = list.skipped;
-	r->mx_count = list.count;
-	for (size_t i = 0; i < list.count; i++) {
-		snprintf(r->mx[i].host, sizeof(r->mx[i].host), "%s", list.hosts[i].host);
-		r->mx[i].preference = list.hosts[i].preference;
-	}
+	for (size_t i = 0; i < r->mx.count; i++)
+		if (r->mx.mx[i].not_looked_up)
+			(void)phase_left(r, r->mx.mx[i].error, sizeof(r->mx.mx[i].error));
 }
 
+/* lib/probe/mx_probe.c's tp_mx_config_fn: what a sending MTA speaks, on --smtp-port. */
 static struct tp_config *
-mx_config(const struct run *r, const struct mx_target *m)
+mx_config(void *arg, const struct tp_mx_target *mx, const char *address, size_t slot,
+    size_t index, char *err, size_t errlen)
 {
+	const struct run *r = arg;
 	struct tp_config *cfg = tp_config_new();
-	if (cfg == NULL || tp_config_set_host(cfg, m->address) < 0 ||
-	    tp_config_set_port(cfg, r->opts->smtp_port) < 0 ||
-	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0 || tp_config_set_sni(cfg, m->host) < 0) {
+
+	(void)mx, (void)address, (void)slot, (void)index;
+	if (cfg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (tp_config_set_port(cfg, r->opts->smtp_port) < 0 ||
+	    tp_config_set_protocol(cfg, TP_PROTO_SMTP) < 0) {
+		snprintf(err, errlen, "%s", tp_config_error(cfg));
 		tp_config_free(cfg);
 		return NULL;
 	}
@@ -527,53 +529,27 @@ mx_config(const struct run *r, const struct mx_target *m)
 }
 
 /*
- * Every MX with an address is probed at once, under what is left of -t;
- * an MX whose turn came after the time ran out is marked not checked.
+ * Every address of every MX is probed at once, under what is left of -t;
+ * when nothing is left, each MX says where the time went.
  */
 static void
 probe_mx(struct run *r)
 {
-	struct tp_probe *probes[MX_MAX];
-	const struct tp_config *cfgs[MX_MAX];
-	size_t n = 0;
-	char err[400];
-	int64_t left;
-
-	for (size_t i = 0; i < r->mx_count; i++) {
-		struct mx_target *m = &r->mx[i];
-		int rc;
-
-		if (r->policy_ok)
-			m->pattern = mtasts_policy_match(&r->policy, m->host);
-		rc = lookup_address(r, m->host, m->address, sizeof(m->address), m->error,
-		    sizeof(m->error));
-		m->not_checked = rc == -2;
-		if (rc < 0)
-			continue;
-		m->cfg = mx_config(r, m);
-		m->probe = tp_probe_new();
-		if (m->cfg == NULL || m->probe == NULL)
-			snprintf(m->error, sizeof(m->error), "out of memory");
+	for (size_t i = 0; r->policy_ok && i < r->mx.count; i++)
+		r->pattern[i] = mtasts_policy_match(&r->policy, r->mx.mx[i].host);
+	if (tp_mx_probes_prepare(&r->mx, 1, mx_config, r, r->probes_error,
+	    sizeof(r->probes_error)) < 0) {
+		r->probes_state = STATE_UNKNOWN;
+		tp_mx_probes_free(&r->mx);
+		return;
 	}
 	phase_start(r, "the MX probes", 1);
-	left = phase_left(r, err, sizeof(err));
-	for (size_t i = 0; i < r->mx_count; i++) {
-		struct mx_target *m = &r->mx[i];
-
-		if (m->cfg == NULL || m->probe == NULL)
-			continue;
-		if (left == 0) {
-			snprintf(m->error, sizeof(m->error), "%s", err);
-			m->not_checked = true;
-			tp_probe_free(m->probe);
-			m->probe = NULL;
-			continue;
-		}
-		tp_config_set_timeout_ms(m->cfg, (unsigned)left);
-		probes[n] = m->probe;
-		cfgs[n++] = m->cfg;
+	if (r->mx.n > 0 && phase_left(r, r->probes_error, sizeof(r->probes_error)) == 0) {
+		r->probes_state = r->opts->common.timeout_state;
+		tp_mx_probes_free(&r->mx);
+		return;
 	}
-	tp_client_run_window(r->client, probes, cfgs, n, n, tp_monotonic_ms() + left);
+	tp_mx_probes_run(&r->mx, r->client, r->phase.end_ms);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -622,22 +598,24 @@ check_policy(struct check *c, const struct run *r)
 static void
 check_mx_coverage(struct check *c, const struct run *r)
 {
-	if (r->mx_count == 0) {
+	size_t unusable = r->mx.list.unusable;
+
+	if (r->mx.count == 0) {
 		check_add(c, r->mx_state, "%s", r->mx_error);
 		return;
 	}
-	if (r->mx_skipped > 0)
+	if (r->mx.list.skipped > 0)
 		check_add(c, STATE_WARNING, "%zu more MX (the least preferred) were not checked: "
-		    "this check looks at %d", r->mx_skipped, MX_MAX);
-	if (r->mx_unusable > 0)
+		    "this check looks at %d", r->mx.list.skipped, MX_MAX);
+	if (unusable > 0)
 		check_add(c, STATE_WARNING, "%zu MX record%s of %s name%s no host name (labels "
-		    "of letters, digits, '-' and '_') and %s not checked", r->mx_unusable,
-		    r->mx_unusable == 1 ? "" : "s", r->opts->domain, r->mx_unusable == 1 ? "s" : "",
-		    r->mx_unusable == 1 ? "was" : "were");
-	for (size_t i = 0; r->policy_ok && i < r->mx_count; i++) {
-		const struct mx_target *m = &r->mx[i];
+		    "of letters, digits, '-' and '_') and %s not checked", unusable,
+		    unusable == 1 ? "" : "s", r->opts->domain, unusable == 1 ? "s" : "",
+		    unusable == 1 ? "was" : "were");
+	for (size_t i = 0; r->policy_ok && i < r->mx.count; i++) {
+		const struct tp_mx_target *m = &r->mx.mx[i];
 
-		if (m->pattern == NULL && r->policy.mode != MTASTS_MODE_NONE)
+		if (r->pattern[i] == NULL && r->policy.mode != MTASTS_MODE_NONE)
 			check_add(c, mx_failure_state(r), "MX %s is not covered by the "
 			    "policy's mx patterns: %s senders %s", m->host,
 			    mtasts_mode_name(r->policy.mode), r->policy.mode ==
@@ -645,31 +623,95 @@ check_mx_coverage(struct check *c, const struct run *r)
 	}
 }
 
+/*
+ * Why a sender fails at probe I (an address of MX T), into BUF with its
+ * state in *STATE, or NULL when it delivers there: STARTTLS, a chain that
+ * verifies, a certificate that covers the MX name.
+ */
+static const char *
+mx_address_problem(const struct run *r, const struct tp_mx_target *t, size_t i,
+    enum check_state *state, char *buf, size_t size)
+{
+	const struct tp_probe *p = r->mx.probes[i];
+	const struct tp_cert *leaf = tp_chain_cert(tp_probe_peer_chain(p), 0);
+
+	*state = mx_failure_state(r);
+	if (i >= r->mx.started) {
+		*state = r->opts->common.timeout_state;
+		snprintf(buf, size, "not checked: the time ran out before its turn (%zu of %zu "
+		    "MX addresses were probed within -t %g s)", r->mx.started, r->mx.n,
+		    r->opts->common.timeout_seconds);
+	} else if (tp_probe_failure(p) != TP_FAIL_NONE)
+		snprintf(buf, size, "%s", tp_probe_error(p));
+	else if (leaf == NULL)
+		snprintf(buf, size, "the server sent no certificate");
+	else if (!tp_probe_verified(p))
+		snprintf(buf, size, "the chain does not verify: %s", tp_probe_verify_error(p));
+	else if (!tp_cert_matches_name(leaf, t->host))
+		snprintf(buf, size, "the certificate '%s' does not cover the MX name",
+		    cert_label(leaf));
+	else
+		return NULL;
+	return buf;
+}
+
+/* True when a sender delivers to every address of MX T over valid STARTTLS. */
+static bool
+mx_all_ok(const struct run *r, const struct tp_mx_target *t)
+{
+	enum check_state state;
+	char buf[400];
+
+	if (t->addrs.count == 0 || r->mx.probes == NULL)
+		return false;
+	for (size_t a = 0; a < t->addrs.count; a++)
+		if (mx_address_problem(r, t, t->first + a, &state, buf, sizeof(buf)) != NULL)
+			return false;
+	return true;
+}
+
+/*
+ * Each MX at each of its addresses: an MX of several addresses names the
+ * address on every line, so that the node a sender fails at is named.
+ */
 static void
 check_mx_tls(struct check *c, const struct run *r)
 {
-	for (size_t i = 0; i < r->mx_count; i++) {
-		const struct mx_target *m = &r->mx[i];
-		const struct tp_chain *sent = m->probe ? tp_probe_peer_chain(m->probe) : NULL;
-		const struct tp_cert *leaf = tp_chain_cert(sent, 0);
-		enum check_state bad = mx_failure_state(r);
-		char where[300];
+	for (size_t i = 0; i < r->mx.count; i++) {
+		const struct tp_mx_target *m = &r->mx.mx[i];
 
-		snprintf(where, sizeof(where), "MX %s: ", m->host);
-		if (m->not_checked)
+		if (m->not_looked_up) {
 			check_add(c, r->opts->common.timeout_state, "MX %s: %s", m->host, m->error);
-		else if (m->probe == NULL || leaf == NULL)
-			check_add(c, bad, "MX %s: %s", m->host, m->error[0] ? m->error :
-			    tp_probe_error(m->probe));
-		else if (!tp_probe_verified(m->probe))
-			check_add(c, bad, "MX %s: the chain does not verify: %s", m->host,
-			    tp_probe_verify_error(m->probe));
-		else if (!tp_cert_matches_name(leaf, m->host))
-			check_add(c, bad, "MX %s: the certificate '%s' does not cover the MX name",
-			    m->host, cert_label(leaf));
-		else {
-			check_add(c, STATE_OK, "MX %s (preference %u): STARTTLS, chain valid "
-			    "for its name", m->host, m->preference);
+			continue;
+		}
+		if (m->addrs.count == 0) {
+			check_add(c, mx_failure_state(r), "MX %s: %s", m->host, m->error);
+			continue;
+		}
+		if (r->mx.probes == NULL) {
+			check_add(c, r->probes_state, "MX %s: %s", m->host, r->probes_error);
+			continue;
+		}
+		if (m->addrs.more > 0)
+			check_add(c, STATE_WARNING, "MX %s has %zu more addresses than the %d "
+			    "probed (the first in numeric order)", m->host, m->addrs.more,
+			    TP_ADDRESSES_MAX);
+		for (size_t a = 0; a < m->addrs.count; a++) {
+			const struct tp_chain *sent = tp_probe_peer_chain(r->mx.probes[m->first + a]);
+			enum check_state state;
+			char where[340], buf[400];
+			const char *problem = mx_address_problem(r, m, m->first + a, &state, buf,
+			    sizeof(buf));
+
+			snprintf(where, sizeof(where), "MX %s%s%s", m->host, m->addrs.count > 1 ?
+			    " " : "", m->addrs.count > 1 ? m->addrs.addr[a] : "");
+			if (problem != NULL) {
+				check_add(c, state, "%s: %s", where, problem);
+				continue;
+			}
+			check_add(c, STATE_OK, "%s (preference %u): STARTTLS, chain valid for its "
+			    "name", where, m->preference);
+			snprintf(where + strlen(where), sizeof(where) - strlen(where), ": ");
 			cert_check_expiry(c, sent, &r->opts->expiry, r->now, where);
 		}
 	}
@@ -865,7 +907,7 @@ summarize(struct check *c, const struct run *r)
 	else
 		check_summary(c, "%s: MTA-STS %s, %zu MX covered with valid STARTTLS, policy "
 		    "id %s, max_age %ld", r->opts->domain, mtasts_mode_name(r->policy.mode),
-		    r->mx_count, r->record.id, r->policy.max_age);
+		    r->mx.count, r->record.id, r->policy.max_age);
 }
 
 static void
@@ -874,14 +916,12 @@ add_perfdata(struct check *c, const struct run *r)
 	size_t ok = 0;
 	const struct tp_cert *soonest = NULL;
 
-	for (size_t i = 0; i < r->mx_count; i++) {
-		const struct tp_chain *sent = r->mx[i].probe ?
-		    tp_probe_peer_chain(r->mx[i].probe) : NULL;
-
-		ok += sent != NULL && tp_probe_verified(r->mx[i].probe);
-		soonest = expiry_soonest(sent, soonest);
-	}
-	check_perf(c, "mx", (double)r->mx_count, NULL, NULL, NULL, NULL);
+	/* an MX counts as ok when a sender delivers at each address: verified and named */
+	for (size_t i = 0; i < r->mx.count; i++)
+		ok += mx_all_ok(r, &r->mx.mx[i]);
+	for (size_t i = 0; i < r->mx.started; i++)
+		soonest = expiry_soonest(tp_probe_peer_chain(r->mx.probes[i]), soonest);
+	check_perf(c, "mx", (double)r->mx.count, NULL, NULL, NULL, NULL);
 	check_perf(c, "mx_ok", (double)ok, NULL, NULL, NULL, NULL);
 	if (soonest != NULL)
 		expiry_perfdata(c, "days_left_min", NULL, &r->opts->expiry, soonest, r->now);
@@ -890,10 +930,7 @@ add_perfdata(struct check *c, const struct run *r)
 static void
 free_run(struct run *r)
 {
-	for (size_t i = 0; i < r->mx_count; i++) {
-		tp_probe_free(r->mx[i].probe);
-		tp_config_free(r->mx[i].cfg);
-	}
+	tp_mx_probes_free(&r->mx);
 	statefile_close(r->state);
 	http_fetch_free(r->fetch);
 	tp_client_free(r->client);

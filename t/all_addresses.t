@@ -186,17 +186,45 @@ tap_like "$OUT" "^\[OK\] 127\.0\.0\.2: DANE: TLSA 3 1 1 [0-9a-f]{16}\.\.\. match
 
 # --- check_cert_chain --------------------------------------------------------------------
 CC=(-t "$TT" -r "$PKI/root.crt" -p "$PF_SMTP" -P smtp --sni mail.example.test --all-addresses "${DNS[@]}")
-expect "cert_chain_cluster_node_not_reloaded: CRITICAL, the stale address and port named" \
+expect "cert_chain_cluster_node_not_reloaded: CRITICAL, line one worded as check_mail_tls's" \
     check_cert_chain CRITICAL \
-    "^CERT_CHAIN CRITICAL - stale\.example\.test: 127\.0\.0\.1 $PF_SMTP/smtp serves an older certificate \(issued [0-9-]+\) than 127\.0\.0\.2 $PF_SMTP/smtp" \
+    "^CERT_CHAIN CRITICAL - stale\.example\.test: 1 of 2 addresses serves an older certificate: 127\.0\.0\.1 \|" \
     -H stale.example.test "${CC[@]}"
+tap_like "$OUT" "^\[CRITICAL\] 127\.0\.0\.1 $PF_SMTP/smtp serves an older certificate \(issued [0-9-]+\) than 127\.0\.0\.2 $PF_SMTP/smtp" \
+    "... the long output names the stale address and port"
 tap_like "$LINE1" " days_left_127\.0\.0\.1_$PF_SMTP=[0-9]+;.* days_left_127\.0\.0\.2_$PF_SMTP=[0-9]+;" \
     "... perfdata per address and port"
-expect "cert_chain_pool_with_an_expired_node: CRITICAL, the node named first" check_cert_chain CRITICAL \
-    "^CERT_CHAIN CRITICAL - pool\.example\.test: 127\.0\.0\.3 $PF_SMTP/smtp: chain does not verify: 'CN=mail\.example\.test' expired" \
+expect "cert_chain_pool_with_an_expired_node: CRITICAL, each class named as check_mail_tls does" check_cert_chain CRITICAL \
+    "^CERT_CHAIN CRITICAL - pool\.example\.test: 2 of 4 addresses serve an older certificate: 127\.0\.0\.1, 127\.0\.0\.3; 1 of 4 addresses cannot be reached: 127\.0\.0\.4; 127\.0\.0\.3 $PF_SMTP/smtp: chain does not " \
     -H pool.example.test -4 "${CC[@]}"
+tap_like "$OUT" "^\[CRITICAL\] 127\.0\.0\.3 $PF_SMTP/smtp: chain does not verify: 'CN=mail\.example\.test' expired" \
+    "... the expired node's own line in the long output"
 tap_like "$OUT" "^\[CRITICAL\] 127\.0\.0\.4 $PF_SMTP/smtp: connection to 127\.0\.0\.4 port $PF_SMTP refused" \
     "... the silent address said as such"
+cc_classes=$(text_of "${LINE1#CERT_CHAIN CRITICAL - pool.example.test: }" | cut -d';' -f1-2)
+run_plugin check_mail_tls -H pool.example.test -4 "${ARGS[@]}"
+tap_is "$cc_classes" "$(text_of "${LINE1#MAIL_TLS CRITICAL - pool.example.test:$PF_SMTP (smtp): }" | cut -d';' -f1-2)" \
+    "... the same words as check_mail_tls's line one for the same pool"
+run_plugin check_cert_chain -H pool.example.test -4 "${CC[@]}" --output json
+tap_is "$(jq -r '[.facts.sources[] | "\(.address) older \(.older) served \(.served)"] | join(", ")' <<<"$OUT")" \
+    "127.0.0.1 older true served true, 127.0.0.2 older false served true, 127.0.0.3 older true served true, 127.0.0.4 older false served false" \
+    "... JSON: each address's source says whether it serves an older certificate"
+expect "cert_chain_one_node_serves_a_fresh_placeholder: that node CRITICAL, the good one not 'older'" \
+    check_cert_chain CRITICAL \
+    "^CERT_CHAIN CRITICAL - placeholder\.example\.test: 127\.0\.0\.5 $PF_SMTP/smtp: " \
+    -H placeholder.example.test "${CC[@]}"
+tap_unlike "$OUT" "127\.0\.0\.2 $PF_SMTP/smtp serves an older certificate" \
+    "... the node with the valid chain is not told to reload (was: older than the placeholder)"
+if [ "$IPV6" = 1 ]; then
+	expect "cert_chain_two_addresses_agree: OK, worded as check_mail_tls" check_cert_chain OK \
+	    "^CERT_CHAIN OK - good\.example\.test: all 2 addresses serve the same complete chain for mail\.example\.test, [0-9]+ days left at the least \|" \
+	    -H good.example.test "${CC[@]}"
+else
+	tap_skip "no IPv6 on this host (::1)" 1
+fi
+expect "cert_chain_one_address: OK, the 1 address" check_cert_chain OK \
+    "^CERT_CHAIN OK - good\.example\.test: the 1 address serves the same complete chain for mail\.example\.test" \
+    -H good.example.test -4 "${CC[@]}"
 run_plugin check_cert_chain -H good.example.test "${CC[@]}" --key-types all --output json
 tap_is "$(jq -r '[.facts.sources[] | "\(.source) \(.key_type) \(.served)"] | join(", ")' <<<"$OUT" | sed 's/, ::1.*//')" \
     "127.0.0.2 $PF_SMTP/smtp RSA false, 127.0.0.2 $PF_SMTP/smtp ECDSA true" \

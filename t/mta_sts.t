@@ -2,7 +2,8 @@
 # (t/lib/dns.sh: MX, A, the _mta-sts and _smtp._tls TXT records), nginx
 # serving the policy over HTTPS with the fixture PKI (and one policy host
 # with an expired certificate, one that redirects, and by SNI one for a
-# second domain, sub.example.test), Postfix as the MX.
+# second domain, sub.example.test), Postfix as the MX (and on 127.0.0.2,
+# a second node of the MX, with a valid certificate for another name).
 . "$top_srcdir/t/lib/fixture.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/lib/nginx.sh"
@@ -11,6 +12,13 @@ fixture_require
 fixture_require_nginx
 dns_require
 fixture_pki
+fixture_postfix_extra_master() {
+	echo "127.0.0.2:$PF_SMTP inet n - n - - smtpd -o tls_server_sni_maps=" \
+	    "-o smtpd_tls_chain_files=$PKI/wrongname.key,$PKI/wrongname.fullchain.crt"
+}
+fixture_postfix_extra_listeners() {
+	echo "127.0.0.2:$PF_SMTP"
+}
 fixture_start_postfix
 fixture__tmp
 
@@ -110,6 +118,26 @@ expect "-r from a pipe: the policy host and both MX verify against it (was: the 
 tap_like "$OUT" "^\[OK\] MX mail\.example\.test \(preference 10\): STARTTLS, chain valid for its name$" \
     "... the first MX verifies with the piped roots"
 tap_unlike "$OUT" "holds no trusted certificate" "... and no MX says the roots hold no certificate"
+tap_like "$LINE1" "\| mx=2 mx_ok=1 " "perfdata: the MX whose certificate does not cover its name is not ok (was mx_ok=2)"
+
+# One MX, two nodes: the second was given another name's certificate. A
+# sender landing there fails; the check probes every address and names it.
+dns_reload_zone signed "$(zone "mail.example.test. IN A 127.0.0.2")"
+policy enforce 604800 mail.example.test
+expect "mx_node_serving_another_names_certificate: CRITICAL, that address named" check_mta_sts CRITICAL \
+    "^MTA_STS CRITICAL - example\.test: MX mail\.example\.test 127\.0\.0\.2: the certificate 'wrong\.example\.test' does not cover the MX name" \
+    "${STS[@]}"
+tap_like "$OUT" "^\[OK\] MX mail\.example\.test 127\.0\.0\.1 \(preference 10\): STARTTLS, chain valid for its name$" \
+    "... the healthy node of the same MX is OK, named by its address"
+tap_like "$LINE1" "\| mx=1 mx_ok=0 " "... perfdata: the MX is not ok while one of its nodes fails"
+policy testing 604800 mail.example.test
+expect "... in testing mode: WARNING, the same node named" check_mta_sts WARNING \
+    "MX mail\.example\.test 127\.0\.0\.2: the certificate 'wrong\.example\.test' does not cover the MX name" \
+    "${STS[@]}"
+dns_reload_zone signed "$(zone "mail.example.test. IN A 127.0.0.3")"
+policy enforce 604800 mail.example.test
+expect "mx_node_down: CRITICAL, the node that refuses named" check_mta_sts CRITICAL \
+    "MX mail\.example\.test 127\.0\.0\.3: .*refused" "${STS[@]}"
 dns_reload_zone signed "$(zone)"
 policy enforce 604800 mail.example.test
 

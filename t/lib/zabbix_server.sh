@@ -140,6 +140,7 @@ zbx_start() {
 	chown postgres "$ZBX_DIR/pg" "$ZBX_DIR/sock"
 	chown zabbix "$ZBX_DIR/server" 2>/dev/null || true
 	pg_port=$(zbx__port)
+	ZBX_PG_PORT=$pg_port
 	runuser -u postgres -- "$ZBX_PGBIN/initdb" -D "$ZBX_DIR/pg" -A trust -U zabbix \
 	    --no-sync -E UTF8 --locale=C.UTF-8 >"$ZBX_DIR/initdb.log" 2>&1 ||
 		tap_bail "initdb failed: $(tail -n 3 "$ZBX_DIR/initdb.log")"
@@ -246,8 +247,23 @@ zbx_api() {
 	local rc=0 t0=$SECONDS
 	ZBX_REPLY=$(zbx__call "$1" "$2" "${ZBX_AUTH:-}" 2>"$ZBX_DIR/curl.err") || rc=$?
 	[ "$rc" -eq 0 ] && return 0
+	zbx__busy
 	fixture__bail_log "the Zabbix API gave no answer to $1 in $((SECONDS - t0)) s (curl: $(cat "$ZBX_DIR/curl.err"))" \
 	    "$ZBX_DIR/php.log" "$ZBX_DIR/sock/pg.log" "$ZBX_DIR/server/zabbix_server.log"
+}
+
+# zbx__busy: what the API and the database were doing when a call got no
+# answer: PostgreSQL's sessions that are not idle (waiting on what, blocked
+# by whom) and the php workers' connections (to the database or the server).
+zbx__busy() {
+	local pid
+	tap_diag "--- PostgreSQL sessions not idle" "$(timeout 10 psql -h 127.0.0.1 -p "$ZBX_PG_PORT" -U zabbix zabbix -c \
+	    "select pid, application_name, backend_type, state, wait_event_type, wait_event,
+	        pg_blocking_pids(pid) as blocked_by, now() - xact_start as in_xact, left(query, 160) as query
+	     from pg_stat_activity where datname = 'zabbix' and state <> 'idle' and pid <> pg_backend_pid()" 2>&1)"
+	for pid in $(zbx_leftovers | awk '$2 == "php" { print $1 }'); do
+		tap_diag "--- php $pid: $(cat "/proc/$pid/wchan" 2>/dev/null)" "$(ss -tnpH 2>/dev/null | grep "pid=$pid,")"
+	done
 }
 
 zbx_version() {

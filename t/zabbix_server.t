@@ -4,9 +4,9 @@
 # through the API: the templates, their items, discovery rules, prototypes
 # and triggers as the file defines them.  Then a host linked to 'TLS probe
 # mail', polled through a real zabbix_agentd with our UserParameters,
-# discovers the fixture's Postfix endpoints, a good one and one without
-# STARTTLS; their states arrive (history.get) and a problem is raised for
-# the broken one only (problem.get).  Some 2 minutes,
+# discovers the fixture's Postfix endpoints, a good one and one serving its
+# leaf without the intermediate; their states arrive (history.get) and a
+# problem is raised for the broken one only (problem.get).  Some 2 minutes,
 # most of it loading Zabbix's schema and waiting for the server's polls.
 . "$top_srcdir/t/lib/fixture.sh"
 . "$top_srcdir/t/lib/zabbix_server.sh"
@@ -14,6 +14,16 @@ command -v zabbix_agentd >/dev/null 2>&1 || tap_skip_all "zabbix_agentd not inst
 zbx_require
 fixture_require
 fixture_pki
+# A listener that serves mail.example.test's leaf without its intermediate
+# (the SNI map's leafonly.example.test, as the only certificate of a port).
+fixture_postfix_extra_master() {
+	PF_LEAFONLY=$(fixture__freeports 1)
+	echo "127.0.0.1:$PF_LEAFONLY inet n - n - - smtpd -o tls_server_sni_maps=" \
+	    "-o smtpd_tls_security_level=encrypt -o smtpd_tls_chain_files=$PKI/mail.key,$PKI/mail.crt"
+}
+fixture_postfix_extra_listeners() {
+	echo "127.0.0.1:$PF_LEAFONLY"
+}
 fixture_start_postfix
 zbx_start
 tap_diag "Zabbix started in $SECONDS s"
@@ -81,7 +91,7 @@ TMAIL=$(printf '%s' "$ZBX_REPLY" | jq -r '.result[0].templateid')
 zbx_api hostgroup.get '{"output":["groupid"],"filter":{"name":["Linux servers"]}}'
 GID=$(printf '%s' "$ZBX_REPLY" | jq -r '.result[0].groupid')
 zbx_api host.create "$(jq -nc --arg port "$ZBX_AGENT_PORT" --arg t "$TMAIL" --arg g "$GID" \
-    --arg ep "$PF_SUBMISSION/submission,$PF_NOTLS/submission" --arg args "-r $PKI/root.crt --sni mail.example.test" \
+    --arg ep "$PF_SUBMISSION/submission,$PF_LEAFONLY/submission" --arg args "-r $PKI/root.crt --sni mail.example.test" \
     --arg sub "$PF_SUBMISSION" \
     '{host: "mail-test", interfaces: [{type: 1, main: 1, useip: 1, ip: "127.0.0.1", dns: "", port: $port}],
       groups: [{groupid: $g}], templates: [{templateid: $t}],
@@ -108,7 +118,7 @@ t0=$SECONDS good= bad=
 while ((SECONDS - t0 < 120)); do
 	state_of "$PF_SUBMISSION"
 	good=$STATE_VALUE
-	state_of "$PF_NOTLS"
+	state_of "$PF_LEAFONLY"
 	bad=$STATE_VALUE
 	[ -n "$good" ] && [ -n "$bad" ] && break
 	sleep 1
@@ -116,19 +126,19 @@ done
 tap_diag "after $((SECONDS - t0)) s: states '$good' '$bad'"
 zbx_api item.get "{\"output\":[\"key_\"],\"hostids\":[\"$HID\"],\"search\":{\"key_\":\"tls_probe.mail_tls.state[\"}}"
 tap_is "$(printf '%s' "$ZBX_REPLY" | jq -c '[.result[].key_] | sort')" \
-    "$(jq -nc --arg a "tls_probe.mail_tls.state[$PF_SUBMISSION,submission]" --arg b "tls_probe.mail_tls.state[$PF_NOTLS,submission]" '[$a, $b] | sort')" \
+    "$(jq -nc --arg a "tls_probe.mail_tls.state[$PF_SUBMISSION,submission]" --arg b "tls_probe.mail_tls.state[$PF_LEAFONLY,submission]" '[$a, $b] | sort')" \
     "the host discovered both endpoints of {\$TLS_PROBE.ENDPOINTS}"
 tap_is "$good" 0 "history.get: the good endpoint's state is 0 (OK), from the agent"
-tap_is "$bad" 2 "history.get: the endpoint without STARTTLS is 2 (CRITICAL)"
+tap_is "$bad" 2 "history.get: the leaf-only endpoint (no intermediate sent) is 2 (CRITICAL)"
 t0=$SECONDS
 while ((SECONDS - t0 < 60)); do
 	zbx_api problem.get "{\"output\":[\"name\"],\"hostids\":[\"$HID\"]}"
-	printf '%s' "$ZBX_REPLY" | jq -e --arg p "port $PF_NOTLS is" '[.result[].name | select(contains($p))] | length > 0' >/dev/null && break
+	printf '%s' "$ZBX_REPLY" | jq -e --arg p "port $PF_LEAFONLY is" '[.result[].name | select(contains($p))] | length > 0' >/dev/null && break
 	sleep 1
 done
 tap_diag "problems after $((SECONDS - t0)) s: $ZBX_REPLY"
-tap_is "$(printf '%s' "$ZBX_REPLY" | jq -c --arg p "$PF_NOTLS" '[.result[].name | select(contains("port " + $p + " is"))]')" \
-    "[\"TLS probe: submission port $PF_NOTLS is CRITICAL (2)\"]" "problem.get: the trigger prototype fired for the broken endpoint, by its state's name"
+tap_is "$(printf '%s' "$ZBX_REPLY" | jq -c --arg p "$PF_LEAFONLY" '[.result[].name | select(contains("port " + $p + " is"))]')" \
+    "[\"TLS probe: submission port $PF_LEAFONLY is CRITICAL (2)\"]" "problem.get: the trigger prototype fired for the leaf-only endpoint, by its state's name"
 tap_is "$(printf '%s' "$ZBX_REPLY" | jq -c --arg p "$PF_SUBMISSION" '[.result[].name | select(contains("port " + $p + " "))]')" "[]" \
     "problem.get: none for the good endpoint"
 t0=$SECONDS

@@ -8,8 +8,8 @@
 # leaf without the intermediate; their states arrive (history.get) and a
 # problem is raised for the broken one only (problem.get).  Two more hosts
 # discover the names of the fixture's SNI map and example.test's MX hosts
-# (NSD) through the server (item.get).  Some 2 minutes,
-# most of it loading Zabbix's schema and waiting for the server's polls.
+# (NSD) through the server (item.get).  Some 2 minutes, most of it loading
+# Zabbix's schema and waiting for the server's polls.
 . "$top_srcdir/t/lib/fixture.sh"
 . "$top_srcdir/t/lib/zabbix_server.sh"
 . "$top_srcdir/t/lib/dns.sh"
@@ -36,7 +36,7 @@ dns_start_zone signed "$(printf '%s\n' \
     "mail.example.test. IN A 127.0.0.1" \
     "leafonly.example.test. IN A 127.0.0.1")"
 zbx_start
-tap_diag "Zabbix started in $SECONDS s"
+tap_diag "Zabbix started in $SECONDS s (loading $ZBX_LOAD_TIMES)"
 T=$top_srcdir/contrib/zabbix/template_tls_probe.yaml
 
 tap_like "$(zbx_version)" '^6\.0\.' "the API answers: Zabbix 6.0"

@@ -8,8 +8,8 @@
 # leaf without the intermediate; their states arrive (history.get) and a
 # problem is raised for the broken one only (problem.get).  Two more hosts
 # discover the names of the fixture's SNI map and example.test's MX hosts
-# (NSD) through the server (item.get).  Some 2 minutes, most of it loading
-# Zabbix's schema and waiting for the server's polls.
+# (NSD) through the server (item.get).  Some 1.5 minutes, most of it
+# starting Zabbix and waiting for the server's polls.
 . "$top_srcdir/t/lib/fixture.sh"
 . "$top_srcdir/t/lib/zabbix_server.sh"
 . "$top_srcdir/t/lib/dns.sh"

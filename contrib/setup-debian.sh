@@ -14,7 +14,7 @@ packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev ope
 	dovecot-managesieved haproxy gnutls-bin jq procps iproute2
 	libcurl4-openssl-dev libjansson-dev libgmime-3.0-dev zlib1g-dev nginx-light libnginx-mod-mail icinga2-bin icinga2-common nagios4-core zabbix-agent
 	prometheus prometheus-node-exporter curl
-	zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql postgresql-15 nodejs
+	zabbix-server-pgsql php-cgi zabbix-frontend-php php-cli php-pgsql postgresql-15 nodejs
 	build-essential dpkg-dev debhelper lintian git bsdutils
 	libunbound-dev dns-root-data nsd ldnsutils unbound-host libidn2-dev
 	libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1"
@@ -33,6 +33,9 @@ if [ -n "$missing" ]; then
 	echo "setup-debian.sh: installing$missing"
 	apt-get update -qq
 	# postfix asks questions unless told not to; its own instance is left alone.
+	# No recommends: zabbix-frontend-php's would bring apache2 (and start it);
+	# php-cgi answers php's need of a SAPI, where apache's module would bring
+	# apache2-bin. t/zabbix_server.t serves the frontend with php -S.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 

@@ -13,7 +13,7 @@ packages="autoconf automake libtool pkg-config make gcc libc6-dev libssl-dev ope
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd
 	dovecot-managesieved haproxy gnutls-bin jq procps iproute2
 	libcurl4-openssl-dev libjansson-dev libgmime-3.0-dev zlib1g-dev nginx-light libnginx-mod-mail icinga2-bin icinga2-common nagios4-core zabbix-agent
-	prometheus prometheus-node-exporter curl
+	prometheus prometheus-node-exporter curl python3-yaml
 	zabbix-server-pgsql php-cgi zabbix-frontend-php php-cli php-pgsql postgresql-15 nodejs
 	build-essential dpkg-dev debhelper lintian git bsdutils
 	libunbound-dev dns-root-data nsd ldnsutils unbound-host libidn2-dev

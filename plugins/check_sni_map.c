@@ -478,6 +478,11 @@ check_compiled_map(struct check *c, const struct run *r)
 	for (size_t i = 0; i < tp_sni_map_count(r->map); i++) {
 		for (size_t j = 0; j < tp_sni_map_file_count(r->map, i); j++) {
 			const char *file = tp_sni_map_file(r->map, i, j);
+
+			/* A wildcard's files, named on every line, are looked at once. */
+			if (i > 0 && j < tp_sni_map_file_count(r->map, i - 1) &&
+			    strcmp(file, tp_sni_map_file(r->map, i - 1, j)) == 0)
+				continue;
 			if (mtime_of(file) > built) {
 				check_add(c, STATE_WARNING, "run postmap -F: for %s Postfix "
 				    "still serves the copy taken before %s changed",

@@ -362,6 +362,8 @@ struct cache_entry {
 struct cert_cache {
 	pthread_mutex_t lock;
 	struct cache_entry *buckets[CACHE_BUCKETS];
+	/* Fetched once: EVP_sha256() makes OpenSSL 3 look it up on every digest. */
+	EVP_MD *sha256;
 };
 
 struct cert_cache *
@@ -369,8 +371,13 @@ cert_cache_new(void)
 {
 	struct cert_cache *cache = calloc(1, sizeof(*cache));
 
-	if (cache != NULL && pthread_mutex_init(&cache->lock, NULL) != 0) {
+	if (cache == NULL)
+		return NULL;
+	if ((cache->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    pthread_mutex_init(&cache->lock, NULL) != 0) {
+		EVP_MD_free(cache->sha256);
 		free(cache);
+		ERR_clear_error();
 		return NULL;
 	}
 	return cache;
@@ -391,6 +398,7 @@ cert_cache_free(struct cert_cache *cache)
 		}
 	}
 	pthread_mutex_destroy(&cache->lock);
+	EVP_MD_free(cache->sha256);
 	free(cache);
 }
 
@@ -407,7 +415,7 @@ cert_get(struct cert_cache *cache, X509 *x)
 	struct cache_entry *e, **bucket;
 	struct tp_cert *c;
 
-	if (cache == NULL || X509_digest(x, EVP_sha256(), md, &md_len) != 1 || md_len != 32)
+	if (cache == NULL || X509_digest(x, cache->sha256, md, &md_len) != 1 || md_len != 32)
 		return cert_new(x);
 	bucket = &cache->buckets[md[0]];
 	pthread_mutex_lock(&cache->lock);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 
 #include "probe_internal.h"
 
@@ -32,6 +33,23 @@ struct tp_client {
 	struct chain_check_cache *checks;	/* judgements by the chain sent */
 	char error[TP_ERROR_MAX];	/* "" when usable */
 };
+
+/*
+ * OpenSSL verifies the sent chain in the handshake even under
+ * SSL_VERIFY_NONE, against the context's empty store, and the result is
+ * thrown away: verify.c judges each distinct chain against -r once for
+ * all probes.  Only a DANE probe needs that pass, as OpenSSL matches the
+ * TLSA records inside it (dane.c reads its result).
+ */
+static int
+verify_for_dane_only(X509_STORE_CTX *ctx, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	const struct tp_probe *p = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+
+	(void)arg;
+	return p == NULL || p->dane_on ? X509_verify_cert(ctx) : 1;
+}
 
 struct tp_client *
 tp_client_new(const char *trust_file_or_dir)
@@ -67,6 +85,13 @@ tp_client_new(const char *trust_file_or_dir)
 	/* DANE for whichever probe brings TLSA records; the others are unaffected. */
 	if (SSL_CTX_dane_enable(cl->ssl_ctx) <= 0)
 		snprintf(cl->error, sizeof(cl->error), "cannot enable DANE in OpenSSL");
+	SSL_CTX_set_cert_verify_callback(cl->ssl_ctx, verify_for_dane_only, NULL);
+	/*
+	 * Read what the socket holds, not each record's header and then its
+	 * body: the server's flight (hello, certificates, finished) is one
+	 * read instead of a dozen, and every read is a system call.
+	 */
+	SSL_CTX_set_read_ahead(cl->ssl_ctx, 1);
 	ERR_clear_error();
 	return cl;
 }

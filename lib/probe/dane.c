@@ -60,11 +60,13 @@ dane_setup_ssl(struct tp_probe *p, const struct tp_config *cfg)
 	const char *name = cfg->dane_name ? cfg->dane_name : cfg->sni ? cfg->sni : cfg->host;
 
 	p->dane_match = -1;
+	p->dane_on = false;
 	p->dane_depth = -1;
 	if (!dane_wanted(cfg))
 		return 0;
 	if (SSL_dane_enable(p->ssl, name) <= 0)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot enable DANE for %s", name);
+	p->dane_on = true;	/* OpenSSL's own chain verification matches the records */
 	if (cfg->dane_alt_name != NULL && SSL_add1_host(p->ssl, cfg->dane_alt_name) != 1)
 		return probe_fail(p, TP_FAIL_INTERNAL, "cannot add %s as DANE reference name",
 		    cfg->dane_alt_name);

@@ -8,6 +8,7 @@
  * facts of a successful run stay readable until the probe is freed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,15 +337,27 @@ send_proxy_header(struct tp_probe *p, struct conn *c, const struct tp_config *cf
 	return 0;
 }
 
+/* This host's name for EHLO, asked once: a check's probes all say the same. */
+static char host_name[256];
+static pthread_once_t host_name_once = PTHREAD_ONCE_INIT;
+
+static void
+read_host_name(void)
+{
+	if (gethostname(host_name, sizeof(host_name)) != 0)
+		host_name[0] = '\0';
+	host_name[sizeof(host_name) - 1] = '\0';
+	if (host_name[0] == '\0' || strpbrk(host_name, " \r\n"))
+		snprintf(host_name, sizeof(host_name), "localhost");
+}
+
 static const char *
-helo_name(const struct tp_config *cfg, char *buf, size_t size)
+helo_name(const struct tp_config *cfg)
 {
 	if (cfg->helo_name != NULL)
 		return cfg->helo_name;
-	if (gethostname(buf, size) != 0 || buf[0] == '\0' || strpbrk(buf, " \r\n"))
-		snprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	return buf;
+	pthread_once(&host_name_once, read_host_name);
+	return host_name;
 }
 
 /*
@@ -357,7 +370,6 @@ static int
 run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
     const struct tp_client *client)
 {
-	char name[256];
 	int64_t started = monotonic_ms();
 	int quit_sent;
 
@@ -369,7 +381,7 @@ run_phases(struct tp_probe *p, struct conn *c, const struct tp_config *cfg,
 	if (handshake_prepare(p, c, cfg, client) < 0)
 		return -1;
 	if (!tp_protocol_is_implicit(cfg->proto) &&
-	    starttls_negotiate(p, c, cfg->proto, helo_name(cfg, name, sizeof(name))) < 0)
+	    starttls_negotiate(p, c, cfg->proto, helo_name(cfg)) < 0)
 		return -1;
 	if (handshake_run(p, c, cfg) < 0)
 		return -1;

@@ -283,6 +283,7 @@ struct tp_probe {
 	struct tp_chain_check *chain_check;
 	enum tp_ocsp_status ocsp_status;
 	time_t ocsp_next_update;
+	bool dane_on;			/* TLSA records went into the handshake */
 	enum tp_dane_result dane_result;
 	int dane_match;			/* index into the config's TLSA records */
 	int dane_depth;			/* chain depth it matched at */

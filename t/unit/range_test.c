@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "output.h"
 #include "tap.h"
 
 struct alert_case {
@@ -393,6 +394,32 @@ test_ceil(void)
 	is_int((long)check_ceil(nextafter(3, 4)), 4, "just above 3 rounds up to 4");
 }
 
+/*
+ * num_format() writes whole numbers without printf's float code: the text
+ * must stay what "%.6f" with its zeros cut gives, on both sides of the
+ * bound where the float code takes over again.
+ */
+static void
+test_num_format(void)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+		{ 0, "0" }, { -0.0, "0" }, { 1, "1" }, { -1, "-1" }, { 7776000, "7776000" },
+		{ -7776000, "-7776000" }, { 22.5, "22.5" }, { -22.5, "-22.5" },
+		{ 0.1234567, "0.123457" }, { 0.0000001, "0" }, { -0.0000001, "0" },
+		{ 999999999999999, "999999999999999" }, { 1e15, "1000000000000000" },
+		{ -1e15, "-1000000000000000" }, { 1e20, "100000000000000000000" },
+		{ 123456789012.5, "123456789012.5" },
+	};
+	char buf[NUM_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_str(num_format(cases[i].v, buf), cases[i].want, "num_format(%.7g) is %s",
+		    cases[i].v, cases[i].want);
+}
+
 int
 main(void)
 {
@@ -406,5 +433,6 @@ main(void)
 	test_names();
 	test_parse();
 	test_ceil();
+	test_num_format();
 	return done_testing();
 }

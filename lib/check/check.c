@@ -4,6 +4,7 @@
  * result is printed by one renderer per output format (output_*.c, listed
  * in formats[] below); ranges are range.c's. The interface is in check.h.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 
 #include "output.h"
+
+static void backstop_disarm(void);
 
 #define TIMEOUT_DEFAULT	10.0
 #define LINE_ONE_MAX	199	/* bytes of line one before " | perfdata" */
@@ -380,7 +383,7 @@ check_usage_error(const char *prefix, const char *sentence)
 	size_t used = (prefix ? strlen(prefix) + 1 : 0) + strlen("UNKNOWN - ");
 	char *text = strdup(sentence ? sentence : "");
 
-	alarm(0);		/* one verdict: the backstop's would be a second */
+	backstop_disarm();	/* one verdict: the backstop's would be a second */
 	if (text != NULL)	/* a pasted value can be long: line one stays short */
 		text = fit_text(text, used + 40 < LINE_ONE_MAX ? LINE_ONE_MAX - used : 40, "");
 	format_of(usage_output)->verdict(stdout, stderr, prefix, STATE_UNKNOWN,
@@ -1025,7 +1028,7 @@ check_finish(struct check *c, enum check_output format, FILE *out)
 	 * one while the process ends (freeing, threads, LeakSanitizer's exit
 	 * scan can take longer than the second the backstop leaves).
 	 */
-	alarm(0);
+	backstop_disarm();
 	if (out == NULL)
 		out = stdout;
 	if (c == NULL) {
@@ -1085,13 +1088,39 @@ static char backstop_line[2048];
 static size_t backstop_len;
 static int backstop_state = STATE_CRITICAL;
 
+/* The thread that armed the backstop, which prints the result: it alone writes a verdict. */
+static pthread_t backstop_owner;
+
 static void
 backstop_fire(int sig)
 {
-	(void)sig;
+	/*
+	 * The kernel may hand SIGALRM to any thread (a probe's, libunbound's).
+	 * Written there, the verdict could land while the owner prints the
+	 * check's own result: two documents in one output. The owner gets it.
+	 */
+	if (!pthread_equal(pthread_self(), backstop_owner)) {
+		pthread_kill(backstop_owner, sig);
+		return;
+	}
 	if (write(STDOUT_FILENO, backstop_line, backstop_len) < 0)
 		_exit(backstop_state);
 	_exit(backstop_state);
+}
+
+/*
+ * No verdict from the backstop from now on: the alarm is cancelled, and
+ * one already taken by another thread and passed on stays pending here.
+ */
+static void
+backstop_disarm(void)
+{
+	sigset_t alarm_only;
+
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+	alarm(0);
 }
 
 /* The backstop's line, in the output format asked for; 0 when it did not fit. */
@@ -1117,9 +1146,15 @@ render_backstop(const struct common_opts *opts, const char *prefix)
 void
 common_opts_arm_timeout(const struct common_opts *opts, const char *prefix)
 {
+	sigset_t alarm_only;
+
 	backstop_len = render_backstop(opts, prefix);
 	backstop_state = opts->timeout_state;
+	backstop_owner = pthread_self();
 	signal(SIGALRM, backstop_fire);
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);	/* a disarmed backstop blocked it */
 	/* A server that closes first must not kill the plugin in SSL_write. */
 	signal(SIGPIPE, SIG_IGN);
 	alarm(check_ceil(opts->timeout_seconds) + 1);

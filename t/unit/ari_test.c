@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "ari.h"
+#include "rfc3339.h"
 #include "tap.h"
 
 static char err[512];

@@ -3,6 +3,8 @@
  * facts), how states aggregate, and the common options' values and errors.
  */
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -886,6 +888,77 @@ test_backstop_after_result(void)
 	    "... and its output is one JSON object, not two");
 }
 
+/* A thread that only waits, taking SIGALRM as a probe's thread can. */
+static void *
+idle_thread(void *arg)
+{
+	sigset_t alarm_only;
+
+	(void)arg;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * The kernel may hand the backstop's SIGALRM to any thread. Taken by a
+ * thread other than the one printing, the verdict used to be written (and
+ * the process ended) from there: with the result being printed at that
+ * moment, two documents. The thread that armed it decides alone; here it
+ * is busy past the alarm, then prints its result, which must stand.
+ */
+static void
+test_backstop_other_thread(void)
+{
+	struct common_opts o;
+	char buf[2048] = "";
+	int fds[2], status = 0;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		skip("cannot fork for the backstop test");
+		return;
+	}
+	if (pid == 0) {
+		sigset_t alarm_only;
+		pthread_t t;
+		struct check *c;
+
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		common_opts_init(&o);
+		o.output = CHECK_OUTPUT_JSON;
+		o.timeout_seconds = 0.01;	/* the alarm comes at 2 s */
+		common_opts_arm_timeout(&o, "P");
+		/* This thread cannot take SIGALRM: the kernel gives it to the other. */
+		sigemptyset(&alarm_only);
+		sigaddset(&alarm_only, SIGALRM);
+		pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			_exit(97);
+		sleep(3);			/* past the alarm, still working */
+		c = check_new("P");
+		check_add(c, STATE_OK, "done");
+		check_finish(c, CHECK_OUTPUT_JSON, stdout);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+	    "SIGALRM taken by another thread: the verdict is not written from there");
+	ok(got > 0 && strchr(buf, '\n') == buf + got - 1 && strstr(buf, "timeout") == NULL,
+	    "... and the output is the check's one JSON object");
+}
+
 /* The backstop under --output openmetrics: a whole document with the state. */
 static void
 test_backstop_openmetrics(void)
@@ -1024,6 +1097,7 @@ main(void)
 	test_usage_json();
 	test_backstop_json();
 	test_backstop_after_result();
+	test_backstop_other_thread();
 	test_backstop_openmetrics();
 	test_groups();
 	test_locale();

@@ -1012,6 +1012,23 @@ struct address_verdict {
 	const char *own_text;
 };
 
+/* The classes of line one, each naming its addresses. */
+/* FAILS_OTHERWISE: CRITICAL for a reason of its own (a WARNING is no failure). */
+enum address_class { SERVES_OLDER, UNREACHABLE, FAILS_OTHERWISE };
+
+static bool
+in_class(const struct address_verdict *v, enum address_class k)
+{
+	switch (k) {
+	case SERVES_OLDER:
+		return v->older;
+	case UNREACHABLE:
+		return v->unreachable && !v->older;
+	default:
+		return !v->older && !v->unreachable && v->own_state == STATE_CRITICAL;
+	}
+}
+
 static struct address_verdict
 address_verdict(const struct run *r, size_t a)
 {
@@ -1043,26 +1060,33 @@ static bool
 address_problems(const struct run *r, char *text, size_t size)
 {
 	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
+	static const char *const one[] = { "serves an older certificate", "cannot be reached", "fails" };
+	static const char *const many[] = { "serve an older certificate", "cannot be reached", "fail" };
 	struct address_verdict v[TP_ADDRESSES_MAX];
-	size_t n = r->address_count, len;
+	size_t n = r->address_count, len, wrong = 0;
 
 	text[0] = '\0';
-	for (size_t a = 0; a < n; a++)
+	for (size_t a = 0; a < n; a++) {
 		v[a] = address_verdict(r, a);
-	for (int older = 1; older >= 0; older--) {
-		size_t count = 0, k = 0;
+		wrong += in_class(&v[a], SERVES_OLDER) || in_class(&v[a], UNREACHABLE) ||
+		    in_class(&v[a], FAILS_OTHERWISE);
+	}
+	for (enum address_class k = SERVES_OLDER; k <= FAILS_OTHERWISE; k++) {
+		size_t count = 0, i = 0;
 
+		/* several addresses wrong: each named before any one's details */
+		if (k == FAILS_OTHERWISE && wrong < 2)
+			break;
 		for (size_t a = 0; a < n; a++)
-			count += older ? v[a].older : (v[a].unreachable && !v[a].older);
+			count += in_class(&v[a], k);
 		if (count == 0)
 			continue;
 		len = strlen(text);
 		len += (size_t)snprintf(text + len, size - len, "%s%zu of %zu addresses %s: ",
-		    len ? "; " : "", count, n, older ? (count == 1 ? "serves an older "
-		    "certificate" : "serve an older certificate") : "cannot be reached");
+		    len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
 		for (size_t a = 0; a < n && len < size; a++)
-			if (older ? v[a].older : (v[a].unreachable && !v[a].older))
-				len += (size_t)snprintf(text + len, size - len, "%s%s", k++ ? ", " :
+			if (in_class(&v[a], k))
+				len += (size_t)snprintf(text + len, size - len, "%s%s", i++ ? ", " :
 				    "", r->addresses[a]);
 	}
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)

@@ -923,32 +923,50 @@ check_address_agrees(struct check *c, const struct facts *f, const struct facts 
 	check_line_prefix(c, NULL);
 }
 
+/* The classes of line one, each naming its addresses. */
+/* FAILS_OTHERWISE: CRITICAL for a reason of its own (a WARNING is no failure). */
+enum address_class { SERVES_OLDER, UNREACHABLE, FAILS_OTHERWISE };
+
+static bool
+in_class(const struct address_verdict *v, enum address_class k)
+{
+	switch (k) {
+	case SERVES_OLDER:
+		return v->older;
+	case UNREACHABLE:
+		return v->unreachable && !v->older;
+	default:
+		return !v->older && !v->unreachable && v->own_state == STATE_CRITICAL;
+	}
+}
+
 /* "2 of 4 addresses serve an older certificate: A, B" into OUT (appended). */
 static void
 summary_class(char *out, size_t size, const struct address_verdict *v, const struct facts *f,
-    size_t n, size_t nt, bool older)
+    size_t n, size_t nt, enum address_class k)
 {
+	static const char *const one[] = { "serves an older certificate", "cannot be reached", "fails" };
+	static const char *const many[] = { "serve an older certificate", "cannot be reached", "fail" };
 	size_t count = 0, len = strlen(out);
 
 	for (size_t a = 0; a < n; a++)
-		count += older ? v[a].older : (v[a].unreachable && !v[a].older);
+		count += in_class(&v[a], k);
 	if (count == 0)
 		return;
 	len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%zu of %zu "
-	    "addresses %s: ", len ? "; " : "", count, n, older ? (count == 1 ?
-	    "serves an older certificate" : "serve an older certificate") : (count == 1 ?
-	    "cannot be reached" : "cannot be reached"));
-	for (size_t a = 0, k = 0; a < n; a++) {
-		if (!(older ? v[a].older : (v[a].unreachable && !v[a].older)))
+	    "addresses %s: ", len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
+	for (size_t a = 0, i = 0; a < n; a++) {
+		if (!in_class(&v[a], k))
 			continue;
 		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%s",
-		    k++ ? ", " : "", f[a * nt].address);
+		    i++ ? ", " : "", f[a * nt].address);
 	}
 }
 
 /*
  * What is wrong at N addresses (NT probes each) into TEXT: those serving
- * an older certificate, those that cannot be reached, then each address's
+ * an older certificate, those that cannot be reached, those failing
+ * otherwise (when more than one address is wrong), then each address's
  * worst line of its own, worst first. False when all is well.
  */
 static bool
@@ -956,10 +974,17 @@ address_problems(char *text, size_t size, const struct facts *f, size_t n, size_
     const struct address_verdict *v)
 {
 	static const enum check_state order[] = { STATE_CRITICAL, STATE_WARNING, STATE_UNKNOWN };
+	size_t wrong = 0;
 
 	text[0] = '\0';
-	summary_class(text, size, v, f, n, nt, true);
-	summary_class(text, size, v, f, n, nt, false);
+	for (size_t a = 0; a < n; a++)
+		wrong += in_class(&v[a], SERVES_OLDER) || in_class(&v[a], UNREACHABLE) ||
+		    in_class(&v[a], FAILS_OTHERWISE);
+	summary_class(text, size, v, f, n, nt, SERVES_OLDER);
+	summary_class(text, size, v, f, n, nt, UNREACHABLE);
+	/* several addresses wrong: each named before any one's details */
+	if (wrong > 1)
+		summary_class(text, size, v, f, n, nt, FAILS_OTHERWISE);
 	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++)
 		for (size_t a = 0; a < n; a++) {
 			size_t len = strlen(text);

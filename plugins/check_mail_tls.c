@@ -1148,17 +1148,27 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 		size_t len = strlen(text);
 		bool problem;
 
-		if (h->implicit)
+		if (h->implicit && h->addrs.count > 0)
 			check_add(c, STATE_OK, "%s has no MX record: senders deliver to its own "
 			    "address (the implicit MX of RFC 5321)", o->mx);
-		if (h->addrs.count == 0) {
+		if (h->addrs.count == 0 && h->implicit) {	/* the error says it all */
+			check_add(c, STATE_CRITICAL, "%s", h->error);
+			snprintf(part, sizeof(part), "%s", h->error);
+			problem = true;
+		} else if (h->addrs.count == 0) {
 			check_add(c, STATE_CRITICAL, "MX %s: %s: senders skip it", h->host, h->error);
 			snprintf(part, sizeof(part), "MX %s: %s", h->host, h->error);
 			problem = true;
 		} else {
+			char found[sizeof(part) - 300];
+
 			judge_addresses(c, &f[h->first], h->addrs.count, nt, dane, v);
-			problem = address_problems(part, sizeof(part), &f[h->first], h->addrs.count,
-			    nt, v);
+			problem = address_problems(found, sizeof(found), &f[h->first],
+			    h->addrs.count, nt, v);
+			if (strncmp(found, "MX ", 3) == 0)
+				snprintf(part, sizeof(part), "%s", found);
+			else	/* "1 of 2 addresses cannot be reached" needs the MX it is about */
+				snprintf(part, sizeof(part), "MX %s: %s", h->host, found);
 			addresses += h->addrs.count;
 		}
 		if (problem) {
@@ -1176,7 +1186,10 @@ evaluate_mx(struct check *c, const struct options *o, struct facts *f, size_t nt
 		check_fact_end(c);
 	}
 	check_fact_end(c);
-	if (bad > 0)
+	if (bad > 0 && mx->probes.count == 1 && mx->probes.mx[0].implicit &&
+	    mx->probes.mx[0].addrs.count == 0)
+		check_summary(c, "%s", text);	/* no MX and no address: there is no "1 of 1" */
+	else if (bad > 0)
 		check_summary(c, "%s: %zu of %zu MX fail%s: %s", o->mx, bad, mx->probes.count,
 		    bad == 1 ? "s" : "", text);
 	else if (check_state(c) == STATE_OK)

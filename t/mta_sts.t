@@ -141,6 +141,12 @@ dns_reload_zone signed "$(zone "mail.example.test. IN A 127.0.0.3")"
 policy enforce 604800 mail.example.test
 expect "mx_node_down: CRITICAL, the node that refuses named" check_mta_sts CRITICAL \
     "MX mail\.example\.test 127\.0\.0\.3: .*refused" "${STS[@]}"
+# check_mail_tls --mx goes the same path (lib/probe/mx_probe.c): line one
+# names the MX as well as the address.
+expect "... check_mail_tls --mx: the MX and its refusing address on line one" check_mail_tls CRITICAL \
+    "^MAIL_TLS CRITICAL - example\.test: 1 of 1 MX fails: MX mail\.example\.test: 1 of 2 addresses cannot be reached: 127\.0\.0\.3 \|" \
+    --mx example.test -r "$PKI/root.crt" -p "$PF_SMTP" --resolver "$DNS_RESOLVER" \
+    --trust-anchor "$DNS_TRUST_ANCHOR" ${TP_WRAPPER:+-t 30}
 dns_reload_zone signed "$(zone)"
 policy enforce 604800 mail.example.test
 

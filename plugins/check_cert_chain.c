@@ -1082,8 +1082,12 @@ address_problems(const struct run *r, char *text, size_t size)
 		if (count == 0)
 			continue;
 		len = strlen(text);
-		len += (size_t)snprintf(text + len, size - len, "%s%zu of %zu addresses %s: ",
-		    len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
+		if (n == 1)
+			len += (size_t)snprintf(text + len, size - len, "%sits one address %s: ",
+			    len ? "; " : "", one[k]);
+		else
+			len += (size_t)snprintf(text + len, size - len, "%s%zu of %zu addresses %s: ",
+			    len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
 		for (size_t a = 0; a < n && len < size; a++)
 			if (in_class(&v[a], k))
 				len += (size_t)snprintf(text + len, size - len, "%s%s", i++ ? ", " :
@@ -1122,12 +1126,14 @@ summarize(struct check *c, const struct run *r)
 		check_summary_prefix(c, "%s", what);
 		return;
 	}
-	if (r->opts->all_addresses)
-		check_summary(c, "%s: %s %zu address%s serve%s the same complete chain%s for %s, "
-		    "%.0f days left at the least", what, n == 1 ? "the" : "all", n,
-		    n == 1 ? "" : "es", n == 1 ? "s" : "", r->opts->port_count > 1 ?
-		    " on every port" : "", cert_label(leaf(s)),
-		    chain_min_days(held_chain(s), r->now));
+	if (r->opts->all_addresses && n == 1)
+		check_summary(c, "%s: its one address, %s, serves a complete chain%s for %s, "
+		    "%.0f days left at the least", what, r->addresses[0], r->opts->port_count > 1 ?
+		    " on every port" : "", cert_label(leaf(s)), chain_min_days(held_chain(s), r->now));
+	else if (r->opts->all_addresses)
+		check_summary(c, "%s: all %zu addresses serve the same complete chain%s for %s, "
+		    "%.0f days left at the least", what, n, r->opts->port_count > 1 ?
+		    " on every port" : "", cert_label(leaf(s)), chain_min_days(held_chain(s), r->now));
 	else if (r->count > 1)
 		check_summary(c, "%s: %zu endpoints serve the same complete chain for %s, "
 		    "%.0f days left at the least", what, r->count, cert_label(leaf(s)),

@@ -953,8 +953,12 @@ summary_class(char *out, size_t size, const struct address_verdict *v, const str
 		count += in_class(&v[a], k);
 	if (count == 0)
 		return;
-	len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%zu of %zu "
-	    "addresses %s: ", len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
+	if (n == 1)
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%sits one "
+		    "address %s: ", len ? "; " : "", one[k]);
+	else
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%zu of %zu "
+		    "addresses %s: ", len ? "; " : "", count, n, count == 1 ? one[k] : many[k]);
 	for (size_t a = 0, i = 0; a < n; a++) {
 		if (!in_class(&v[a], k))
 			continue;
@@ -1002,7 +1006,7 @@ static void
 summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
     const struct address_verdict *v)
 {
-	char text[1200], left[32];
+	char text[1200], left[32], who[120];
 	const struct facts *first = NULL;
 
 	if (address_problems(text, sizeof(text), f, n, nt, v)) {
@@ -1015,15 +1019,17 @@ summarize_addresses(struct check *c, const struct facts *f, size_t n, size_t nt,
 	if (first == NULL)
 		return;
 	expiry_format_left(cert_seconds_left(first->leaf, first->now), left, sizeof(left));
-	if (nt == 1 && first->key_type == TP_KEY_ANY)
-		check_summary(c, "%s %s: %s %zu address%s serve%s the same certificate %s from "
-		    "%s, expires in %s", first->endpoint, tp_probe_tls_version(first->probe),
-		    n == 1 ? "the" : "all", n, n == 1 ? "" : "es", n == 1 ? "s" : "",
-		    cert_label(first->leaf), tp_cert_issuer_cn(first->leaf), left);
+	if (n == 1)
+		snprintf(who, sizeof(who), "its one address, %s, serves the", f[0].address);
 	else
-		check_summary(c, "%s %s: %s %zu address%s serve%s the same %s certificate%s "
-		    "from %s", first->endpoint, tp_probe_tls_version(first->probe),
-		    n == 1 ? "the" : "all", n, n == 1 ? "" : "es", n == 1 ? "s" : "",
+		snprintf(who, sizeof(who), "all %zu addresses serve the same", n);
+	if (nt == 1 && first->key_type == TP_KEY_ANY)
+		check_summary(c, "%s %s: %s certificate %s from %s, expires in %s", first->endpoint,
+		    tp_probe_tls_version(first->probe), who, cert_label(first->leaf),
+		    tp_cert_issuer_cn(first->leaf), left);
+	else
+		check_summary(c, "%s %s: %s %s certificate%s from %s", first->endpoint,
+		    tp_probe_tls_version(first->probe), who,
 		    f[0].opts->key_types.all ? "RSA and ECDSA" : f[0].opts->key_types.text,
 		    nt > 1 ? "s" : "", tp_cert_issuer_cn(first->leaf));
 }

@@ -90,7 +90,7 @@ else
 	tap_skip "no IPv6 on this host (::1)" 4
 fi
 expect "one_address_behind_the_name: OK" check_mail_tls OK \
-    "^MAIL_TLS OK - good\.example\.test:$PF_SMTP \(smtp\) TLSv1\.3: the 1 address serves the same certificate" \
+    "^MAIL_TLS OK - good\.example\.test:$PF_SMTP \(smtp\) TLSv1\.3: its one address, 127\.0\.0\.2, serves the certificate" \
     -H good.example.test -4 "${ARGS[@]}"
 tap_unlike "$LINE1" "::1" "... -4 leaves the IPv6 address out"
 
@@ -148,19 +148,19 @@ tap_is "$(printf '%s\n' "$OUT" | grep -E '^tls_probe_certificate_not_after_secon
     "OpenMetrics: one leaf per address that answered, labelled with its address"
 if [ "$IPV6" = 1 ]; then
 	expect "pool_with_-6: only the IPv6 address, OK" check_mail_tls OK \
-	    "^MAIL_TLS OK - pool\.example\.test:$PF_SMTP \(smtp\) TLSv1\.3: the 1 address serves" \
+	    "^MAIL_TLS OK - pool\.example\.test:$PF_SMTP \(smtp\) TLSv1\.3: its one address, ::1, serves" \
 	    -H pool.example.test -6 "${ARGS[@]}"
 else
 	tap_skip "no IPv6 on this host (::1)" 1
 fi
 expect "name_with_nothing_listening_anywhere: CRITICAL, unreachable" check_mail_tls CRITICAL \
-    "^MAIL_TLS CRITICAL - down\.example\.test:$PF_SMTP \(smtp\): 1 of 1 addresses cannot be reached: 127\.0\.0\.4" \
+    "^MAIL_TLS CRITICAL - down\.example\.test:$PF_SMTP \(smtp\): its one address cannot be reached: 127\.0\.0\.4" \
     -H down.example.test "${ARGS[@]}"
 expect "only_ipv6_asked_with_-4: CRITICAL, no IPv4 address" check_mail_tls CRITICAL \
     "^MAIL_TLS CRITICAL - v6only\.example\.test: v6only\.example\.test has no IPv4 address" \
     -H v6only.example.test -4 "${ARGS[@]}"
 expect "address_literal_is_that_one_address: OK" check_mail_tls OK \
-    "^MAIL_TLS OK - 127\.0\.0\.2:$PF_SMTP \(smtp\) TLSv1\.3: the 1 address serves the same certificate" \
+    "^MAIL_TLS OK - 127\.0\.0\.2:$PF_SMTP \(smtp\) TLSv1\.3: its one address, 127\.0\.0\.2, serves the certificate" \
     -H 127.0.0.2 "${ARGS[@]}"
 
 # --- with --key-types and --proxy-protocol -------------------------------------------
@@ -222,8 +222,8 @@ if [ "$IPV6" = 1 ]; then
 else
 	tap_skip "no IPv6 on this host (::1)" 1
 fi
-expect "cert_chain_one_address: OK, the 1 address" check_cert_chain OK \
-    "^CERT_CHAIN OK - good\.example\.test: the 1 address serves the same complete chain for mail\.example\.test" \
+expect "cert_chain_one_address: OK, its one address named" check_cert_chain OK \
+    "^CERT_CHAIN OK - good\.example\.test: its one address, 127\.0\.0\.2, serves a complete chain for mail\.example\.test" \
     -H good.example.test -4 "${CC[@]}"
 run_plugin check_cert_chain -H good.example.test "${CC[@]}" --key-types all --output json
 tap_is "$(jq -r '[.facts.sources[] | "\(.source) \(.key_type) \(.served)"] | join(", ")' <<<"$OUT" | sed 's/, ::1.*//')" \

@@ -7,7 +7,8 @@
 #   3. under valgrind, the plugins of the server tests that read a peer's
 #      bytes (VALGRIND_TESTS in Makefile.am); definite leaks and memory
 #      errors fail; in _build
-# then `make distcheck` and a short fuzzing run of every fuzz target.
+# then `make distcheck` (with a test of each kind from the tarball) and a
+# short fuzzing run of every fuzz target.
 # The builds live in directories whose absolute paths are 200 characters
 # long or more, so that every pass proves that nothing (line one, a socket,
 # a server's file) depends on the length of the directory the suite runs
@@ -80,10 +81,12 @@ valgrind_tests=$(sed -n 's/^VALGRIND_TESTS_LIST = //p' "$build/Makefile")
 jobs=$(nproc) pass "valgrind (server tests)" "$build" TESTS="$valgrind_tests" TP_TIME_SLACK_MS=5000 \
 	TP_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
-# The release tarball builds and passes the normal suite on its own.
+# The release tarball builds, installs and passes a test of each kind on
+# its own (DISTCHECK_TESTS in Makefile.am; the whole suite ran twice above).
+distcheck_tests=$(sed -n 's/^DISTCHECK_TESTS_LIST = //p' "$build/Makefile")
 echo "== make distcheck"
 started=$(date +%s)
-if make -s -C "$build" -j"$jobs" distcheck >"$build/distcheck.log" 2>&1; then
+if make -s -C "$build" -j"$jobs" distcheck TESTS="$distcheck_tests" >"$build/distcheck.log" 2>&1; then
 	passed=$((passed + 1))
 	echo "  distcheck                            PASS"
 else
